@@ -1,0 +1,1 @@
+"""bizreg: company registration service."""
