@@ -1,0 +1,1 @@
+"""HTTP adapter: thin endpoints that parse, call a service, and render."""

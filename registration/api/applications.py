@@ -1,0 +1,129 @@
+"""/api/v1/applications: integrators create and submit; officers accept, return, approve, reject."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, File, Form, Response, UploadFile, status
+
+from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
+from registration.api.schemas import ApplicationOut, DocumentOut, EventOut, ReasonsIn
+from registration.domain.application import ApplicationPayload
+from registration.domain.workflow import Action
+from registration.errors import PayloadTooLarge
+from registration.services import applications as service
+
+router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
+
+
+def _out(session: SessionDep, application: Any) -> ApplicationOut:
+    return ApplicationOut.of(application, service.list_documents(session, application.id))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut)
+def create_application(
+    payload: ApplicationPayload,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> ApplicationOut:
+    """Create a draft application (bodies as in `shared/examples/application-*.json`)."""
+    application = service.create_application(session, principal, payload, idempotency_key)
+    response.headers["Location"] = f"/api/v1/applications/{application.id}"
+    return _out(session, application)
+
+
+@router.get("/{application_id}", response_model=ApplicationOut)
+def get_application(
+    application_id: str, session: SessionDep, principal: PrincipalDep
+) -> ApplicationOut:
+    return _out(session, service.get_application(session, principal, application_id))
+
+
+@router.patch("/{application_id}", response_model=ApplicationOut)
+def update_application(
+    application_id: str,
+    patch: Annotated[
+        dict[str, Any], Body(description="RFC 7396 JSON Merge Patch of the application")
+    ],
+    session: SessionDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKey = None,
+) -> ApplicationOut:
+    """Edit a draft or returned application; the result is validated as a whole."""
+    application = service.update_application(
+        session, principal, application_id, patch, idempotency_key
+    )
+    return _out(session, application)
+
+
+@router.post(
+    "/{application_id}/documents", status_code=status.HTTP_201_CREATED, response_model=DocumentOut
+)
+async def add_document(
+    application_id: str,
+    file: Annotated[UploadFile, File(description="A PDF, e.g. the articles of association")],
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    kind: Annotated[str, Form()] = "articles_of_association",
+    idempotency_key: IdempotencyKey = None,
+) -> DocumentOut:
+    content = await file.read(settings.max_upload_bytes + 1)
+    if len(content) > settings.max_upload_bytes:
+        raise PayloadTooLarge(f"documents are limited to {settings.max_upload_bytes} bytes")
+    document = service.add_document(
+        session,
+        principal,
+        application_id,
+        kind=kind,
+        filename=file.filename or "",
+        content=content,
+        max_bytes=settings.max_upload_bytes,
+        idempotency_key=idempotency_key,
+    )
+    return DocumentOut.of(document)
+
+
+@router.get("/{application_id}/events", response_model=list[EventOut])
+def list_events(
+    application_id: str, session: SessionDep, principal: PrincipalDep
+) -> list[EventOut]:
+    return [EventOut.of(e) for e in service.list_events(session, principal, application_id)]
+
+
+def _action_endpoint(action: Action, summary: str) -> None:
+    def endpoint(
+        application_id: str,
+        session: SessionDep,
+        principal: PrincipalDep,
+        body: Annotated[ReasonsIn | None, Body()] = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> ApplicationOut:
+        reasons = [r.as_field_error() for r in body.reasons] if body else []
+        application = service.perform(
+            session, principal, application_id, action, reasons, idempotency_key
+        )
+        return _out(session, application)
+
+    endpoint.__name__ = f"{action.value}_application"
+    router.add_api_route(
+        f"/{{application_id}}/{action.value}",
+        endpoint,
+        methods=["POST"],
+        response_model=ApplicationOut,
+        summary=summary,
+    )
+
+
+for _action, _summary in [
+    (Action.SUBMIT, "Submit a draft (runs the automatic checks; may be approved instantly)"),
+    (Action.RESUBMIT, "Resubmit a returned application after edits"),
+    (Action.WITHDRAW, "Withdraw an application that is not yet decided"),
+    (Action.ACCEPT, "Front desk: accept a complete application"),
+    (Action.RETURN, "Front desk / back office: return with itemised reasons"),
+    (Action.APPROVE, "Back office: approve (not by the officer who accepted)"),
+    (Action.REJECT, "Back office: reject with itemised reasons"),
+]:
+    _action_endpoint(_action, _summary)

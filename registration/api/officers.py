@@ -1,0 +1,53 @@
+"""Officer login and work queues."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.security import OAuth2PasswordRequestForm
+
+from registration.api.deps import PrincipalDep, SessionDep, SettingsDep
+from registration.api.schemas import ApplicationSummary, TokenOut
+from registration.services import accounts
+from registration.services import applications as service
+
+router = APIRouter(prefix="/api/v1", tags=["officers"])
+
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.post("/auth/token", response_model=TokenOut)
+def issue_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenOut:
+    """OAuth2 password flow for officers; the bearer token expires."""
+    ttl = timedelta(seconds=settings.officer_token_ttl_seconds)
+    token = accounts.login_officer(session, form.username, form.password, ttl)
+    return TokenOut(access_token=token, expires_in=settings.officer_token_ttl_seconds)
+
+
+@router.get("/queues/front-desk", response_model=list[ApplicationSummary])
+def front_desk_queue(
+    session: SessionDep, principal: PrincipalDep, limit: Limit = 50, offset: Offset = 0
+) -> list[ApplicationSummary]:
+    """Submitted applications waiting for acceptance, oldest first."""
+    return [
+        ApplicationSummary.of(a)
+        for a in service.front_desk_queue(session, principal, limit, offset)
+    ]
+
+
+@router.get("/queues/back-office", response_model=list[ApplicationSummary])
+def back_office_queue(
+    session: SessionDep, principal: PrincipalDep, limit: Limit = 50, offset: Offset = 0
+) -> list[ApplicationSummary]:
+    """Accepted applications in the caller's categories, oldest first."""
+    return [
+        ApplicationSummary.of(a)
+        for a in service.back_office_queue(session, principal, limit, offset)
+    ]

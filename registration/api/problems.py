@@ -1,0 +1,141 @@
+"""RFC 9457 problem details for every error, with a stable machine-readable `code`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from registration.domain.application import FieldError
+from registration.domain.workflow import (
+    ReasonsRequired,
+    RoleNotPermitted,
+    TransitionNotAllowed,
+    WorkflowError,
+)
+from registration.errors import ServiceError
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("bizreg.api")
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = [{"field": e.field, "message": e.message, "code": e.code} for e in errors]
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _request_validation_errors(error: RequestValidationError) -> list[FieldError]:
+    result = []
+    for item in error.errors():
+        loc = list(item.get("loc", ()))
+        if loc and loc[0] == "body":
+            loc = loc[1:]
+        path = ""
+        for part in loc:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        result.append(
+            FieldError(
+                field=path or "body", message=str(item.get("msg")), code=str(item.get("type"))
+            )
+        )
+    return result
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem(
+            request, exc.status, exc.code, exc.title, exc.detail, exc.errors, headers, **exc.extra
+        )
+
+    @app.exception_handler(WorkflowError)
+    async def _workflow_error(request: Request, exc: WorkflowError) -> JSONResponse:
+        if isinstance(exc, TransitionNotAllowed):
+            return problem(
+                request,
+                409,
+                exc.code,
+                "Action not allowed in this status",
+                str(exc),
+                current_status=exc.status.value,
+                allowed_actions=[a.value for a in exc.allowed],
+            )
+        if isinstance(exc, RoleNotPermitted):
+            return problem(request, 403, exc.code, "Role not permitted", str(exc))
+        if isinstance(exc, ReasonsRequired):
+            errors = [
+                FieldError(
+                    "reasons", "give at least one {field, message} reason", "reasons_required"
+                )
+            ]
+            return problem(request, 422, exc.code, "Reasons required", str(exc), errors)
+        return problem(request, 409, exc.code, "Workflow error", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(
+            request,
+            422,
+            "validation_failed",
+            "Validation failed",
+            "the request does not match the schema",
+            _request_validation_errors(exc),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        return problem(
+            request,
+            exc.status_code,
+            code,
+            str(exc.detail),
+            str(exc.detail),
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(
+            request,
+            500,
+            "internal_error",
+            "Internal error",
+            "an unexpected error occurred; it has been logged",
+        )

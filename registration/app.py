@@ -1,0 +1,37 @@
+"""Composition root: builds the FastAPI application from one `Settings`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine, text
+
+from registration.api import applications, officers
+from registration.api.limits import BodySizeLimit
+from registration.api.problems import install_problem_handlers
+from registration.db import create_db_engine
+from registration.settings import Settings
+
+# Multipart framing around an upload of the maximum size.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    app = FastAPI(
+        title="bizreg",
+        version="0.1.0",
+        description="Company registration and signed electronic business licences.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine or create_db_engine(settings.effective_database_url)
+    install_problem_handlers(app)
+    app.include_router(applications.router)
+    app.include_router(officers.router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        with app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
+    return app

@@ -1,0 +1,106 @@
+"""The `bizreg` command: run the server, migrate, manage accounts."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import Engine
+
+from registration.db import create_db_engine, session_scope, upgrade_database
+from registration.domain.workflow import OFFICER_ROLES, Role
+from registration.errors import ServiceError
+from registration.services import accounts
+from registration.settings import Settings
+
+
+def _prepare(settings: Settings) -> Engine:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return create_db_engine(settings.effective_database_url)
+
+
+@click.group()
+def main() -> None:
+    """bizreg: company registration and signed electronic business licences."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Migrate the database and serve the API (development accounts are created on first run)."""
+    import uvicorn
+
+    from registration.app import create_app
+
+    settings = Settings()
+    engine = _prepare(settings)
+    upgrade_database(engine)
+    if settings.is_development:
+        from registration.devsetup import ensure_dev_accounts
+
+        credentials = ensure_dev_accounts(engine, settings.data_dir)
+        click.echo("Development officers (username / password):")
+        for username, password in credentials["officers"].items():
+            click.echo(f"  {username:<12} {password}")
+        click.echo("Development API clients (client id / bearer token):")
+        for client_id, token in credentials["clients"].items():
+            click.echo(f"  {client_id:<18} {token}")
+        click.echo(f"(kept in {settings.data_dir / 'dev-credentials.json'})")
+    click.echo(f"API docs: http://{host}:{port}/docs")
+    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply every Alembic migration."""
+    settings = Settings()
+    upgrade_database(_prepare(settings))
+    click.echo("database is at the latest revision")
+
+
+@main.group()
+def user() -> None:
+    """Officer accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(sorted(r.value for r in OFFICER_ROLES)))
+@click.option("--category", "categories", multiple=True, help="Back-office category (repeatable)")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin")
+def user_add(username: str, role: str, categories: tuple[str, ...], password_stdin: bool) -> None:
+    """Create an officer account."""
+    password = sys.stdin.readline().rstrip("\n")
+    settings = Settings()
+    with session_scope(_prepare(settings)) as session:
+        try:
+            accounts.add_officer(session, username, Role(role), password, categories)
+        except ServiceError as error:
+            raise click.ClickException(error.detail) from None
+    click.echo(f"officer {username} ({role}) created")
+
+
+@main.group()
+def client() -> None:
+    """API clients: bank terminals, the Hong Kong app gateway, partner branches."""
+
+
+@client.command("add")
+@click.argument("client_id")
+@click.option("--channel", required=True, type=click.Choice(["yinzhengtong", "hong_kong", "paris"]))
+@click.option("--org", required=True, help="Organisation operating the client")
+def client_add(client_id: str, channel: str, org: str) -> None:
+    """Register a client and print its bearer token (shown once)."""
+    settings = Settings()
+    with session_scope(_prepare(settings)) as session:
+        try:
+            _, token = accounts.add_client(session, client_id, channel, org)
+        except ServiceError as error:
+            raise click.ClickException(error.detail) from None
+    click.echo(token)

@@ -1,0 +1,89 @@
+"""Errors the service layer raises. Each carries a stable `code` and the HTTP status it maps to.
+
+    ServiceError
+    ├── NotFound                  404  the resource does not exist or is not visible to you
+    ├── NotAuthenticated          401  no or invalid credentials
+    ├── Forbidden                 403  authenticated, but this role may not do this
+    ├── Conflict                  409  the resource's state does not allow it
+    │   └── ConcurrentModification     someone else changed it first
+    ├── PayloadInvalid            422  the request body breaks a rule; every field error listed
+    ├── PayloadTooLarge           413
+    └── BadRequest                400  e.g. an upload that is not a PDF
+
+Domain errors (`domain.workflow.WorkflowError`) stay framework-free; the HTTP layer maps them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from registration.domain.application import FieldError
+
+
+class ServiceError(Exception):
+    status = 500
+    code = "internal_error"
+    title = "Internal error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        errors: Sequence[FieldError] = (),
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.errors = list(errors)
+        self.extra = extra or {}
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class NotAuthenticated(ServiceError):
+    status = 401
+    code = "not_authenticated"
+    title = "Authentication required"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class ConcurrentModification(Conflict):
+    code = "concurrent_modification"
+    title = "Changed concurrently"
+
+
+class PayloadInvalid(ServiceError):
+    status = 422
+    code = "validation_failed"
+    title = "Validation failed"
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
+class BadRequest(ServiceError):
+    status = 400
+    code = "bad_request"
+    title = "Bad request"

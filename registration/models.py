@@ -1,0 +1,120 @@
+"""Database tables (SQLModel). Schema changes go through Alembic migrations in `migrations/`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from registration.db import UtcDateTime
+
+
+def _utc(**kwargs: Any) -> Any:
+    return Field(sa_type=UtcDateTime, **kwargs)
+
+
+class Officer(SQLModel, table=True):
+    __tablename__ = "officer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=32)
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    created_at: datetime = _utc()
+
+
+class ApiClient(SQLModel, table=True):
+    """A registered integrator: a bank terminal, the Hong Kong app gateway, a partner branch."""
+
+    __tablename__ = "api_client"
+
+    client_id: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=20)
+    org: str = Field(max_length=200)
+    role: str = Field(max_length=32)
+    active: bool = True
+    created_at: datetime = _utc()
+
+
+class AccessToken(SQLModel, table=True):
+    """Bearer tokens, stored only as SHA-256 so a database leak does not leak credentials."""
+
+    __tablename__ = "access_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    subject_kind: str = Field(max_length=10)  # "officer" | "client"
+    subject_id: str = Field(max_length=64, index=True)
+    created_at: datetime = _utc()
+    expires_at: datetime | None = _utc(default=None, nullable=True)
+    revoked: bool = False
+
+
+class Application(SQLModel, table=True):
+    """One company registration application.
+
+    `payload` is the validated content as the integrator sent it (the contract); the scalar
+    columns beside it are what queues and guards query. `status` is the projection of the
+    event log and `revision` the number of events, so a conditional UPDATE on it lets exactly
+    one of two concurrent steps win.
+    """
+
+    __tablename__ = "application"
+    __table_args__ = (Index("ix_application_status_category", "status", "category"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    client_id: str = Field(foreign_key="api_client.client_id", index=True, max_length=64)
+    channel: str = Field(max_length=20)
+    language: str = Field(max_length=10)
+    status: str = Field(max_length=20)
+    company_name_zh: str = Field(max_length=50)
+    company_type: str = Field(max_length=40)
+    category: str | None = Field(default=None, max_length=40)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    flags: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    revision: int = 0
+    accepted_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+    submitted_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class ApplicationEvent(SQLModel, table=True):
+    """Append-only history: the status is its projection (see `domain.workflow.replay`)."""
+
+    __tablename__ = "application_event"
+    __table_args__ = (UniqueConstraint("application_id", "seq", name="uq_event_application_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=36)
+    seq: int
+    action: str = Field(max_length=20)
+    from_status: str = Field(max_length=20)
+    to_status: str = Field(max_length=20)
+    actor: str = Field(max_length=64)
+    role: str = Field(max_length=32)
+    reasons: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    idempotency_key: str | None = Field(default=None, max_length=255)
+    at: datetime = _utc()
+
+
+class ApplicationDocument(SQLModel, table=True):
+    __tablename__ = "application_document"
+
+    id: str = Field(primary_key=True, max_length=36)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=36)
+    kind: str = Field(max_length=40)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by: str = Field(max_length=64)
+    uploaded_at: datetime = _utc()

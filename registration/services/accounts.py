@@ -1,0 +1,128 @@
+"""Officer accounts, API clients and bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from registration.db import utcnow
+from registration.domain import catalogue
+from registration.domain.workflow import OFFICER_ROLES, Role
+from registration.errors import Conflict, NotAuthenticated, PayloadInvalid
+from registration.models import AccessToken, ApiClient, Officer
+from registration.principal import Principal
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the response time of an unknown username equal to a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD_LENGTH = 12
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_officer(
+    session: Session, username: str, role: Role, password: str, categories: Iterable[str] = ()
+) -> Officer:
+    if role not in OFFICER_ROLES:
+        raise PayloadInvalid(f"{role} is not an officer role", code="invalid_role")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PayloadInvalid(
+            f"password must have at least {MIN_PASSWORD_LENGTH} characters", code="weak_password"
+        )
+    cats = sorted(set(categories))
+    if role is Role.BACK_OFFICE and not cats:
+        raise PayloadInvalid(
+            "a back-office officer needs at least one category", code="no_category"
+        )
+    if session.exec(select(Officer).where(Officer.username == username)).first():
+        raise Conflict(f"officer {username!r} exists already", code="officer_exists")
+    officer = Officer(
+        username=username,
+        password_hash=_hasher.hash(password),
+        role=role.value,
+        categories=cats,
+        created_at=utcnow(),
+    )
+    session.add(officer)
+    session.commit()
+    return officer
+
+
+def add_client(session: Session, client_id: str, channel: str, org: str) -> tuple[ApiClient, str]:
+    """Register an integrator; returns it with a fresh bearer token (shown once)."""
+    channels = catalogue.channels()
+    if channel not in channels:
+        raise PayloadInvalid(f"unknown channel {channel!r}", code="unknown_channel")
+    if session.get(ApiClient, client_id) is not None:
+        raise Conflict(f"client {client_id!r} exists already", code="client_exists")
+    client = ApiClient(
+        client_id=client_id,
+        channel=channel,
+        org=org,
+        role=channels[channel].client_role,
+        created_at=utcnow(),
+    )
+    session.add(client)
+    token = _new_token(session, "client", client_id, ttl=None)
+    session.commit()
+    return client, token
+
+
+def _new_token(session: Session, kind: str, subject: str, ttl: timedelta | None) -> str:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        AccessToken(
+            token_hash=_token_hash(token),
+            subject_kind=kind,
+            subject_id=subject,
+            created_at=now,
+            expires_at=None if ttl is None else now + ttl,
+        )
+    )
+    return token
+
+
+def login_officer(session: Session, username: str, password: str, ttl: timedelta) -> str:
+    officer = session.exec(select(Officer).where(Officer.username == username)).first()
+    try:
+        _hasher.verify(officer.password_hash if officer else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        officer = None
+    if officer is None or not officer.active:
+        raise NotAuthenticated("wrong username or password", code="invalid_credentials")
+    token = _new_token(session, "officer", officer.username, ttl)
+    session.commit()
+    return token
+
+
+def authenticate(session: Session, token: str) -> Principal:
+    record = session.get(AccessToken, _token_hash(token))
+    if record is None or record.revoked:
+        raise NotAuthenticated("unknown or revoked token", code="invalid_token")
+    if record.expires_at is not None and record.expires_at <= utcnow():
+        raise NotAuthenticated("token expired", code="token_expired")
+    if record.subject_kind == "officer":
+        officer = session.exec(select(Officer).where(Officer.username == record.subject_id)).first()
+        if officer is None or not officer.active:
+            raise NotAuthenticated("account disabled", code="account_disabled")
+        return Principal(
+            kind="officer",
+            subject=officer.username,
+            role=Role(officer.role),
+            categories=frozenset(officer.categories),
+        )
+    client = session.get(ApiClient, record.subject_id)
+    if client is None or not client.active:
+        raise NotAuthenticated("client suspended", code="client_suspended")
+    return Principal(
+        kind="client", subject=client.client_id, role=Role(client.role), channel=client.channel
+    )

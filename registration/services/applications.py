@@ -1,0 +1,483 @@
+"""Application use cases: create, edit, attach documents, and every workflow action.
+
+Each public function is one use case and one transaction. Workflow steps go through
+`domain.workflow.guard`; the status change and its event are written together, with a
+conditional UPDATE on `revision` so that of two concurrent steps exactly one wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import pikepdf
+from pydantic import ValidationError
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
+
+from registration.db import utcnow
+from registration.domain import catalogue
+from registration.domain.application import ApplicationPayload, FieldError, check_consistency
+from registration.domain.checks import instant_ineligibility, run_automatic_checks
+from registration.domain.workflow import (
+    EDITABLE_STATUSES,
+    OFFICER_ROLES,
+    Action,
+    Role,
+    Status,
+    guard,
+)
+from registration.errors import (
+    BadRequest,
+    ConcurrentModification,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadInvalid,
+    PayloadTooLarge,
+)
+from registration.models import Application, ApplicationDocument, ApplicationEvent
+from registration.principal import SYSTEM, Principal
+
+DOCUMENT_KINDS = frozenset({"articles_of_association", "other"})
+
+
+def validation_errors(error: ValidationError, prefix: str = "") -> list[FieldError]:
+    """Pydantic's errors as our field errors, with paths like `shareholders[0].share_percent`."""
+    result = []
+    for item in error.errors():
+        path = prefix
+        for part in item["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        result.append(FieldError(field=path or "body", message=item["msg"], code=item["type"]))
+    return result
+
+
+def parse_payload(data: Any) -> ApplicationPayload:
+    try:
+        return ApplicationPayload.model_validate(data)
+    except ValidationError as error:
+        raise PayloadInvalid(
+            "the application does not match the schema", errors=validation_errors(error)
+        ) from None
+
+
+def _require_client(principal: Principal) -> None:
+    if not principal.is_client:
+        raise Forbidden(
+            "only the submitting API client acts on an application's content",
+            code="role_not_permitted",
+        )
+
+
+def _check_payload(principal: Principal, payload: ApplicationPayload) -> None:
+    errors = []
+    if payload.channel != principal.channel:
+        errors.append(
+            FieldError(
+                field="channel",
+                code="channel_mismatch",
+                message=f"this client is registered for channel {principal.channel}",
+            )
+        )
+    errors.extend(check_consistency(payload))
+    if errors:
+        raise PayloadInvalid("the application breaks the registration rules", errors=errors)
+
+
+def create_application(
+    session: Session, principal: Principal, payload: ApplicationPayload, idempotency_key: str | None
+) -> Application:
+    _require_client(principal)
+    _check_payload(principal, payload)
+    now = utcnow()
+    application = Application(
+        id=str(uuid.uuid4()),
+        client_id=principal.subject,
+        channel=payload.channel,
+        language=payload.language,
+        status=Status.DRAFT.value,
+        company_name_zh=payload.company.name.zh,
+        company_type=payload.company.type,
+        payload=payload.model_dump(mode="json", exclude_none=True),
+        revision=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(application)
+    session.add(
+        _event(
+            application.id,
+            1,
+            Action.CREATE,
+            Status.DRAFT,
+            Status.DRAFT,
+            principal,
+            [],
+            idempotency_key,
+            now,
+        )
+    )
+    session.commit()
+    return application
+
+
+def get_application(session: Session, principal: Principal, application_id: str) -> Application:
+    application = session.get(Application, application_id)
+    # A client must not learn that another client's application exists: same 404 either way.
+    if application is None or (principal.is_client and application.client_id != principal.subject):
+        raise NotFound(f"no application {application_id}", code="application_not_found")
+    if not principal.is_client and principal.role not in OFFICER_ROLES | {Role.SYSTEM}:
+        raise Forbidden("this role may not read applications", code="role_not_permitted")
+    return application
+
+
+def list_events(
+    session: Session, principal: Principal, application_id: str
+) -> list[ApplicationEvent]:
+    get_application(session, principal, application_id)
+    statement = (
+        select(ApplicationEvent)
+        .where(ApplicationEvent.application_id == application_id)
+        .order_by(col(ApplicationEvent.seq))
+    )
+    return list(session.exec(statement))
+
+
+def list_documents(session: Session, application_id: str) -> list[ApplicationDocument]:
+    statement = (
+        select(ApplicationDocument)
+        .where(ApplicationDocument.application_id == application_id)
+        .order_by(col(ApplicationDocument.uploaded_at))
+    )
+    return list(session.exec(statement))
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON Merge Patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def update_application(
+    session: Session,
+    principal: Principal,
+    application_id: str,
+    patch: dict[str, Any],
+    idempotency_key: str | None,
+) -> Application:
+    _require_client(principal)
+    application = get_application(session, principal, application_id)
+    _require_editable(application)
+    payload = parse_payload(merge_patch(application.payload, patch))
+    _check_payload(principal, payload)
+    status = Status(application.status)
+    _record(
+        session,
+        application,
+        Action.UPDATE,
+        status,
+        principal,
+        [],
+        idempotency_key,
+        payload=payload.model_dump(mode="json", exclude_none=True),
+        language=payload.language,
+        company_name_zh=payload.company.name.zh,
+        company_type=payload.company.type,
+    )
+    session.commit()
+    return application
+
+
+def add_document(
+    session: Session,
+    principal: Principal,
+    application_id: str,
+    *,
+    kind: str,
+    filename: str,
+    content: bytes,
+    max_bytes: int,
+    idempotency_key: str | None,
+) -> ApplicationDocument:
+    _require_client(principal)
+    application = get_application(session, principal, application_id)
+    _require_editable(application)
+    if kind not in DOCUMENT_KINDS:
+        raise PayloadInvalid(
+            f"unknown document kind {kind!r}",
+            errors=[
+                FieldError("kind", f"one of {', '.join(sorted(DOCUMENT_KINDS))}", "unknown_kind")
+            ],
+        )
+    if len(content) > max_bytes:
+        raise PayloadTooLarge(f"documents are limited to {max_bytes} bytes")
+    _require_pdf(content)
+    now = utcnow()
+    document = ApplicationDocument(
+        id=str(uuid.uuid4()),
+        application_id=application.id,
+        kind=kind,
+        filename=filename[:255] or "document.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_by=principal.subject,
+        uploaded_at=now,
+    )
+    session.add(document)
+    reason = {"field": "documents", "message": f"{kind} {document.sha256}"}
+    _record(
+        session,
+        application,
+        Action.ATTACH_DOCUMENT,
+        Status(application.status),
+        principal,
+        [reason],
+        idempotency_key,
+    )
+    session.commit()
+    return document
+
+
+def _require_pdf(content: bytes) -> None:
+    # A PDF may carry a few junk bytes before the header (ISO 32000-2 §7.5.2 tolerates 1024).
+    if b"%PDF-" not in content[:1024]:
+        raise BadRequest("the upload is not a PDF", code="not_a_pdf")
+    try:
+        with pikepdf.open(io.BytesIO(content)) as pdf:
+            if len(pdf.pages) == 0:
+                raise BadRequest("the PDF has no pages", code="malformed_pdf")
+            if pdf.is_encrypted:
+                raise BadRequest("encrypted PDFs cannot be archived", code="encrypted_pdf")
+    except pikepdf.PasswordError:
+        raise BadRequest("encrypted PDFs cannot be archived", code="encrypted_pdf") from None
+    except pikepdf.PdfError:
+        raise BadRequest("the PDF is malformed", code="malformed_pdf") from None
+
+
+def _require_editable(application: Application) -> None:
+    if Status(application.status) not in EDITABLE_STATUSES:
+        raise Conflict(
+            f"an application that is {application.status} cannot be changed",
+            code="not_editable",
+            extra={"status": application.status},
+        )
+
+
+def perform(
+    session: Session,
+    principal: Principal,
+    application_id: str,
+    action: Action,
+    reasons: Sequence[FieldError] = (),
+    idempotency_key: str | None = None,
+) -> Application:
+    """Apply one workflow action, with the checks that belong to it, in one transaction."""
+    application = get_application(session, principal, application_id)
+    status = Status(application.status)
+    target = guard(status, action, principal.role, has_reasons=bool(reasons))
+    reason_dicts = [asdict(r) for r in reasons]
+
+    if action in (Action.SUBMIT, Action.RESUBMIT):
+        _submit(session, application, action, principal, idempotency_key)
+    elif action is Action.ACCEPT:
+        _record(
+            session,
+            application,
+            action,
+            target,
+            principal,
+            reason_dicts,
+            idempotency_key,
+            accepted_by=principal.subject,
+        )
+    elif action in (Action.APPROVE, Action.REJECT) or (
+        action is Action.RETURN and status is Status.ACCEPTED
+    ):
+        _require_category(principal, application)
+        if (
+            action is Action.APPROVE
+            and principal.kind == "officer"
+            and (application.accepted_by == principal.subject)
+        ):
+            raise Forbidden(
+                "the officer who accepted an application may not approve it",
+                code="separation_of_duties",
+            )
+        _record(session, application, action, target, principal, reason_dicts, idempotency_key)
+    else:
+        _record(session, application, action, target, principal, reason_dicts, idempotency_key)
+    session.commit()
+    return application
+
+
+def _require_category(principal: Principal, application: Application) -> None:
+    if principal.role is Role.BACK_OFFICE and application.category not in principal.categories:
+        raise Forbidden(
+            f"this application is for back-office category {application.category}",
+            code="category_not_permitted",
+        )
+
+
+def _submit(
+    session: Session,
+    application: Application,
+    action: Action,
+    principal: Principal,
+    idempotency_key: str | None,
+) -> None:
+    payload = parse_payload(application.payload)
+    kinds = {d.kind for d in list_documents(session, application.id)}
+    report = run_automatic_checks(payload, kinds)
+    if report.errors:
+        raise Conflict(
+            "the application cannot be submitted until these are fixed",
+            code="submission_checks_failed",
+            errors=report.errors,
+        )
+    category = catalogue.approval_category(payload.company.business_scope)
+    flags = [asdict(flag) for flag in report.flags]
+    _record(
+        session,
+        application,
+        action,
+        Status.SUBMITTED,
+        principal,
+        [],
+        idempotency_key,
+        category=category,
+        flags=flags,
+        submitted_at=utcnow(),
+        accepted_by=None,
+    )
+    if not instant_ineligibility(payload, report):
+        # Instant path: the system accepts and approves; each step is its own logged event.
+        _record(
+            session,
+            application,
+            Action.ACCEPT,
+            Status.ACCEPTED,
+            SYSTEM,
+            [],
+            None,
+            accepted_by=SYSTEM.subject,
+        )
+        _record(session, application, Action.APPROVE, Status.APPROVED, SYSTEM, [], None)
+
+
+def _record(
+    session: Session,
+    application: Application,
+    action: Action,
+    target: Status,
+    principal: Principal,
+    reasons: list[dict[str, Any]],
+    idempotency_key: str | None,
+    **values: Any,
+) -> None:
+    now = utcnow()
+    expected = application.revision
+    source = Status(application.status)
+    changes = {"status": target.value, "revision": expected + 1, "updated_at": now, **values}
+    result = session.execute(
+        update(Application)
+        .where(col(Application.id) == application.id, col(Application.revision) == expected)
+        .values(**changes)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise ConcurrentModification(
+            "the application was changed by someone else; reload and try again"
+        )
+    for key, value in changes.items():
+        set_committed_value(application, key, value)
+    session.add(
+        _event(
+            application.id,
+            expected + 1,
+            action,
+            source,
+            target,
+            principal,
+            reasons,
+            idempotency_key,
+            now,
+        )
+    )
+
+
+def _event(
+    application_id: str,
+    seq: int,
+    action: Action,
+    source: Status,
+    target: Status,
+    principal: Principal,
+    reasons: list[dict[str, Any]],
+    idempotency_key: str | None,
+    at: datetime,
+) -> ApplicationEvent:
+    return ApplicationEvent(
+        application_id=application_id,
+        seq=seq,
+        action=action.value,
+        from_status=source.value,
+        to_status=target.value,
+        actor=principal.subject,
+        role=principal.role.value,
+        reasons=reasons,
+        idempotency_key=idempotency_key,
+        at=at,
+    )
+
+
+def front_desk_queue(
+    session: Session, principal: Principal, limit: int, offset: int
+) -> list[Application]:
+    if principal.role is not Role.FRONT_DESK:
+        raise Forbidden(
+            "the front-desk queue is for front-desk officers", code="role_not_permitted"
+        )
+    statement = (
+        select(Application)
+        .where(Application.status == Status.SUBMITTED.value)
+        .order_by(col(Application.submitted_at), col(Application.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.exec(statement))
+
+
+def back_office_queue(
+    session: Session, principal: Principal, limit: int, offset: int
+) -> list[Application]:
+    if principal.role is not Role.BACK_OFFICE:
+        raise Forbidden(
+            "the back-office queue is for back-office officers", code="role_not_permitted"
+        )
+    statement = (
+        select(Application)
+        .where(
+            Application.status == Status.ACCEPTED.value,
+            col(Application.category).in_(sorted(principal.categories)),
+        )
+        .order_by(col(Application.submitted_at), col(Application.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.exec(statement))

@@ -1,0 +1,59 @@
+"""Service settings, read from `BIZREG_*` environment variables when `Settings()` is built.
+
+Nothing reads the environment at import time: the composition root builds one `Settings` and
+passes it down, so tests can run several differently configured apps in one process.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BIZREG_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    region_code: str = Field(default="441900", pattern=r"^\d{6}$")
+    authority_name_zh: str = "东莞市市场监督管理局"
+    authority_name_en: str = "Dongguan Administration for Market Regulation"
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    officer_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        # A development default that leaks into production would print localhost into every
+        # licence's QR code and certificate, which cannot be corrected after signing.
+        if self.env is Environment.PRODUCTION:
+            url = urlsplit(self.public_base_url)
+            if url.scheme != "https" or url.hostname in {"127.0.0.1", "localhost", "::1"}:
+                raise ValueError("BIZREG_PUBLIC_BASE_URL must be a public https URL in production")
+            if self.database_url is None:
+                raise ValueError("BIZREG_DATABASE_URL must be set explicitly in production")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.env is Environment.DEVELOPMENT
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'bizreg.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url.rstrip("/")
