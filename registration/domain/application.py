@@ -59,7 +59,7 @@ class Company(_Strict):
     name: CompanyName
     type: str = Field(min_length=1, max_length=40)
     registered_capital: Money
-    business_term_years: int | None = Field(ge=1, le=100)
+    business_term_years: int | None = Field(default=None, ge=1, le=100)  # None: long-term
     domicile: str = Field(min_length=6, max_length=100)
     business_scope: list[str] = Field(min_length=1, max_length=30)
     articles_of_association: ArticlesOfAssociation

@@ -105,7 +105,7 @@ def create_application(
         status=Status.DRAFT.value,
         company_name_zh=payload.company.name.zh,
         company_type=payload.company.type,
-        payload=payload.model_dump(mode="json", exclude_none=True),
+        payload=payload.model_dump(mode="json", exclude_unset=True),
         revision=1,
         created_at=now,
         updated_at=now,
@@ -193,7 +193,7 @@ def update_application(
         principal,
         [],
         idempotency_key,
-        payload=payload.model_dump(mode="json", exclude_none=True),
+        payload=payload.model_dump(mode="json", exclude_unset=True),
         language=payload.language,
         company_name_zh=payload.company.name.zh,
         company_type=payload.company.type,
@@ -275,7 +275,7 @@ def _require_editable(application: Application) -> None:
         raise Conflict(
             f"an application that is {application.status} cannot be changed",
             code="not_editable",
-            extra={"status": application.status},
+            extra={"current_status": application.status},
         )
 
 
@@ -291,7 +291,7 @@ def perform(
     application = get_application(session, principal, application_id)
     status = Status(application.status)
     target = guard(status, action, principal.role, has_reasons=bool(reasons))
-    reason_dicts = [asdict(r) for r in reasons]
+    reason_dicts = [{"field": r.field, "message": r.message} for r in reasons]
 
     if action in (Action.SUBMIT, Action.RESUBMIT):
         _submit(session, application, action, principal, idempotency_key)

@@ -1,0 +1,130 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when BIZREG_DATABASE_URL is set),
+the app over real HTTP semantics (Starlette's TestClient), and account factories.
+
+Each test that touches the database starts from empty tables; the schema is migrated once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
+
+from registration.app import create_app
+from registration.db import create_db_engine, upgrade_database
+from registration.domain.workflow import Role
+from registration.services import accounts
+from registration.settings import Settings
+
+# Copies of ../shared/examples (the banks' contract); tests/test_contract.py keeps them identical.
+EXAMPLES = Path(__file__).resolve().parent / "contract"
+CHANNEL_FILES = {
+    "yinzhengtong": "application-yinzhengtong.json",
+    "hong_kong": "application-hong-kong.json",
+    "paris": "application-paris.json",
+}
+
+
+def example(channel: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EXAMPLES / CHANNEL_FILES[channel]).read_text("utf-8"))
+    return data
+
+
+def is_postgres() -> bool:
+    return os.environ.get("BIZREG_DATABASE_URL", "").startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("BIZREG_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:  # a rerun on the same database starts clean
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade_database(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate(engine: Engine) -> None:
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Iterator[Engine]:
+    _truncate(migrated_engine)
+    yield migrated_engine
+    _truncate(migrated_engine)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "var", database_url=database_url, max_upload_bytes=256 * 1024)
+
+
+@pytest.fixture
+def app_client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, engine), raise_server_exceptions=False) as client:
+        yield client
+
+
+Headers = dict[str, str]
+
+
+@pytest.fixture
+def officer(engine: Engine, app_client: TestClient) -> Callable[..., Headers]:
+    """Create an officer and log in through the API; returns the Authorization header."""
+
+    def make(role: Role, categories: tuple[str, ...] = (), username: str | None = None) -> Headers:
+        username = username or f"{role.value}-{secrets.token_hex(3)}"
+        password = secrets.token_urlsafe(16)
+        with Session(engine) as session:
+            accounts.add_officer(session, username, role, password, categories)
+        response = app_client.post(
+            "/api/v1/auth/token", data={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    return make
+
+
+@pytest.fixture
+def api_client_for(engine: Engine) -> Callable[[str], Headers]:
+    """Register an integrator for a channel; returns its Authorization header."""
+
+    def make(channel: str) -> Headers:
+        with Session(engine) as session:
+            _, token = accounts.add_client(session, f"{channel}-{secrets.token_hex(3)}", channel, "Test")
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            t.name: connection.execute(text(f"SELECT count(*) FROM {t.name}")).scalar_one()
+            for t in SQLModel.metadata.sorted_tables
+        }
