@@ -43,9 +43,7 @@ _HASHES: Final[dict[str, tuple[str, int]]] = {"sha-256": ("sha256", 32), "sha-51
 SUPPORTED_DIGEST_ALGORITHMS: Final[tuple[DigestAlgorithm, ...]] = ("sha-256", "sha-512")
 
 
-def create_content_digest(
-    body: bytes, algorithms: Iterable[DigestAlgorithm] = ("sha-256",)
-) -> str:
+def create_content_digest(body: bytes, algorithms: Iterable[DigestAlgorithm] = ("sha-256",)) -> str:
     """Return the `Content-Digest` field value for `body` (RFC 9530 §2).
 
     >>> create_content_digest(b'{"hello": "world"}')
