@@ -1,0 +1,1 @@
+"""JSON data for the domain rules (a package so that setuptools ships the files)."""

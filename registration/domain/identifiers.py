@@ -1,0 +1,976 @@
+"""Identity and registration numbers: parse, validate, and explain what is wrong.
+
+Every parser returns a frozen dataclass holding the canonical number and its decoded parts, or
+raises an `IdentifierError` whose `code` is stable (the API and the officer console key on it)
+and whose message names the field and the 1-based character position at fault.
+
+Exception tree::
+
+    ValueError
+    └── IdentifierError              invalid_identifier (base; never raised itself)
+        ├── InvalidLength            invalid_length
+        ├── InvalidFormat            invalid_format      (character outside the alphabet, bad shape)
+        ├── InvalidCheckDigit        invalid_check_digit (a check digit guarding one field:
+        │                                                 GB 11714 organisation code, MRZ fields)
+        ├── ChecksumMismatch         checksum_mismatch   (the check character over the whole
+        │                                                 number, or the MRZ composite digit)
+        ├── InvalidDate              invalid_date
+        │   └── InvalidBirthDate     invalid_birth_date
+        ├── InvalidRegion            invalid_region
+        ├── MrzMismatch              mrz_mismatch        (MRZ disagrees with the typed number)
+        └── UnsupportedType          unsupported_type    (unknown document type or scheme)
+
+Libraries: python-stdnum supplies the ISO 7064 MOD 11-2 check and the division-code table for the
+resident ID card (`stdnum.cn.ric`, `stdnum.numdb`), the GB 32100 mod-31 check character
+(`stdnum.cn.uscc.calc_check_digit`) and the SIREN Luhn check (`stdnum.fr.siren`). It has no HKID
+or ICAO 9303 MRZ module, so those are written here. Where stdnum's own `validate` is wrong for
+this service we do not call it (see `parse_uscc` and `parse_cn_id_card`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import ClassVar, Final, Literal
+
+from stdnum import exceptions as stdnum_exceptions
+from stdnum import numdb
+from stdnum.cn import ric as stdnum_ric
+from stdnum.cn import uscc as stdnum_uscc
+from stdnum.fr import siren as stdnum_siren
+
+__all__ = [
+    "DOCUMENT_TYPES",
+    "REGISTRATION_SCHEMES",
+    "USCC_ALPHABET",
+    "ChecksumMismatch",
+    "CnIdCard",
+    "Flag",
+    "Hkid",
+    "IdentifierError",
+    "IdentityDocument",
+    "InvalidBirthDate",
+    "InvalidCheckDigit",
+    "InvalidDate",
+    "InvalidFormat",
+    "InvalidLength",
+    "InvalidRegion",
+    "MrzFieldMismatch",
+    "MrzMismatch",
+    "Passport",
+    "PassportMrz",
+    "RegistrationCheck",
+    "Siren",
+    "UnsupportedType",
+    "Uscc",
+    "UsccCheck",
+    "check_received_uscc",
+    "compare_mrz",
+    "compute_organisation_check",
+    "compute_uscc",
+    "mrz_check_digit",
+    "parse_cn_id_card",
+    "parse_hkid",
+    "parse_mrz",
+    "parse_passport_number",
+    "parse_siren",
+    "parse_uscc",
+    "validate_document",
+    "validate_registration",
+]
+
+Sex = Literal["M", "F", "X"]
+
+# The authority's calendar day: a birth date "in the future" is judged in China Standard Time.
+_CHINA_STANDARD_TIME: Final = timezone(timedelta(hours=8), "CST")
+
+
+def _today() -> date:
+    return datetime.now(UTC).astimezone(_CHINA_STANDARD_TIME).date()
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------
+
+
+class IdentifierError(ValueError):
+    """A number failed validation. `code` is stable; `field` and `position` locate the fault."""
+
+    code: ClassVar[str] = "invalid_identifier"
+
+    def __init__(self, message: str, *, field: str | None = None, position: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.position = position
+
+    def to_dict(self) -> dict[str, str | int]:
+        """A JSON-ready description, e.g. for an RFC 9457 problem's field errors."""
+        out: dict[str, str | int] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            out["field"] = self.field
+        if self.position is not None:
+            out["position"] = self.position
+        return out
+
+
+class InvalidLength(IdentifierError):
+    code = "invalid_length"
+
+
+class InvalidFormat(IdentifierError):
+    code = "invalid_format"
+
+
+class InvalidCheckDigit(IdentifierError):
+    code = "invalid_check_digit"
+
+
+class ChecksumMismatch(IdentifierError):
+    code = "checksum_mismatch"
+
+
+class InvalidDate(IdentifierError):
+    code = "invalid_date"
+
+
+class InvalidBirthDate(InvalidDate):
+    code = "invalid_birth_date"
+
+
+class InvalidRegion(IdentifierError):
+    code = "invalid_region"
+
+
+class MrzMismatch(IdentifierError):
+    code = "mrz_mismatch"
+
+
+class UnsupportedType(IdentifierError):
+    code = "unsupported_type"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A finding that needs an officer's review but does not reject the number."""
+
+    code: str
+    message: str
+    position: int | None = None
+
+
+def _compact(number: str) -> str:
+    """Upper-case and drop the spaces and hyphens people type between groups."""
+    return re.sub(r"[\s\-]", "", number).upper()
+
+
+def _first_bad(text: str, allowed: str, offset: int = 0) -> tuple[int, str] | None:
+    for index, char in enumerate(text):
+        if char not in allowed:
+            return offset + index + 1, char
+    return None
+
+
+_DIGITS: Final = "0123456789"
+_LETTERS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+# --------------------------------------------------------------------------------------------
+# USCC — GB 32100-2015 unified social credit code
+# --------------------------------------------------------------------------------------------
+
+# GB 32100-2015 §4.2: the code uses digits and upper-case Latin letters except I, O, S, V, Z,
+# which are too easily confused with 1, 0, 5, U and 2. A character's value is its index here.
+USCC_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+# GB 11714-1997 §5: organisation-code check character weights for the 8 body characters.
+_ORGANISATION_WEIGHTS: Final = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _organisation_value(char: str) -> int:
+    # GB 11714 values letters by their place in the full Latin alphabet (A=10 … Z=35), unlike
+    # the mod-31 check of GB 32100, which uses the index in the 31-character alphabet.
+    return int(char) if char.isdigit() else _LETTERS.index(char) + 10
+
+
+def compute_organisation_check(body8: str) -> str:
+    """GB 11714-1997 §5 check character for an 8-character organisation-code body."""
+    total = sum(
+        _organisation_value(c) * w for c, w in zip(body8, _ORGANISATION_WEIGHTS, strict=True)
+    )
+    check = 11 - total % 11
+    return {10: "X", 11: "0"}.get(check, str(check))
+
+
+def _uscc_check(first17: str) -> str:
+    # GB 32100-2015 §5: weights 3^(i-1) mod 31 for i = 1..17; check = 31 - (sum mod 31), with
+    # 31 written as '0'. stdnum implements exactly this, over the full alphabet at every position.
+    return str(stdnum_uscc.calc_check_digit(first17))
+
+
+@dataclass(frozen=True)
+class Uscc:
+    """A unified social credit code split into its GB 32100-2015 §4.1 fields."""
+
+    value: str
+    registration_department: str  # position 1 (GB 32100 Table 1; '9' = market regulation)
+    organisation_category: str  # position 2 ('1' = enterprise under department '9')
+    region_code: str  # positions 3-8, GB/T 2260 administrative division
+    organisation_code: str  # positions 9-17, GB 11714 body + check character
+    check_character: str  # position 18
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class UsccCheck:
+    """A received USCC that is well formed; `flags` lists failed check characters, if any."""
+
+    value: Uscc
+    flags: list[Flag]
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.flags)
+
+
+def _require_alphabet(text: str, field: str, offset: int = 0) -> None:
+    bad = _first_bad(text, USCC_ALPHABET, offset)
+    if bad is not None:
+        position, char = bad
+        raise InvalidFormat(
+            f"{field}: character {char!r} at position {position} is not in the GB 32100 "
+            "alphabet (digits and letters except I, O, S, V, Z)",
+            field=field,
+            position=position,
+        )
+
+
+def compute_uscc(dept: str, category: str, region: str, body8: str) -> str:
+    """Build a valid USCC from its parts, adding both check characters.
+
+    Used by the allocator, e.g. ``compute_uscc("9", "1", "441900", "MA4UHF0X")``; the body is
+    the 8-character organisation-code body, whose GB 11714 check character becomes position 17.
+    """
+    dept, category, region, body8 = (p.upper() for p in (dept, category, region, body8))
+    if len(dept) != 1:
+        raise InvalidLength("registration department code is 1 character", field="dept")
+    if len(category) != 1:
+        raise InvalidLength("organisation category code is 1 character", field="category")
+    if len(region) != 6:
+        raise InvalidLength("region code is 6 digits (GB/T 2260)", field="region")
+    if len(body8) != 8:
+        raise InvalidLength("organisation code body is 8 characters", field="body8")
+    _require_alphabet(dept, "dept")
+    _require_alphabet(category, "category")
+    bad = _first_bad(region, _DIGITS)
+    if bad is not None:
+        raise InvalidFormat(f"region code: {bad[1]!r} is not a digit", field="region")
+    _require_alphabet(body8, "body8")
+    first17 = dept + category + region + body8 + compute_organisation_check(body8)
+    return first17 + _uscc_check(first17)
+
+
+def _parse_uscc_structure(code: str) -> Uscc:
+    value = _compact(code)
+    if len(value) != 18:
+        raise InvalidLength(
+            f"a USCC has 18 characters (GB 32100-2015 §4.1), got {len(value)}", field="uscc"
+        )
+    _require_alphabet(value, "uscc")
+    # §4.1: positions 3-8 are a GB/T 2260 division code, which is always numeric.
+    bad = _first_bad(value[2:8], _DIGITS, offset=2)
+    if bad is not None:
+        raise InvalidFormat(
+            f"region code (positions 3-8) must be digits; {bad[1]!r} at position {bad[0]}",
+            field="region_code",
+            position=bad[0],
+        )
+    return Uscc(
+        value=value,
+        registration_department=value[0],
+        organisation_category=value[1],
+        region_code=value[2:8],
+        organisation_code=value[8:17],
+        check_character=value[17],
+    )
+
+
+def _uscc_check_failures(uscc: Uscc) -> list[IdentifierError]:
+    failures: list[IdentifierError] = []
+    value = uscc.value
+    expected_org = compute_organisation_check(value[8:16])
+    if value[16] != expected_org:
+        failures.append(
+            InvalidCheckDigit(
+                f"organisation code check character (position 17, GB 11714) is {value[16]!r} "
+                f"but the body {value[8:16]} gives {expected_org!r}",
+                field="organisation_code",
+                position=17,
+            )
+        )
+    expected = _uscc_check(value[:17])
+    if value[17] != expected:
+        failures.append(
+            ChecksumMismatch(
+                f"check character (position 18, GB 32100 §5) is {value[17]!r} but the first "
+                f"17 characters give {expected!r}",
+                field="uscc",
+                position=18,
+            )
+        )
+    return failures
+
+
+def parse_uscc(code: str) -> Uscc:
+    """Parse a USCC strictly: structure, GB 11714 check (position 17) and mod-31 check (18).
+
+    Use this for codes we issue. Spaces and hyphens are ignored; letters may be lower case.
+    stdnum's `uscc.validate` is not used: it checks neither position 17 nor allows the
+    letter department codes GB 32100 Table 1 defines (e.g. 'Y', other departments).
+    """
+    uscc = _parse_uscc_structure(code)
+    failures = _uscc_check_failures(uscc)
+    if failures:
+        raise failures[0]
+    return uscc
+
+
+def check_received_uscc(code: str) -> UsccCheck:
+    """Check a USCC received from an applicant (e.g. a corporate shareholder's).
+
+    A malformed code (length, alphabet, non-numeric region) raises. Failing check characters
+    only produce flags for officer review: some early, legally issued codes fail them
+    (DESIGN §3), so rejecting them would turn away lawful companies.
+    """
+    uscc = _parse_uscc_structure(code)
+    flags = [
+        Flag(code=failure.code, message=failure.message, position=failure.position)
+        for failure in _uscc_check_failures(uscc)
+    ]
+    return UsccCheck(value=uscc, flags=flags)
+
+
+# --------------------------------------------------------------------------------------------
+# Mainland resident identity card — GB 11643-1999
+# --------------------------------------------------------------------------------------------
+
+# The earliest birth year we believe: nobody born before 1900 is alive to register a company.
+_EARLIEST_BIRTH: Final = date(1900, 1, 1)
+
+# Hong Kong, Macao and Taiwan residence permits use GB 11643 numbers with the codes 810000,
+# 820000 and 830000 (2018 residence-permit rules); stdnum's table lacks 830000.
+_RESIDENCE_PERMIT_REGIONS: Final = frozenset({"810000", "820000", "830000"})
+
+
+@dataclass(frozen=True)
+class CnIdCard:
+    """A mainland resident identity card number (GB 11643-1999)."""
+
+    number: str
+    region_code: str
+    birth_date: date
+    sequence: str
+    sex: Sex
+    check_character: str
+    doc_type: ClassVar[str] = "cn_id_card"
+
+
+def _division_known(code: str) -> bool:
+    if code in _RESIDENCE_PERMIT_REGIONS:
+        return True
+    parts = numdb.get("cn/loc").info(code)
+    # A hit looks like [('44', {'province': …}), ('1900', {'county': …})]; an unknown county
+    # comes back with empty properties.
+    return len(parts) == 2 and all(props for _, props in parts)
+
+
+def parse_cn_id_card(number: str, *, today: date | None = None) -> CnIdCard:
+    """Parse an 18-character resident ID number (GB 11643-1999).
+
+    Order of checks: shape, birth date, region, check character — a typo inside the birth
+    date or region is reported where it is rather than as a bare checksum failure.
+
+    The region rule is "a division code that existed in some year": GB 11643 §5.1 codes the
+    residence when the number was assigned, not the birthplace, so stdnum's `ric.validate`
+    (which ties the code to the birth year) wrongly rejects e.g. a Dongguan (441900, created
+    1988) number of someone born in 1985.
+    """
+    value = _compact(number)
+    if len(value) == 15 and value.isdigit():
+        raise InvalidLength(
+            "15-digit first-generation numbers are no longer valid; give the 18-character "
+            "number (GB 11643-1999)",
+            field="number",
+        )
+    if len(value) != 18:
+        raise InvalidLength(
+            f"a resident ID number has 18 characters (GB 11643-1999), got {len(value)}",
+            field="number",
+        )
+    bad = _first_bad(value[:17], _DIGITS)
+    if bad is not None:
+        raise InvalidFormat(
+            f"position {bad[0]} must be a digit, got {bad[1]!r}", field="number", position=bad[0]
+        )
+    if value[17] not in _DIGITS + "X":
+        raise InvalidFormat(
+            f"the check character (position 18) is a digit or X, got {value[17]!r}",
+            field="number",
+            position=18,
+        )
+
+    today = today or _today()
+    # GB 11643 §5.2: positions 7-14 are the birth date as YYYYMMDD.
+    try:
+        birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise InvalidBirthDate(
+            f"positions 7-14 ({value[6:14]}) are not a calendar date",
+            field="birth_date",
+            position=7,
+        ) from None
+    if birth > today:
+        raise InvalidBirthDate(
+            f"birth date {birth.isoformat()} is in the future", field="birth_date", position=7
+        )
+    if birth < _EARLIEST_BIRTH:
+        raise InvalidBirthDate(
+            f"birth date {birth.isoformat()} is before {_EARLIEST_BIRTH.year}",
+            field="birth_date",
+            position=7,
+        )
+
+    region = value[:6]
+    if not _division_known(region):
+        raise InvalidRegion(
+            f"positions 1-6 ({region}) are not a GB/T 2260 administrative division code",
+            field="region_code",
+            position=1,
+        )
+
+    # ISO 7064 MOD 11-2 (GB 11643 §5.4), as computed by stdnum.
+    expected = stdnum_ric.calc_check_digit(value)
+    if value[17] != expected:
+        raise ChecksumMismatch(
+            f"check character (position 18, ISO 7064 MOD 11-2) is {value[17]!r} but the first "
+            f"17 digits give {expected!r}",
+            field="number",
+            position=18,
+        )
+    # GB 11643 §5.3: the sequence code is odd for men and even for women.
+    sex: Sex = "M" if int(value[16]) % 2 else "F"
+    return CnIdCard(
+        number=value,
+        region_code=region,
+        birth_date=birth,
+        sequence=value[14:17],
+        sex=sex,
+        check_character=value[17],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Hong Kong identity card
+# --------------------------------------------------------------------------------------------
+
+# Written as A123456(3); people also type A1234563, A123456 3, or lower case.
+_HKID_RE: Final = re.compile(r"([A-Z]{1,2})(\d{6})(?:\(([0-9A])\)|([0-9A]))")
+
+# The missing first letter of a one-letter prefix is a space valued 36 in the weighted sum.
+# Some descriptions use 58 instead; 58 ≡ 36 (mod 11), so both give the same check character.
+_HKID_SPACE_VALUE: Final = 36
+
+
+@dataclass(frozen=True)
+class Hkid:
+    """A Hong Kong identity card number; `number` is the compact form, e.g. 'A1234563'."""
+
+    number: str
+    prefix: str
+    digits: str
+    check_character: str
+    doc_type: ClassVar[str] = "hkid"
+
+    @property
+    def formatted(self) -> str:
+        """The form printed on the card: A123456(3)."""
+        return f"{self.prefix}{self.digits}({self.check_character})"
+
+
+def _hkid_check(prefix: str, digits: str) -> str:
+    values = [_HKID_SPACE_VALUE] if len(prefix) == 1 else []
+    values += [_LETTERS.index(c) + 10 for c in prefix]
+    values += [int(d) for d in digits]
+    total = sum(v * w for v, w in zip(values, range(9, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return "A" if check == 10 else str(check)
+
+
+def parse_hkid(number: str) -> Hkid:
+    """Parse a Hong Kong identity card number, checking its check character (mod 11)."""
+    # Spaces carry no meaning ("A123456 3"); only the parenthesised check character is checked
+    # for shape, so "A123456(3" is refused rather than guessed at.
+    text = re.sub(r"\s+", "", number).upper()
+    match = _HKID_RE.fullmatch(text)
+    if match is None:
+        compact = re.sub(r"[()]", "", text)
+        if not 8 <= len(compact) <= 9:
+            raise InvalidLength(
+                "an HKID number is 1-2 letters, 6 digits and a check character, e.g. A123456(3)",
+                field="number",
+            )
+        letters = 2 if len(compact) == 9 else 1
+        for index, char in enumerate(compact):
+            if index < letters:
+                ok = char in _LETTERS
+            elif index < letters + 6:
+                ok = char in _DIGITS
+            else:
+                ok = char in _DIGITS + "A"
+            if not ok:
+                raise InvalidFormat(
+                    f"character {char!r} at position {index + 1} is not allowed there "
+                    "(letters, then 6 digits, then 0-9 or A)",
+                    field="number",
+                    position=index + 1,
+                )
+        raise InvalidFormat("write the number as A123456(3), A1234563 or A123456 3", field="number")
+    prefix, digits = match.group(1), match.group(2)
+    check = match.group(3) or match.group(4)
+    expected = _hkid_check(prefix, digits)
+    if check != expected:
+        raise ChecksumMismatch(
+            f"check character is {check!r} but {prefix}{digits} gives {expected!r}",
+            field="number",
+            position=len(prefix) + 7,
+        )
+    return Hkid(number=prefix + digits + check, prefix=prefix, digits=digits, check_character=check)
+
+
+# --------------------------------------------------------------------------------------------
+# Passport machine-readable zone — ICAO Doc 9303, TD3 (Part 4)
+# --------------------------------------------------------------------------------------------
+
+_MRZ_CHARS: Final = _DIGITS + _LETTERS + "<"
+_MRZ_WEIGHTS: Final = (7, 3, 1)
+
+
+def mrz_check_digit(field: str) -> str:
+    """ICAO 9303 Part 3 §4.9 check digit: weights 7,3,1 repeating, '<' = 0, A = 10 … Z = 35."""
+    total = 0
+    for index, char in enumerate(field):
+        if char == "<":
+            value = 0
+        elif char.isdigit():
+            value = int(char)
+        else:
+            value = _LETTERS.index(char) + 10
+        total += value * _MRZ_WEIGHTS[index % 3]
+    return str(total % 10)
+
+
+@dataclass(frozen=True)
+class PassportMrz:
+    """The decoded TD3 MRZ of a passport (ICAO 9303 Part 4 §4.2)."""
+
+    lines: tuple[str, str]
+    document_code: str
+    issuing_state: str
+    primary_identifier: str
+    secondary_identifier: str
+    document_number: str
+    nationality: str
+    birth_date: date | None  # None when the MRZ marks part of it unknown with '<'
+    birth_date_raw: str  # YYMMDD as printed: the century is not encoded
+    sex: Sex  # '<' (unspecified) is reported as 'X'
+    expiry_date: date
+    personal_number: str | None
+
+    def is_expired(self, on: date) -> bool:
+        return self.expiry_date < on
+
+
+@dataclass(frozen=True)
+class MrzFieldMismatch:
+    """One field where the MRZ disagrees with what the applicant's payload says."""
+
+    field: str
+    mrz_value: str
+    payload_value: str
+    code: str = "mrz_mismatch"
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.field}: the passport MRZ says {self.mrz_value!r} but the application says "
+            f"{self.payload_value!r}"
+        )
+
+
+# (field name, line-2 slice of the data, 0-based index of its check digit)
+_TD3_CHECKED_FIELDS: Final = (
+    ("document_number", slice(0, 9), 9),
+    ("birth_date", slice(13, 19), 19),
+    ("expiry_date", slice(21, 27), 27),
+    ("personal_number", slice(28, 42), 42),
+)
+
+
+def _yymmdd(raw: str, field: str, position: int, *, birth: bool, today: date) -> date:
+    error = InvalidBirthDate if birth else InvalidDate
+    try:
+        yy, month, day = int(raw[:2]), int(raw[2:4]), int(raw[4:6])
+        # ICAO 9303 does not encode the century. A birth date is never in the future; an
+        # expiry date lies within a few decades of today.
+        if birth:
+            year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
+            result = date(year, month, day)
+            if result > today:
+                result = date(year - 100, month, day)
+        else:
+            year = 2000 + yy if 2000 + yy <= today.year + 50 else 1900 + yy
+            result = date(year, month, day)
+    except ValueError:
+        raise error(
+            f"{field} {raw} (line 2, position {position}) is not a calendar date",
+            field=field,
+            position=position,
+        ) from None
+    return result
+
+
+def _mrz_state(code: str, field: str, line: int, position: int) -> str:
+    if not re.fullmatch(r"[A-Z]{1,3}<*", code):
+        raise InvalidFormat(
+            f"{field} (line {line}, position {position}) must be a 3-letter code, got {code!r}",
+            field=field,
+            position=position,
+        )
+    return code.rstrip("<")
+
+
+def parse_mrz(lines: Sequence[str], *, today: date | None = None) -> PassportMrz:
+    """Parse and check a two-line TD3 passport MRZ (ICAO 9303 Part 4 §4.2).
+
+    Every check digit is verified (document number, birth date, expiry date, personal number,
+    composite) before any field is interpreted, since a failed check digit means a misread
+    character and the field's content cannot be trusted.
+    """
+    if isinstance(lines, str) or len(lines) != 2:
+        raise InvalidFormat("a passport MRZ (TD3) has exactly two lines", field="mrz")
+    line1, line2 = (line.strip().upper() for line in lines)
+    for number, line in ((1, line1), (2, line2)):
+        if len(line) != 44:
+            raise InvalidLength(
+                f"MRZ line {number} has 44 characters (TD3), got {len(line)}",
+                field=f"mrz_line_{number}",
+            )
+        bad = _first_bad(line, _MRZ_CHARS)
+        if bad is not None:
+            raise InvalidFormat(
+                f"MRZ line {number}: character {bad[1]!r} at position {bad[0]} is not A-Z, 0-9 "
+                "or '<'",
+                field=f"mrz_line_{number}",
+                position=bad[0],
+            )
+    if line1[0] != "P":
+        raise InvalidFormat(
+            f"MRZ line 1 must start with 'P' (passport), got {line1[0]!r}",
+            field="mrz_line_1",
+            position=1,
+        )
+
+    for field, part, check_index in _TD3_CHECKED_FIELDS:
+        data, check = line2[part], line2[check_index]
+        if field == "personal_number" and check == "<" and data == "<" * 14:
+            # Part 4 §4.2.2: an unused personal number may have '<' as its check digit.
+            continue
+        expected = mrz_check_digit(data)
+        if check != expected:
+            raise InvalidCheckDigit(
+                f"{field} check digit (line 2, position {check_index + 1}) is {check!r} but "
+                f"{data!r} gives {expected!r}",
+                field=field,
+                position=check_index + 1,
+            )
+    # Part 4 §4.2.2: the composite check covers positions 1-10, 14-20 and 22-43 of line 2.
+    composite = line2[0:10] + line2[13:20] + line2[21:43]
+    expected = mrz_check_digit(composite)
+    if line2[43] != expected:
+        raise ChecksumMismatch(
+            f"composite check digit (line 2, position 44) is {line2[43]!r} but the line gives "
+            f"{expected!r}",
+            field="composite",
+            position=44,
+        )
+
+    today = today or _today()
+    issuing_state = _mrz_state(line1[2:5], "issuing_state", 1, 3)
+    nationality = _mrz_state(line2[10:13], "nationality", 2, 11)
+
+    # Part 4 §4.2.2 (names): primary and secondary identifiers are separated by '<<' and
+    # their components by '<'; names carry no digits.
+    name_field = line1[5:]
+    bad = _first_bad(name_field, _LETTERS + "<", offset=5)
+    if bad is not None:
+        raise InvalidFormat(
+            f"name (line 1, position {bad[0]}) contains {bad[1]!r}",
+            field="name",
+            position=bad[0],
+        )
+    primary, _, secondary = name_field.partition("<<")
+    primary_identifier = primary.replace("<", " ").strip()
+    secondary_identifier = re.sub(r" +", " ", secondary.replace("<", " ")).strip()
+    if not primary_identifier:
+        raise InvalidFormat("the primary identifier (surname) is empty", field="name", position=6)
+
+    document_number = line2[0:9].rstrip("<")
+    if not document_number or "<" in document_number:
+        raise InvalidFormat(
+            "document number (line 2, positions 1-9) must be letters and digits, "
+            "padded with '<' at the end",
+            field="document_number",
+            position=1,
+        )
+
+    birth_raw = line2[13:19]
+    birth_date: date | None
+    if "<" in birth_raw:
+        if not re.fullmatch(r"[0-9<]{6}", birth_raw):
+            raise InvalidFormat(
+                f"birth date {birth_raw} (line 2, position 14) must be digits or '<'",
+                field="birth_date",
+                position=14,
+            )
+        birth_date = None
+    elif birth_raw.isdigit():
+        birth_date = _yymmdd(birth_raw, "birth_date", 14, birth=True, today=today)
+    else:
+        raise InvalidFormat(
+            f"birth date {birth_raw} (line 2, position 14) must be digits",
+            field="birth_date",
+            position=14,
+        )
+
+    expiry_raw = line2[21:27]
+    if not expiry_raw.isdigit():
+        raise InvalidFormat(
+            f"expiry date {expiry_raw} (line 2, position 22) must be digits",
+            field="expiry_date",
+            position=22,
+        )
+    expiry_date = _yymmdd(expiry_raw, "expiry_date", 22, birth=False, today=today)
+
+    sex_char = line2[20]
+    if sex_char not in "MFX<":
+        raise InvalidFormat(
+            f"sex (line 2, position 21) is M, F or '<', got {sex_char!r}",
+            field="sex",
+            position=21,
+        )
+    sex: Sex = "X" if sex_char in "X<" else ("M" if sex_char == "M" else "F")
+
+    personal = line2[28:42].rstrip("<")
+    return PassportMrz(
+        lines=(line1, line2),
+        document_code=line1[0:2].rstrip("<"),
+        issuing_state=issuing_state,
+        primary_identifier=primary_identifier,
+        secondary_identifier=secondary_identifier,
+        document_number=document_number,
+        nationality=nationality,
+        birth_date=birth_date,
+        birth_date_raw=birth_raw,
+        sex=sex,
+        expiry_date=expiry_date,
+        personal_number=personal or None,
+    )
+
+
+# ICAO 9303 Part 3 §5 uses the one-letter code 'D' for Germany where ISO 3166 has DEU.
+_ICAO_TO_ISO3166: Final = {"D": "DEU"}
+
+
+def _country(code: str) -> str:
+    code = code.strip().upper().rstrip("<")
+    return _ICAO_TO_ISO3166.get(code, code)
+
+
+def compare_mrz(
+    mrz: PassportMrz,
+    *,
+    document_number: str | None = None,
+    birth_date: date | None = None,
+    nationality: str | None = None,
+    sex: str | None = None,
+) -> list[MrzFieldMismatch]:
+    """List the fields where the MRZ and the application payload disagree (empty: they agree).
+
+    Only the arguments given are compared. The birth date is compared as YYMMDD, the only
+    precision the MRZ has (positions marked unknown with '<' match anything).
+    """
+    mismatches: list[MrzFieldMismatch] = []
+    if document_number is not None:
+        given = _compact(document_number)
+        if given != mrz.document_number:
+            mismatches.append(MrzFieldMismatch("document_number", mrz.document_number, given))
+    if birth_date is not None:
+        given_raw = birth_date.strftime("%y%m%d")
+        agrees = all(m in ("<", g) for m, g in zip(mrz.birth_date_raw, given_raw, strict=True))
+        if not agrees:
+            shown = mrz.birth_date.isoformat() if mrz.birth_date else mrz.birth_date_raw
+            mismatches.append(MrzFieldMismatch("birth_date", shown, birth_date.isoformat()))
+    if nationality is not None and _country(nationality) != _country(mrz.nationality):
+        mismatches.append(MrzFieldMismatch("nationality", mrz.nationality, nationality))
+    if sex is not None:
+        given_sex = sex.strip().upper()
+        if (given_sex if given_sex in ("M", "F") else "X") != mrz.sex:
+            mismatches.append(MrzFieldMismatch("sex", mrz.sex, sex))
+    return mismatches
+
+
+@dataclass(frozen=True)
+class Passport:
+    """A passport number, with its decoded MRZ when one was supplied."""
+
+    number: str
+    mrz: PassportMrz | None = None
+    doc_type: ClassVar[str] = "passport"
+
+
+def parse_passport_number(number: str) -> str:
+    """Canonical passport number: ICAO 9303 document numbers are up to 9 letters and digits."""
+    value = _compact(number)
+    if not 1 <= len(value) <= 9:
+        raise InvalidLength(
+            f"a passport number has 1 to 9 characters (ICAO 9303), got {len(value)}",
+            field="number",
+        )
+    bad = _first_bad(value, _DIGITS + _LETTERS)
+    if bad is not None:
+        raise InvalidFormat(
+            f"character {bad[1]!r} at position {bad[0]} is not a letter or digit",
+            field="number",
+            position=bad[0],
+        )
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# French SIREN
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Siren:
+    """A French SIREN (9 digits, Luhn check), e.g. a corporate shareholder's."""
+
+    number: str
+
+    @property
+    def formatted(self) -> str:
+        return str(stdnum_siren.format(self.number))
+
+
+def parse_siren(number: str) -> Siren:
+    """Validate a SIREN with stdnum.fr.siren (spaces and dots are ignored)."""
+    try:
+        value = str(stdnum_siren.validate(number))
+    except stdnum_exceptions.InvalidLength:
+        raise InvalidLength("a SIREN has 9 digits", field="number") from None
+    except stdnum_exceptions.InvalidFormat:
+        raise InvalidFormat("a SIREN contains only digits", field="number") from None
+    except stdnum_exceptions.InvalidChecksum:
+        raise ChecksumMismatch(
+            "the SIREN fails its Luhn check (a digit is wrong or two are swapped)",
+            field="number",
+            position=9,
+        ) from None
+    return Siren(number=value)
+
+
+# --------------------------------------------------------------------------------------------
+# Dispatchers
+# --------------------------------------------------------------------------------------------
+
+IdentityDocument = CnIdCard | Hkid | Passport
+
+DOCUMENT_TYPES: Final = ("cn_id_card", "hkid", "passport")
+REGISTRATION_SCHEMES: Final = ("fr_siren", "cn_uscc")
+
+
+def validate_document(
+    doc_type: str,
+    number: str,
+    mrz: Sequence[str] | None = None,
+    *,
+    today: date | None = None,
+) -> IdentityDocument:
+    """Validate a natural person's identity document as it appears in an application.
+
+    For a passport with an MRZ, every MRZ check digit is verified and the typed number must
+    equal the MRZ's document number; compare the other payload fields with `compare_mrz`.
+    Expiry is not judged here: whether an expired passport is acceptable is a workflow rule
+    (see `PassportMrz.is_expired`).
+    """
+    if mrz is not None and doc_type != "passport":
+        raise InvalidFormat(f"an MRZ is only given for passports, not {doc_type}", field="mrz")
+    if doc_type == "cn_id_card":
+        return parse_cn_id_card(number, today=today)
+    if doc_type == "hkid":
+        return parse_hkid(number)
+    if doc_type == "passport":
+        canonical = parse_passport_number(number)
+        if mrz is None:
+            return Passport(number=canonical)
+        parsed = parse_mrz(mrz, today=today)
+        if parsed.document_number != canonical:
+            raise MrzMismatch(
+                f"the passport number {canonical!r} differs from the MRZ's "
+                f"{parsed.document_number!r}",
+                field="number",
+            )
+        return Passport(number=canonical, mrz=parsed)
+    raise UnsupportedType(
+        f"unknown document type {doc_type!r}; expected one of {', '.join(DOCUMENT_TYPES)}",
+        field="type",
+    )
+
+
+@dataclass(frozen=True)
+class RegistrationCheck:
+    """A corporate registration number that is well formed; `flags` need officer review."""
+
+    scheme: str
+    number: str
+    parsed: Siren | Uscc
+    flags: list[Flag]
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.flags)
+
+
+def validate_registration(scheme: str, number: str) -> RegistrationCheck:
+    """Validate a corporate shareholder's registration number.
+
+    `fr_siren` numbers must pass Luhn; `cn_uscc` numbers are received codes, so failed
+    check characters become flags rather than errors (see `check_received_uscc`).
+    """
+    if scheme == "fr_siren":
+        siren = parse_siren(number)
+        return RegistrationCheck(scheme=scheme, number=siren.number, parsed=siren, flags=[])
+    if scheme == "cn_uscc":
+        check = check_received_uscc(number)
+        return RegistrationCheck(
+            scheme=scheme, number=check.value.value, parsed=check.value, flags=check.flags
+        )
+    raise UnsupportedType(
+        f"unknown registration scheme {scheme!r}; expected one of "
+        f"{', '.join(REGISTRATION_SCHEMES)}",
+        field="scheme",
+    )
