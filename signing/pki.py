@@ -1,0 +1,579 @@
+"""The licence PKI kept in one directory: create it, load it, rotate the signer, revoke, CRLs.
+
+Files written by `init_pki` (keys are PKCS#8 encrypted with the caller's passphrase, mode 0600):
+
+    pki.json                 manifest: base URL, algorithm, current signer, CRL numbers, revocations
+    root.pem  root.key.pem   self-signed root CA (the only thing relying parties must trust)
+    issuing.pem issuing.key.pem   issuing CA, certified by the root
+    signer.pem signer.key.pem     current licence-signing certificate and its key
+    tsa.pem  tsa.key.pem     timestamp authority certificate and key
+    signers/<serial>.pem     every licence-signing certificate ever issued, current and retired
+    crl.der                  CRL of the issuing CA   (published at {base}/pki/crl)
+    root-crl.der             CRL of the root CA      (published at {base}/pki/root-crl)
+
+Several processes may share the directory (the server and the `bizreg` CLI): every change takes
+an exclusive `flock` on `.lock`, re-reads the manifest and replaces files atomically, and the CRL
+accessors read the files afresh so that a revocation made by one process is served by all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from signing.certificate_profiles import (
+    CaName,
+    PkiUrls,
+    issuing_ca_certificate,
+    licence_signing_certificate,
+    root_ca_certificate,
+    timestamping_certificate,
+)
+from signing.crl import RevocationReason, RevokedEntry, build_crl
+from signing.errors import PkiError, PkiNotFound, UnknownCertificate
+from signing.keys import (
+    KEY_ALGORITHMS,
+    KeyAlgorithm,
+    PrivateKey,
+    PublicKey,
+    encrypt_private_key,
+    generate_private_key,
+    key_algorithm_of,
+    load_encrypted_private_key,
+)
+
+__all__ = ["CrlPolicy", "Pki", "Validity", "init_pki", "load_pki"]
+
+logger = logging.getLogger(__name__)
+
+_MANIFEST = "pki.json"
+_FORMAT = 1
+_Issuer = Literal["root", "issuing"]
+
+
+@dataclass(frozen=True)
+class Validity:
+    """Certificate lifetimes. Each CA outlives what it certifies."""
+
+    root: dt.timedelta = dt.timedelta(days=20 * 365)
+    issuing: dt.timedelta = dt.timedelta(days=10 * 365)
+    signer: dt.timedelta = dt.timedelta(days=2 * 365)
+    tsa: dt.timedelta = dt.timedelta(days=5 * 365)
+
+
+@dataclass(frozen=True)
+class CrlPolicy:
+    """How long a CRL stays current (its nextUpdate) and when we re-issue it.
+
+    A relying party in hard-fail mode rejects a chain whose CRL is past nextUpdate, so a CRL is
+    re-issued once half its period has gone, long before it lapses.
+    """
+
+    issuing_period: dt.timedelta = dt.timedelta(days=7)
+    root_period: dt.timedelta = dt.timedelta(days=90)
+
+    def period(self, issuer: _Issuer) -> dt.timedelta:
+        return self.root_period if issuer == "root" else self.issuing_period
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _as_bytes(passphrase: str | bytes) -> bytes:
+    return passphrase.encode() if isinstance(passphrase, str) else passphrase
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _serial_hex(serial: int) -> str:
+    return f"{serial:x}"
+
+
+def _write_atomically(path: Path, data: bytes, *, private: bool = False) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        # Keys are readable by their owner only; certificates and CRLs are public documents.
+        os.fchmod(fd, 0o600 if private else 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    with open(directory / ".lock", "a+b") as lock_file:
+        fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+
+
+def _read_certificate(path: Path) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(path.read_bytes())
+
+
+@dataclass
+class _Manifest:
+    public_base_url: str
+    key_algorithm: KeyAlgorithm
+    organization: str
+    current_signer_serial: int
+    current_signer_key: Literal["file", "external"]
+    crl_numbers: dict[str, int]
+    revoked: dict[str, list[RevokedEntry]] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        document: dict[str, Any] = {
+            "format": _FORMAT,
+            "public_base_url": self.public_base_url,
+            "key_algorithm": self.key_algorithm,
+            "organization": self.organization,
+            "current_signer": {
+                "serial": _serial_hex(self.current_signer_serial),
+                "key": self.current_signer_key,
+            },
+            "crl_numbers": self.crl_numbers,
+            "revoked": {
+                issuer: [
+                    {
+                        "serial": _serial_hex(entry.serial_number),
+                        "revoked_at": entry.revoked_at.isoformat(),
+                        "reason": entry.reason.value,
+                    }
+                    for entry in entries
+                ]
+                for issuer, entries in self.revoked.items()
+            },
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False).encode() + b"\n"
+
+    @classmethod
+    def from_json(cls, data: bytes) -> _Manifest:
+        document = json.loads(data)
+        if document.get("format") != _FORMAT:
+            raise PkiError(f"unsupported PKI manifest format {document.get('format')!r}")
+        return cls(
+            public_base_url=document["public_base_url"],
+            key_algorithm=document["key_algorithm"],
+            organization=document["organization"],
+            current_signer_serial=int(document["current_signer"]["serial"], 16),
+            current_signer_key=document["current_signer"]["key"],
+            crl_numbers={k: int(v) for k, v in document["crl_numbers"].items()},
+            revoked={
+                issuer: [
+                    RevokedEntry(
+                        serial_number=int(item["serial"], 16),
+                        revoked_at=dt.datetime.fromisoformat(item["revoked_at"]),
+                        reason=RevocationReason(item["reason"]),
+                    )
+                    for item in entries
+                ]
+                for issuer, entries in document["revoked"].items()
+            },
+        )
+
+
+class Pki:
+    """A loaded hierarchy: certificates in memory, private keys decrypted on first use.
+
+    Thread-safe: key decryption and every change are serialised by a lock (and, across
+    processes, by a file lock).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        passphrase: bytes,
+        *,
+        validity: Validity | None = None,
+        crl_policy: CrlPolicy | None = None,
+    ) -> None:
+        self.directory = directory
+        self._passphrase = passphrase
+        self.validity = validity or Validity()
+        self.crl_policy = crl_policy or CrlPolicy()
+        self._lock = threading.RLock()
+        self._keys: dict[str, PrivateKey] = {}
+        self._reload()
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _reload(self) -> None:
+        manifest_path = self.directory / _MANIFEST
+        if not manifest_path.exists():
+            raise PkiNotFound(f"no PKI in {self.directory} (run init_pki first)")
+        manifest = _Manifest.from_json(manifest_path.read_bytes())
+        self._manifest = manifest
+        self.urls = PkiUrls(manifest.public_base_url)
+        self.key_algorithm: KeyAlgorithm = manifest.key_algorithm
+        self.names = CaName(manifest.organization)
+        self.root_certificate = _read_certificate(self.directory / "root.pem")
+        self.issuing_certificate = _read_certificate(self.directory / "issuing.pem")
+        self.tsa_certificate = _read_certificate(self.directory / "tsa.pem")
+        self.signer_certificate = _read_certificate(self.directory / "signer.pem")
+        self.signer_certificates = tuple(
+            sorted(
+                (_read_certificate(path) for path in (self.directory / "signers").glob("*.pem")),
+                key=lambda cert: cert.not_valid_before_utc,
+            )
+        )
+        if self.signer_certificate.serial_number != manifest.current_signer_serial:
+            raise PkiError("signer.pem does not match the current signer in pki.json")
+        self._keys.pop("signer", None)
+
+    @property
+    def public_base_url(self) -> str:
+        return self.urls.public_base_url
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, x509.Certificate]:
+        """The CA certificates above every end entity: (issuing CA, root CA)."""
+        return (self.issuing_certificate, self.root_certificate)
+
+    @property
+    def signer_key_is_external(self) -> bool:
+        """True when the current signer's key lives outside this directory (a PKCS#11 token)."""
+        return self._manifest.current_signer_key == "external"
+
+    def _key(self, name: str) -> PrivateKey:
+        with self._lock:
+            key = self._keys.get(name)
+            if key is None:
+                path = self.directory / f"{name}.key.pem"
+                if not path.exists():
+                    raise PkiError(f"no key file {path.name}: the key is held elsewhere")
+                key = load_encrypted_private_key(path.read_bytes(), self._passphrase)
+                self._keys[name] = key
+            return key
+
+    def signer_key(self) -> PrivateKey:
+        """The current licence-signing key (decrypted once, then kept)."""
+        return self._key("signer")
+
+    def tsa_key(self) -> PrivateKey:
+        """The timestamp authority's key (decrypted once, then kept)."""
+        return self._key("tsa")
+
+    def certificate(self, serial_number: int) -> x509.Certificate:
+        """Any certificate of this hierarchy by serial number."""
+        for cert in self._all_certificates():
+            if cert.serial_number == serial_number:
+                return cert
+        raise UnknownCertificate(f"no certificate with serial {_serial_hex(serial_number)}")
+
+    def _all_certificates(self) -> Iterator[x509.Certificate]:
+        yield self.root_certificate
+        yield self.issuing_certificate
+        yield self.tsa_certificate
+        yield from self.signer_certificates
+
+    def revoked_entries(self) -> tuple[RevokedEntry, ...]:
+        """Every revocation recorded, for both CAs."""
+        return tuple(entry for entries in self._manifest.revoked.values() for entry in entries)
+
+    # -- changes -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[_Manifest]:
+        """Serialise a change across threads and processes, on the newest state."""
+        with self._lock, _locked(self.directory):
+            self._reload()
+            manifest = self._manifest
+            yield manifest
+            _write_atomically(self.directory / _MANIFEST, manifest.to_json())
+            self._reload()
+
+    def rotate_signer(self, *, common_name: str | None = None) -> x509.Certificate:
+        """Replace the licence-signing key and certificate with new ones kept in files.
+
+        The previous certificate is not revoked (licences it signed stay valid) and stays in
+        `signers/`; its key file is overwritten, as nothing needs it to validate old licences.
+        """
+        key = generate_private_key(self.key_algorithm)
+        with self._changing() as manifest:
+            cert = self._issue_signer(manifest, key.public_key(), common_name)
+            _write_atomically(
+                self.directory / "signer.key.pem",
+                encrypt_private_key(key, self._passphrase),
+                private=True,
+            )
+            _write_atomically(self.directory / "signer.pem", _pem(cert))
+            manifest.current_signer_serial = cert.serial_number
+            manifest.current_signer_key = "file"
+        self._keys["signer"] = key
+        return cert
+
+    def issue_signing_certificate(
+        self,
+        public_key: PublicKey,
+        *,
+        common_name: str | None = None,
+        make_current: bool = True,
+    ) -> x509.Certificate:
+        """Certify a licence-signing key held elsewhere (e.g. generated inside a PKCS#11 token).
+
+        With `make_current`, it becomes the hierarchy's current signer and the key file of the
+        previous one is removed.
+        """
+        key_algorithm_of(public_key)  # refuse algorithms we cannot sign licences with
+        with self._changing() as manifest:
+            cert = self._issue_signer(manifest, public_key, common_name)
+            if make_current:
+                _write_atomically(self.directory / "signer.pem", _pem(cert))
+                with contextlib.suppress(FileNotFoundError):
+                    (self.directory / "signer.key.pem").unlink()
+                manifest.current_signer_serial = cert.serial_number
+                manifest.current_signer_key = "external"
+        return cert
+
+    def _issue_signer(
+        self, manifest: _Manifest, public_key: PublicKey, common_name: str | None
+    ) -> x509.Certificate:
+        now = _now()
+        cert = licence_signing_certificate(
+            public_key,
+            common_name or f"{manifest.organization} Licence Signing {now:%Y-%m-%d}",
+            self.names,
+            self.issuing_certificate,
+            self._key("issuing"),
+            self.urls,
+            now=now,
+            lifetime=self.validity.signer,
+        )
+        _write_atomically(
+            self.directory / "signers" / f"{_serial_hex(cert.serial_number)}.pem", _pem(cert)
+        )
+        return cert
+
+    def revoke_certificate(
+        self,
+        serial_number: int,
+        reason: RevocationReason = RevocationReason.UNSPECIFIED,
+        *,
+        revoked_at: dt.datetime | None = None,
+    ) -> None:
+        """Revoke a certificate of this hierarchy and re-issue its issuer's CRL at once."""
+        cert = self.certificate(serial_number)
+        if cert == self.root_certificate:
+            raise PkiError("the root cannot be revoked: remove it from the relying parties' trust")
+        issuer: _Issuer = "root" if cert == self.issuing_certificate else "issuing"
+        entry = RevokedEntry(serial_number, revoked_at or _now(), reason)
+        with self._changing() as manifest:
+            entries = manifest.revoked.setdefault(issuer, [])
+            if any(e.serial_number == serial_number for e in entries):
+                return
+            entries.append(entry)
+            self._issue_crl(manifest, issuer)
+
+    def _issue_crl(self, manifest: _Manifest, issuer: _Issuer) -> bytes:
+        number = manifest.crl_numbers.get(issuer, 0) + 1
+        manifest.crl_numbers[issuer] = number
+        now = _now()
+        crl = build_crl(
+            self.root_certificate if issuer == "root" else self.issuing_certificate,
+            self._key(issuer),
+            manifest.revoked.get(issuer, []),
+            number=number,
+            this_update=now - dt.timedelta(minutes=5),
+            next_update=now + self.crl_policy.period(issuer),
+        )
+        der = crl.public_bytes(serialization.Encoding.DER)
+        _write_atomically(self.directory / _crl_file(issuer), der)
+        return der
+
+    # -- CRLs --------------------------------------------------------------------------------
+
+    def _crl_der(self, issuer: _Issuer) -> bytes:
+        path = self.directory / _crl_file(issuer)
+        der = path.read_bytes()
+        if not self._crl_due(der, issuer):
+            return der
+        with self._changing() as manifest:
+            der = path.read_bytes()  # another process may have re-issued it meanwhile
+            if self._crl_due(der, issuer):
+                der = self._issue_crl(manifest, issuer)
+        return der
+
+    def _crl_due(self, der: bytes, issuer: _Issuer) -> bool:
+        crl = x509.load_der_x509_crl(der)
+        next_update = crl.next_update_utc
+        if next_update is None:
+            return True
+        return _now() >= next_update - self.crl_policy.period(issuer) / 2
+
+    def current_crl_der(self) -> bytes:
+        """The issuing CA's current CRL (DER), re-issued first if it is half-way to lapsing."""
+        return self._crl_der("issuing")
+
+    def root_crl_der(self) -> bytes:
+        """The root's current CRL (DER), covering the issuing CA."""
+        return self._crl_der("root")
+
+    def crls_der(self) -> tuple[bytes, bytes]:
+        """Both CRLs a relying party needs to check a whole chain: (issuing CA's, root's)."""
+        return (self.current_crl_der(), self.root_crl_der())
+
+
+def _crl_file(issuer: _Issuer) -> str:
+    return "root-crl.der" if issuer == "root" else "crl.der"
+
+
+def init_pki(
+    directory: str | os.PathLike[str],
+    *,
+    public_base_url: str,
+    passphrase: str | bytes,
+    key_algorithm: KeyAlgorithm = "ecdsa-p256",
+    organization: str = "bizreg development",
+    validity: Validity | None = None,
+    crl_policy: CrlPolicy | None = None,
+) -> Pki:
+    """Create the development hierarchy in `directory`, or load it if it already exists.
+
+    Idempotent: an existing hierarchy is loaded unchanged (a different `public_base_url` or
+    algorithm is logged, not applied — certificates already issued carry the old URLs).
+    """
+    if key_algorithm not in KEY_ALGORITHMS:
+        raise ValueError(
+            f"unsupported key algorithm {key_algorithm!r}; use one of {KEY_ALGORITHMS}"
+        )
+    path = Path(directory)
+    secret = _as_bytes(passphrase)
+    path.mkdir(parents=True, exist_ok=True)
+    with _locked(path):
+        if not (path / _MANIFEST).exists():
+            _create(
+                path,
+                secret,
+                public_base_url,
+                key_algorithm,
+                organization,
+                validity or Validity(),
+                crl_policy or CrlPolicy(),
+            )
+    pki = Pki(path, secret, validity=validity, crl_policy=crl_policy)
+    _check_passphrase(pki)
+    if pki.public_base_url != public_base_url or pki.key_algorithm != key_algorithm:
+        logger.warning(
+            "PKI in %s exists with base URL %s and %s keys; keeping it (asked for %s, %s)",
+            path,
+            pki.public_base_url,
+            pki.key_algorithm,
+            public_base_url,
+            key_algorithm,
+        )
+    return pki
+
+
+def load_pki(
+    directory: str | os.PathLike[str],
+    passphrase: str | bytes,
+    *,
+    validity: Validity | None = None,
+    crl_policy: CrlPolicy | None = None,
+) -> Pki:
+    """Load an existing hierarchy; `WrongPassphrase` at once if the passphrase is wrong."""
+    pki = Pki(Path(directory), _as_bytes(passphrase), validity=validity, crl_policy=crl_policy)
+    _check_passphrase(pki)
+    return pki
+
+
+def _check_passphrase(pki: Pki) -> None:
+    """Fail now rather than at the first signature if the passphrase is wrong."""
+    if pki.signer_key_is_external:
+        pki._key("issuing")
+    else:
+        pki.signer_key()
+
+
+def _create(
+    path: Path,
+    passphrase: bytes,
+    public_base_url: str,
+    key_algorithm: KeyAlgorithm,
+    organization: str,
+    validity: Validity,
+    crl_policy: CrlPolicy,
+) -> None:
+    now = _now()
+    names = CaName(organization)
+    urls = PkiUrls(public_base_url)
+    root_key, issuing_key, signer_key, tsa_key = (
+        generate_private_key(key_algorithm) for _ in range(4)
+    )
+    root = root_ca_certificate(root_key, names, now=now, lifetime=validity.root)
+    issuing = issuing_ca_certificate(
+        issuing_key.public_key(), names, root, root_key, urls, now=now, lifetime=validity.issuing
+    )
+    signer = licence_signing_certificate(
+        signer_key.public_key(),
+        f"{organization} Licence Signing {now:%Y-%m-%d}",
+        names,
+        issuing,
+        issuing_key,
+        urls,
+        now=now,
+        lifetime=validity.signer,
+    )
+    tsa = timestamping_certificate(
+        tsa_key.public_key(), names, issuing, issuing_key, urls, now=now, lifetime=validity.tsa
+    )
+    (path / "signers").mkdir(exist_ok=True)
+    for name, cert, key in (
+        ("root", root, root_key),
+        ("issuing", issuing, issuing_key),
+        ("signer", signer, signer_key),
+        ("tsa", tsa, tsa_key),
+    ):
+        _write_atomically(
+            path / f"{name}.key.pem", encrypt_private_key(key, passphrase), private=True
+        )
+        _write_atomically(path / f"{name}.pem", _pem(cert))
+    _write_atomically(path / "signers" / f"{_serial_hex(signer.serial_number)}.pem", _pem(signer))
+    issuers: tuple[tuple[_Issuer, x509.Certificate, PrivateKey], ...] = (
+        ("root", root, root_key),
+        ("issuing", issuing, issuing_key),
+    )
+    for issuer, issuer_cert, issuer_key in issuers:
+        crl = build_crl(
+            issuer_cert,
+            issuer_key,
+            [],
+            number=1,
+            this_update=now - dt.timedelta(minutes=5),
+            next_update=now + crl_policy.period(issuer),
+        )
+        _write_atomically(path / _crl_file(issuer), crl.public_bytes(serialization.Encoding.DER))
+    manifest = _Manifest(
+        public_base_url=public_base_url,
+        key_algorithm=key_algorithm,
+        organization=organization,
+        current_signer_serial=signer.serial_number,
+        current_signer_key="file",
+        crl_numbers={"root": 1, "issuing": 1},
+    )
+    # The manifest is written last: its presence means the hierarchy is complete.
+    _write_atomically(path / _MANIFEST, manifest.to_json())
