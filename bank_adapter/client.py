@@ -1,0 +1,224 @@
+"""A reference client for banks: every call to bizreg, signed the way the service expects.
+
+Read it, copy it, or use it as is. All it adds to plain HTTP is the RFC 9421 signature:
+
+    from bank_adapter import BizregClient, load_private_key
+
+    with BizregClient(
+        "https://bizreg.example.gov.cn",
+        client_id="boc-dongguan-nancheng",
+        keyid="boc-dongguan-nancheng-t01-2025",
+        private_key=load_private_key(open("terminal-key.pem", "rb").read()),
+    ) as bizreg:
+        app = bizreg.create_application(payload, idempotency_key=str(uuid.uuid4()))
+        bizreg.attest(app["id"], attestation_jws)      # one per person to verify
+        bizreg.submit(app["id"])
+
+How a request is signed (see `bank_adapter.http_signatures`):
+
+1. The request is built first, so we sign the exact URL and body bytes that will be sent.
+2. With a body: `Content-Digest: sha-256=:…:` over those bytes (RFC 9530).
+3. `Signature-Input` covers `@method`, `@target-uri`, plus `content-digest` and
+   `content-type` when there is a body and `idempotency-key` when one is sent; parameters
+   `created` (now), a fresh random `nonce`, `keyid` and `alg`. GETs are signed too.
+4. `Signature` is Ed25519, or ECDSA P-256 as raw r||s (RFC 9421 §3.3.4), never DER.
+
+Because of the nonce, a signed request cannot be sent twice: to retry, call the method
+again (a new signature) with the same `idempotency_key`; the service answers a retried create
+with the original response. The terminal's clock must be within a minute of the service's.
+
+Errors come back as RFC 9457 problem details; the client raises `BizregApiError` carrying
+the problem's stable `code`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Final, Self
+from urllib.parse import quote
+
+import httpx
+
+from bank_adapter.http_signatures import sign_request
+from bank_adapter.keys import PrivateKey, SignatureAlgorithm, signature_algorithm_for
+
+__all__ = ["BizregApiError", "BizregClient"]
+
+API_PREFIX: Final = "/api/v1"
+USER_AGENT: Final = "bizreg-reference-client/1"
+
+
+class BizregApiError(Exception):
+    """The service refused a request; `code` is the problem's stable machine-readable code."""
+
+    def __init__(self, status_code: int, problem: Mapping[str, Any]) -> None:
+        self.status_code = status_code
+        self.problem: dict[str, Any] = dict(problem)
+        code = problem.get("code")
+        self.code: str | None = code if isinstance(code, str) else None
+        detail = problem.get("detail") or problem.get("title") or "request failed"
+        super().__init__(f"{status_code} {self.code or 'error'}: {detail}")
+
+
+class BizregClient:
+    """Signed calls to the bizreg API for one terminal key."""
+
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        keyid: str,
+        private_key: PrivateKey,
+        alg: SignatureAlgorithm | None = None,
+        http: httpx.Client | None = None,
+    ) -> None:
+        """`keyid` names the registered public key; `alg` defaults to the key's algorithm.
+
+        `client_id` identifies the bank's integration in the User-Agent, for the service's
+        logs; authentication rests on `keyid` and the signature alone. Pass your own
+        `httpx.Client` for proxies, timeouts, mTLS or tests (`httpx.MockTransport`).
+        """
+        key_alg = signature_algorithm_for(private_key)
+        if alg is not None and alg != key_alg:
+            raise ValueError(f"alg {alg!r} does not match the key ({key_alg})")
+        self.base_url = base_url.rstrip("/")
+        self.client_id = client_id
+        self.keyid = keyid
+        self.alg: SignatureAlgorithm = key_alg
+        self._key = private_key
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.Client(timeout=30.0)
+
+    # --- the API --------------------------------------------------------------------------
+
+    def create_application(
+        self, payload: Mapping[str, Any], idempotency_key: str
+    ) -> dict[str, Any]:
+        """POST /applications: create a draft from a payload shaped like examples/*.json."""
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        return self._json(
+            "POST",
+            "/applications",
+            body=body,
+            content_type="application/json",
+            idempotency_key=idempotency_key,
+        )
+
+    def submit(self, app_id: str, idempotency_key: str | None = None) -> dict[str, Any]:
+        """POST /applications/{id}/submit: run the automatic checks (instant path if eligible)."""
+        return self._json(
+            "POST", f"/applications/{_segment(app_id)}/submit", idempotency_key=idempotency_key
+        )
+
+    def attest(
+        self, app_id: str, attestation_jws: str, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """POST /applications/{id}/attestations: the compact JWS, as `application/jose`.
+
+        RFC 7515 §9.2.1 registers `application/jose` for the compact serialization.
+        """
+        return self._json(
+            "POST",
+            f"/applications/{_segment(app_id)}/attestations",
+            body=attestation_jws.strip().encode("ascii"),
+            content_type="application/jose",
+            idempotency_key=idempotency_key,
+        )
+
+    def get_application(self, app_id: str) -> dict[str, Any]:
+        """GET /applications/{id}: status and content of an application this terminal made."""
+        return self._json("GET", f"/applications/{_segment(app_id)}")
+
+    def get_licence_pdf(self, uscc: str) -> bytes:
+        """GET /licences/{uscc}/pdf: the signed licence PDF (verify it with any PAdES tool)."""
+        response = self._send("GET", f"/licences/{_segment(uscc)}/pdf", accept="application/pdf")
+        return response.content
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes = b"",
+        content_type: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        response = self._send(
+            method, path, body=body, content_type=content_type, idempotency_key=idempotency_key
+        )
+        decoded = response.json()
+        if not isinstance(decoded, dict):
+            raise BizregApiError(response.status_code, {"detail": "expected a JSON object"})
+        return decoded
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes = b"",
+        content_type: str | None = None,
+        idempotency_key: str | None = None,
+        accept: str = "application/json",
+    ) -> httpx.Response:
+        headers = {"Accept": accept, "User-Agent": f"{USER_AGENT} ({self.client_id})"}
+        covered: list[str] = []
+        if body and content_type:
+            headers["Content-Type"] = content_type
+            covered.append("content-type")
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+            covered.append("idempotency-key")
+        request = self._http.build_request(
+            method, self.base_url + API_PREFIX + path, content=body or None, headers=headers
+        )
+        # Sign what httpx will actually put on the wire: its normalised URL, our bytes.
+        request.headers.update(
+            sign_request(
+                request.method,
+                str(request.url),
+                headers,
+                body,
+                key=self._key,
+                keyid=self.keyid,
+                covered_fields=covered,
+            )
+        )
+        response = self._http.send(request)
+        if response.is_error:
+            raise BizregApiError(response.status_code, _problem(response))
+        return response
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _segment(value: str) -> str:
+    # An id is one path segment: "/" or "?" in it must not change which resource we sign for.
+    return quote(value, safe="")
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        decoded = response.json()
+    except ValueError:
+        decoded = None
+    if isinstance(decoded, dict):
+        return decoded
+    return {"detail": response.text[:500] or response.reason_phrase}
