@@ -188,29 +188,29 @@ class ParsedName:
 def _split_industry(core: str) -> tuple[str, str | None]:
     """Split `core` into (trade name, industry) by the longest industry terms ending it.
 
-    The first term is taken even if it leaves less than two characters (the name is then
-    refused as too short, which is the right message); further terms are taken only while two
-    characters remain, so 塞纳食品科技 gives 塞纳 + 食品科技 but 新能源科技 keeps 新能源.
+    Terms are taken longest first and only while at least two characters remain for the trade
+    name, so 塞纳食品科技 gives 塞纳 + 食品科技 and 新能源科技 gives 新能源 + 科技. If no term
+    leaves two characters, the longest is still taken (the name is then refused as too short,
+    which is the right message: 蓝科技 → 蓝 + 科技).
     """
     data = _data()
+
+    def starts(end: int) -> list[int]:
+        lengths = (n for n in data.industry_lengths if n <= end)
+        return [end - n for n in lengths if core[end - n : end] in data.industries]
+
     end = len(core)
-    while True:
-        found = None
-        for length in data.industry_lengths:
-            start = end - length
-            if start < 0 or core[start:end] not in data.industries:
-                continue
-            if end != len(core) and start < _MIN_TRADE_NAME_LENGTH:
-                continue
-            found = start
+    first = starts(end)
+    if not first:
+        return core, None
+    leaving_two = [s for s in first if s >= _MIN_TRADE_NAME_LENGTH]
+    end = leaving_two[0] if leaving_two else first[0]
+    while end >= _MIN_TRADE_NAME_LENGTH:
+        more = [s for s in starts(end) if s >= _MIN_TRADE_NAME_LENGTH]
+        if not more:
             break
-        if found is None:
-            break
-        end = found
-        if end < _MIN_TRADE_NAME_LENGTH:
-            break
-    industry = core[end:] or None
-    return core[:end], industry
+        end = more[0]
+    return core[:end], core[end:]
 
 
 def _is_industry(text: str) -> bool:
@@ -485,7 +485,16 @@ def _structure_reasons(parsed: ParsedName, region_code: str | None) -> list[Reas
                 "分公司, e.g. 东莞市蓝海贸易有限公司南城分公司",
             )
         )
-    if parsed.organisational_form is None:
+    if parsed.form_category == "incomplete":
+        reasons.append(
+            Reason(
+                "missing_organisational_form",
+                f"{parsed.organisational_form!r} alone is not an organisational form: a company "
+                "ends with 有限公司 or 股份有限公司 (Company Law art. 7)",
+                parsed.organisational_form,
+            )
+        )
+    elif parsed.organisational_form is None:
         reasons.append(
             Reason(
                 "missing_organisational_form",
