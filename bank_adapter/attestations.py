@@ -169,13 +169,15 @@ def verify_attestation(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     pinned_alg = jose_algorithm_for(key)
-    header_segment = _split_compact(token)[0]
+    header_segment, _, signature_segment = _split_compact(token)
     header = _decode_json_segment(header_segment, "protected header")
     _check_header(header, pinned_alg)
+    if not signature_segment:
+        raise AttestationSignatureInvalid("the JWS has no signature")
 
     try:
         verified = jws.deserialize_compact(
-            token, _jwk(key), registry=jws.JWSRegistry(algorithms=[pinned_alg])
+            token.strip(), _jwk(key), registry=jws.JWSRegistry(algorithms=[pinned_alg])
         )
     except BadSignatureError as exc:
         raise AttestationSignatureInvalid() from exc
@@ -233,8 +235,10 @@ def _split_compact(token: str) -> list[str]:
     if not isinstance(token, str) or len(token) > _MAX_TOKEN_LENGTH:
         raise AttestationMalformed("the attestation is not a compact JWS of acceptable size")
     segments = token.strip().split(".")
-    if len(segments) != 3 or not all(segments):
-        raise AttestationMalformed("a compact JWS has three non-empty base64url segments")
+    # The signature segment may be empty here so that an unsecured JWS (`alg: none`, RFC 7515
+    # §A.5) is refused for what it is, by the algorithm check, rather than as malformed.
+    if len(segments) != 3 or not segments[0] or not segments[1]:
+        raise AttestationMalformed("a compact JWS has three base64url segments")
     return segments
 
 

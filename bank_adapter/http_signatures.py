@@ -13,7 +13,8 @@ component, then the `@signature-params` line. Our profile (DESIGN §6):
 - covered: `@method` and `@target-uri` always, `content-digest` whenever there is a body
   (the digest binds the body, RFC 9530), plus whatever header fields a caller asks for;
 - parameters: `created` and `keyid` and `nonce` are required, `alg` is optional but must match
-  the registered key, `expires` is honoured, `tag` is allowed; anything else is refused;
+  the registered key, `expires` is honoured (strictly: no skew allowance), `tag` is allowed;
+  anything else is refused;
 - algorithms: `ed25519` (§3.3.6) and `ecdsa-p256-sha256` (§3.3.4, raw r||s, not DER);
 - freshness: `created` within ±`max_skew` of our clock (§7.2.2 suggests a window), and replay
   refused through a `NonceStore` — consulted only after the signature verified, so an
@@ -346,7 +347,9 @@ def verify_request(
     skew = int(max_skew.total_seconds())
     if abs(now_ts - params.created) > skew:
         raise StaleSignature("the signature's created time is outside the accepted window")
-    if params.expires is not None and params.expires < now_ts - skew:
+    # `expires` is the signer's own, stricter limit (§2.3), so it gets no skew allowance: a
+    # client that sets one vouches for its clock. Our reference client never sets it.
+    if params.expires is not None and now_ts > params.expires:
         raise StaleSignature("the signature has expired")
 
     key = resolve_key(params.keyid)
@@ -376,8 +379,9 @@ def verify_request(
         except ContentDigestError as exc:
             raise SignatureInvalid(f"unusable Content-Digest: {exc}") from exc
 
-    valid_until = params.created if params.expires is None else min(params.created, params.expires)
-    last_acceptable = valid_until + skew
+    last_acceptable = params.created + skew
+    if params.expires is not None:
+        last_acceptable = min(last_acceptable, params.expires)
     nonce_expires_at = datetime.fromtimestamp(last_acceptable, UTC)
     if nonce_store is not None and not nonce_store.remember(
         params.keyid, params.nonce, nonce_expires_at
@@ -480,6 +484,8 @@ def _check_params(params: Mapping[str, BareItemType]) -> _SignatureParams:
     keyid, nonce, alg = params.get("keyid"), params.get("nonce"), params.get("alg")
     if not isinstance(created, int):
         raise SignatureInvalid("the signature has no created parameter")
+    if isinstance(expires, int) and expires < created:
+        raise SignatureInvalid("the signature expires before it was created")
     if not isinstance(keyid, str) or not 0 < len(keyid) <= _MAX_KEYID_LENGTH:
         raise SignatureInvalid("the signature has no usable keyid parameter")
     if not isinstance(nonce, str) or not 0 < len(nonce) <= _MAX_NONCE_LENGTH:
