@@ -514,12 +514,16 @@ def check_name(
     """Check a proposed company name; `available` is True only when `reasons` is empty.
 
     `existing` is supplied by the caller: the registered names and unexpired reservations of the
-    authority's region, excluding the applicant's own reservation of this name. A name is
-    refused as `identical_name` when its `name_key` equals an existing one's, and as
+    authority's region, excluding the applicant's own reservation of this name. Only names
+    whose `name_key` or `trade_name_key` equals this name's can conflict, so the database may
+    pass just the rows found through its two key columns (each existing name is re-parsed
+    here, about 70 µs apiece).
+
+    A name is refused as `identical_name` when its `name_key` equals an existing one's, and as
     `similar_name` when, not identical, its `trade_name_key` equals an existing one's — i.e.
     the same normalised trade name within the same region, whatever the industry. Branches
-    are never "similar" (see the module docstring). With `region_code` (e.g. '441900'), a region
-    that is neither that division nor one enclosing it is refused as `region_mismatch`.
+    are never "similar" (see the module docstring). With `region_code` (e.g. '441900'), a
+    region that is neither that division nor one enclosing it is refused as `region_mismatch`.
     """
     parsed = parse_name(name)
     if parsed is None:
