@@ -9,7 +9,9 @@ from fastapi.testclient import TestClient
 from tests.conftest import example
 
 
-def create(client: TestClient, headers: dict[str, str], channel: str, **overrides: Any) -> dict[str, Any]:
+def create(
+    client: TestClient, headers: dict[str, str], channel: str, **overrides: Any
+) -> dict[str, Any]:
     body = example(channel)
     body.update(overrides)
     response = client.post("/api/v1/applications", json=body, headers=headers)
@@ -26,4 +28,6 @@ def act(
     reasons: list[dict[str, str]] | None = None,
 ) -> Any:
     body = {"reasons": reasons} if reasons is not None else None
-    return client.post(f"/api/v1/applications/{application_id}/{action}", json=body, headers=headers)
+    return client.post(
+        f"/api/v1/applications/{application_id}/{action}", json=body, headers=headers
+    )

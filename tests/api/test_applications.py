@@ -38,13 +38,20 @@ def test_simple_cases_are_approved_instantly_by_the_system(
     response = act(app_client, headers, application["id"], "submit")
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "approved"
-    events = app_client.get(f"/api/v1/applications/{application['id']}/events", headers=headers).json()
-    assert [(e["action"], e["actor"]) for e in events[2:]] == [("accept", "system"), ("approve", "system")]
+    events = app_client.get(
+        f"/api/v1/applications/{application['id']}/events", headers=headers
+    ).json()
+    assert [(e["action"], e["actor"]) for e in events[2:]] == [
+        ("accept", "system"),
+        ("approve", "system"),
+    ]
     assert [e["seq"] for e in events] == [1, 2, 3, 4]
 
 
 def test_paris_goes_through_front_desk_and_food_safety_back_office(
-    app_client: TestClient, api_client_for: Callable[[str], Headers], officer: Callable[..., Headers]
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    officer: Callable[..., Headers],
 ) -> None:
     bank = api_client_for("paris")
     front = officer(Role.FRONT_DESK)
@@ -62,7 +69,9 @@ def test_paris_goes_through_front_desk_and_food_safety_back_office(
     assert act(app_client, front, app_id, "accept").json()["status"] == "accepted"
     assert app_client.get("/api/v1/queues/front-desk", headers=front).json() == []
     assert app_client.get("/api/v1/queues/back-office", headers=general).json() == []
-    assert [a["id"] for a in app_client.get("/api/v1/queues/back-office", headers=food).json()] == [app_id]
+    assert [a["id"] for a in app_client.get("/api/v1/queues/back-office", headers=food).json()] == [
+        app_id
+    ]
 
     wrong_office = act(app_client, general, app_id, "approve")
     assert wrong_office.status_code == 403
@@ -73,13 +82,19 @@ def test_paris_goes_through_front_desk_and_food_safety_back_office(
     assert approved.json()["status"] == "approved"
     events = app_client.get(f"/api/v1/applications/{app_id}/events", headers=bank).json()
     assert [e["action"] for e in events] == ["create", "submit", "accept", "approve"]
-    assert replay(
-        EventRecord(Action(e["action"]), Status(e["from_status"]), Status(e["to_status"])) for e in events
-    ) is Status.APPROVED
+    assert (
+        replay(
+            EventRecord(Action(e["action"]), Status(e["from_status"]), Status(e["to_status"]))
+            for e in events
+        )
+        is Status.APPROVED
+    )
 
 
 def test_return_edit_resubmit_keeps_the_reasons_in_the_history(
-    app_client: TestClient, api_client_for: Callable[[str], Headers], officer: Callable[..., Headers]
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    officer: Callable[..., Headers],
 ) -> None:
     bank = api_client_for("paris")
     front = officer(Role.FRONT_DESK)
@@ -102,7 +117,10 @@ def test_return_edit_resubmit_keeps_the_reasons_in_the_history(
     )
     assert patched.status_code == 200, patched.text
     assert patched.json()["data"]["company"]["domicile"] == "广东省东莞市东城街道东纵大道2号"
-    assert patched.json()["data"]["company"]["business_scope"] == example("paris")["company"]["business_scope"]
+    assert (
+        patched.json()["data"]["company"]["business_scope"]
+        == example("paris")["company"]["business_scope"]
+    )
 
     assert act(app_client, bank, app_id, "resubmit").json()["status"] == "submitted"
     events = app_client.get(f"/api/v1/applications/{app_id}/events", headers=front).json()
@@ -112,7 +130,9 @@ def test_return_edit_resubmit_keeps_the_reasons_in_the_history(
 
 
 def test_wrong_state_is_a_409_naming_the_allowed_actions_and_changes_nothing(
-    app_client: TestClient, api_client_for: Callable[[str], Headers], officer: Callable[..., Headers]
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    officer: Callable[..., Headers],
 ) -> None:
     bank = api_client_for("paris")
     food = officer(Role.BACK_OFFICE, ("food_safety",))
@@ -136,13 +156,17 @@ def test_content_cannot_change_after_submission(
     app_id = create(app_client, bank, "paris")["id"]
     act(app_client, bank, app_id, "submit")
     response = app_client.patch(
-        f"/api/v1/applications/{app_id}", json={"company": {"domicile": "广东省东莞市某地1号"}}, headers=bank
+        f"/api/v1/applications/{app_id}",
+        json={"company": {"domicile": "广东省东莞市某地1号"}},
+        headers=bank,
     )
     assert response.status_code == 409
     assert response.json()["code"] == "not_editable"
 
 
-def test_withdraw_then_nothing_more(app_client: TestClient, api_client_for: Callable[[str], Headers]) -> None:
+def test_withdraw_then_nothing_more(
+    app_client: TestClient, api_client_for: Callable[[str], Headers]
+) -> None:
     bank = api_client_for("paris")
     app_id = create(app_client, bank, "paris")["id"]
     assert act(app_client, bank, app_id, "withdraw").json()["status"] == "withdrawn"
@@ -167,7 +191,9 @@ def test_a_client_sees_only_its_own_applications(
 def test_a_client_cannot_file_for_another_channel(
     app_client: TestClient, api_client_for: Callable[[str], Headers]
 ) -> None:
-    response = app_client.post("/api/v1/applications", json=example("paris"), headers=api_client_for("hong_kong"))
+    response = app_client.post(
+        "/api/v1/applications", json=example("paris"), headers=api_client_for("hong_kong")
+    )
     assert response.status_code == 422
     fields = {e["field"]: e["code"] for e in response.json()["errors"]}
     assert fields["channel"] == "channel_mismatch"
@@ -180,12 +206,18 @@ def test_idempotency_key_is_recorded_in_the_event(
     response = app_client.post(
         "/api/v1/applications", json=example("paris"), headers={**bank, "Idempotency-Key": "k-123"}
     )
-    events = app_client.get(f"/api/v1/applications/{response.json()['id']}/events", headers=bank).json()
+    events = app_client.get(
+        f"/api/v1/applications/{response.json()['id']}/events", headers=bank
+    ).json()
     assert events[0]["idempotency_key"] == "k-123"
 
 
 def test_health_and_openapi(app_client: TestClient) -> None:
     assert app_client.get("/healthz").json() == {"status": "ok"}
     paths = app_client.get("/openapi.json").json()["paths"]
-    for path in ("/api/v1/applications", "/api/v1/applications/{application_id}/approve", "/api/v1/auth/token"):
+    for path in (
+        "/api/v1/applications",
+        "/api/v1/applications/{application_id}/approve",
+        "/api/v1/auth/token",
+    ):
         assert path in paths

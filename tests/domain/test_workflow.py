@@ -23,7 +23,9 @@ from registration.domain.workflow import (
     replay,
 )
 
-WORKFLOW_ACTIONS = [a for a in Action if a not in (Action.CREATE, Action.UPDATE, Action.ATTACH_DOCUMENT)]
+WORKFLOW_ACTIONS = [
+    a for a in Action if a not in (Action.CREATE, Action.UPDATE, Action.ATTACH_DOCUMENT)
+]
 
 # DESIGN.md §2, written out independently of the implementation's table.
 EXPECTED = {
@@ -64,7 +66,9 @@ def test_table_has_no_entry_beyond_the_design() -> None:
     assert {(s.value, a.value) for s, a in TRANSITIONS} == set(EXPECTED)
 
 
-@pytest.mark.parametrize("key", [("submitted", "return"), ("accepted", "return"), ("accepted", "reject")])
+@pytest.mark.parametrize(
+    "key", [("submitted", "return"), ("accepted", "return"), ("accepted", "reject")]
+)
 def test_return_and_reject_need_reasons(key: tuple[str, str]) -> None:
     status, action = Status(key[0]), Action(key[1])
     with pytest.raises(ReasonsRequired):
@@ -76,8 +80,15 @@ def test_terminal_statuses_allow_nothing() -> None:
         assert allowed_actions(status) == []
 
 
-@given(st.lists(st.tuples(st.sampled_from(WORKFLOW_ACTIONS + [Action.UPDATE]), st.sampled_from(list(Role))), max_size=30))
-def test_replay_reproduces_the_status_of_any_legal_history(steps: list[tuple[Action, Role]]) -> None:
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([*WORKFLOW_ACTIONS, Action.UPDATE]), st.sampled_from(list(Role))),
+        max_size=30,
+    )
+)
+def test_replay_reproduces_the_status_of_any_legal_history(
+    steps: list[tuple[Action, Role]],
+) -> None:
     status = Status.DRAFT
     log = [EventRecord(Action.CREATE, Status.DRAFT, Status.DRAFT)]
     for action, role in steps:

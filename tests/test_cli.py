@@ -1,0 +1,89 @@
+"""The `bizreg` command against a real database file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from registration.cli import main
+from registration.services import accounts
+
+
+@pytest.fixture
+def env(engine: Engine, database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {"BIZREG_DATABASE_URL": database_url, "BIZREG_DATA_DIR": str(tmp_path / "var")}
+
+
+def test_db_upgrade_is_idempotent(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "latest revision" in result.output
+
+
+def test_user_add_then_login(env: dict[str, str], engine: Engine) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        [
+            "user",
+            "add",
+            "li",
+            "--role",
+            "back_office",
+            "--category",
+            "food_safety",
+            "--password-stdin",
+        ],
+        input="correct horse battery staple\n",
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    with Session(engine) as session:
+        token = accounts.login_officer(
+            session, "li", "correct horse battery staple", timedelta(hours=1)
+        )
+        principal = accounts.authenticate(session, token)
+    assert principal.role == "back_office"
+    assert principal.categories == {"food_safety"}
+
+    again = runner.invoke(
+        main,
+        ["user", "add", "li", "--role", "auditor", "--password-stdin"],
+        input="x" * 20,
+        env=env,
+    )
+    assert again.exit_code != 0
+    assert "exists already" in again.output
+
+
+def test_weak_password_is_refused(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["user", "add", "zhao", "--role", "auditor", "--password-stdin"],
+        input="short\n",
+        env=env,
+    )
+    assert result.exit_code != 0
+    assert "at least 12" in result.output
+
+
+def test_client_add_prints_a_working_token(env: dict[str, str], engine: Engine) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["client", "add", "boc-t01", "--channel", "yinzhengtong", "--org", "Bank of China"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    with Session(engine) as session:
+        principal = accounts.authenticate(session, token)
+    assert (principal.subject, principal.channel, principal.role) == (
+        "boc-t01",
+        "yinzhengtong",
+        "terminal",
+    )
