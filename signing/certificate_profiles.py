@@ -220,16 +220,24 @@ def licence_signing_certificate(
 
     keyUsage digitalSignature + nonRepudiation (contentCommitment), critical: the signature is
     a commitment of the authority, and ETSI EN 319 412-2 §4.3.2 asks for nonRepudiation on
-    certificates for electronic seals/signatures. EKU id-kp-documentSigning (RFC 9336), on its
-    own so the key cannot pass for a TLS or e-mail key. RFC 9336 leaves criticality to the CA;
-    we keep it non-critical so that relying parties that do not know the OID still process the
-    certificate by its keyUsage.
+    certificates for electronic signatures and seals.
+
+    extendedKeyUsage: id-kp-documentSigning (RFC 9336), plus id-kp-emailProtection. NSS — the
+    library behind poppler's `pdfsig`, Firefox and Thunderbird — checks PDF signers as e-mail
+    signers (certificateUsageEmailSigner) and reports any certificate whose EKU lacks
+    emailProtection as unusable, so without it the licence could not be verified with those
+    standard tools. RFC 9336 leaves criticality to the CA; we keep the extension non-critical
+    so relying parties that do not know documentSigning fall back to keyUsage. No serverAuth,
+    clientAuth or anyExtendedKeyUsage: the key cannot pass for a TLS key.
     """
     builder = (
         _builder(names.name(common_name), issuing_cert.subject, public_key, now, lifetime)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING_EKU]), critical=False)
+        .add_extension(
+            x509.ExtendedKeyUsage([DOCUMENT_SIGNING_EKU, ExtendedKeyUsageOID.EMAIL_PROTECTION]),
+            critical=False,
+        )
     )
     builder = _issued_by(builder, issuing_cert, urls.issuing_certificate, urls.issuing_crl)
     return _sign(builder, issuing_key)

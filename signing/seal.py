@@ -1,0 +1,308 @@
+"""The visible seal: the signature widget's appearance, drawn with a pre-subset CJK font.
+
+pyHanko's text stamps lay text out with HarfBuzz and subset the whole font at every signature
+(a quarter of a second for a CJK face). A seal's text is fixed except for its signing time,
+so `SealFont` subsets the face once — the characters of the fixed lines plus printable ASCII
+for the time — and each signature only writes the already-compressed font program and a few
+lines of content stream.
+
+The font is embedded as a Type 0 composite font with a CIDFontType2 descendant, Identity-H
+encoding and CID = glyph id (ISO 32000-1 §9.7.4), with a ToUnicode CMap (§9.10.3) so the seal
+text can be extracted and searched. A TrueType Collection (.ttc) is split by taking one face.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import string
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fontTools import subset, ttLib  # type: ignore[import-untyped]
+from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils.content import ResourceType
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
+from pyhanko.stamp import BaseStamp, BaseStampStyle
+
+__all__ = ["SealFont", "SealStampStyle"]
+
+_ASCII = string.printable[:95]  # space to tilde: digits, Latin letters, time punctuation
+_FONT_NAME = pdf_name("/SealFont")
+
+# pyHanko's PDF object constructors are untyped; build the font's objects through this alias
+# rather than silencing every call.
+_pdf: Any = generic
+
+
+@dataclass(frozen=True)
+class _Metrics:
+    units_per_em: int
+    bbox: tuple[int, int, int, int]
+    ascent: int
+    descent: int
+    cap_height: int
+
+
+class SealFont:
+    """One face of a TrueType font, subset once to the characters a seal can show.
+
+    Immutable after construction; share one instance between signers and threads.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], characters: str, *, face_index: int = 0
+    ) -> None:
+        wanted = "".join(sorted(set(characters) | set(_ASCII)))
+        font = ttLib.TTFont(os.fspath(path), fontNumber=face_index)
+        if "glyf" not in font:
+            # PDF embeds TrueType outlines as FontFile2; CFF-flavoured OpenType would need
+            # FontFile3 with a CIDFontType0 descendant, which we do not build.
+            raise ValueError(f"{path} has no TrueType outlines (glyf table)")
+        missing = [c for c in set(characters) if ord(c) not in font.getBestCmap()]
+        if missing:
+            raise ValueError(f"the font has no glyph for {''.join(sorted(missing))!r}")
+        options = subset.Options()
+        options.retain_gids = False
+        options.hinting = False  # hinting is for screens at small pixel sizes; saves bytes
+        options.layout_features = []  # the seal is laid out glyph by glyph: no shaping
+        options.name_IDs = []
+        options.notdef_outline = True
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG", "FFTM"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=wanted)
+        subsetter.subset(font)
+        program = io.BytesIO()
+        font.save(program)
+        self._program = program.getvalue()
+        self._program_deflated = zlib.compress(self._program, 9)
+        units = font["head"].unitsPerEm
+        self._scale = 1000 / units
+        cmap = font.getBestCmap()
+        self._glyph_ids: dict[str, int] = {
+            chr(code): font.getGlyphID(name) for code, name in cmap.items() if chr(code) in wanted
+        }
+        hmtx = font["hmtx"]
+        self._widths: dict[int, int] = {
+            font.getGlyphID(name): round(hmtx[name][0] * self._scale)
+            for name in font.getGlyphOrder()
+        }
+        head, os2 = font["head"], font["OS/2"]
+        self._metrics = _Metrics(
+            units_per_em=units,
+            bbox=(
+                round(head.xMin * self._scale),
+                round(head.yMin * self._scale),
+                round(head.xMax * self._scale),
+                round(head.yMax * self._scale),
+            ),
+            ascent=round(os2.sTypoAscender * self._scale),
+            descent=round(os2.sTypoDescender * self._scale),
+            cap_height=round(getattr(os2, "sCapHeight", os2.sTypoAscender) * self._scale),
+        )
+        postscript_name = font["name"].getDebugName(6) or "SealFont"
+        # ISO 32000-1 §9.6.4: a subset font's name starts with six capitals and a plus sign.
+        tag = "".join(chr(ord("A") + b % 26) for b in hashlib.sha256(self._program).digest()[:6])
+        self.base_font = f"{tag}+{postscript_name}"
+        self._to_unicode = zlib.compress(self._cmap_program(), 9)
+
+    def glyphs(self, text: str) -> list[int]:
+        """Glyph ids for `text` (unknown characters become .notdef, glyph 0)."""
+        return [self._glyph_ids.get(char, 0) for char in text]
+
+    def width(self, text: str, size: float) -> float:
+        """Advance width of `text` at `size` points."""
+        return sum(self._widths.get(g, 0) for g in self.glyphs(text)) * size / 1000
+
+    @property
+    def ascent(self) -> float:
+        """Ascent per point of font size."""
+        return self._metrics.ascent / 1000
+
+    def show_text(self, text: str) -> bytes:
+        """The hex string operand that shows `text` with Identity-H (two bytes per glyph)."""
+        return b"<" + "".join(f"{g:04X}" for g in self.glyphs(text)).encode() + b">"
+
+    def _cmap_program(self) -> bytes:
+        entries = sorted((gid, char) for char, gid in self._glyph_ids.items())
+        lines = [
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+            "/CMapName /Adobe-Identity-UCS def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            "<0000> <FFFF>",
+            "endcodespacerange",
+        ]
+        for start in range(0, len(entries), 100):  # at most 100 entries per block (§9.10.3)
+            block = entries[start : start + 100]
+            lines.append(f"{len(block)} beginbfchar")
+            lines.extend(
+                f"<{gid:04X}> <{char.encode('utf-16-be').hex().upper()}>" for gid, char in block
+            )
+            lines.append("endbfchar")
+        lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+        return "\n".join(lines).encode()
+
+    def add_to(self, writer: BasePdfFileWriter) -> generic.IndirectObject:
+        """Write the font's objects into `writer` and return a reference to the Type 0 font."""
+        metrics = self._metrics
+        program = writer.add_object(
+            _pdf.StreamObject(
+                {
+                    pdf_name("/Filter"): pdf_name("/FlateDecode"),
+                    pdf_name("/Length1"): _pdf.NumberObject(len(self._program)),
+                },
+                encoded_data=self._program_deflated,
+            )
+        )
+        descriptor = writer.add_object(
+            _pdf.DictionaryObject(
+                {
+                    pdf_name("/Type"): pdf_name("/FontDescriptor"),
+                    pdf_name("/FontName"): pdf_name(f"/{self.base_font}"),
+                    pdf_name("/Flags"): _pdf.NumberObject(4),  # symbolic: non-Latin set
+                    pdf_name("/FontBBox"): _pdf.ArrayObject(
+                        _pdf.NumberObject(v) for v in metrics.bbox
+                    ),
+                    pdf_name("/ItalicAngle"): _pdf.NumberObject(0),
+                    pdf_name("/Ascent"): _pdf.NumberObject(metrics.ascent),
+                    pdf_name("/Descent"): _pdf.NumberObject(metrics.descent),
+                    pdf_name("/CapHeight"): _pdf.NumberObject(metrics.cap_height),
+                    pdf_name("/StemV"): _pdf.NumberObject(80),
+                    pdf_name("/FontFile2"): program,
+                }
+            )
+        )
+        gids = sorted(self._widths)
+        descendant = writer.add_object(
+            _pdf.DictionaryObject(
+                {
+                    pdf_name("/Type"): pdf_name("/Font"),
+                    pdf_name("/Subtype"): pdf_name("/CIDFontType2"),
+                    pdf_name("/BaseFont"): pdf_name(f"/{self.base_font}"),
+                    pdf_name("/CIDSystemInfo"): _pdf.DictionaryObject(
+                        {
+                            pdf_name("/Registry"): _pdf.pdf_string("Adobe"),
+                            pdf_name("/Ordering"): _pdf.pdf_string("Identity"),
+                            pdf_name("/Supplement"): _pdf.NumberObject(0),
+                        }
+                    ),
+                    pdf_name("/FontDescriptor"): descriptor,
+                    pdf_name("/CIDToGIDMap"): pdf_name("/Identity"),
+                    pdf_name("/W"): _pdf.ArrayObject(
+                        [
+                            _pdf.NumberObject(gids[0]),
+                            _pdf.ArrayObject(_pdf.NumberObject(self._widths[g]) for g in gids),
+                        ]
+                    ),
+                }
+            )
+        )
+        to_unicode = writer.add_object(
+            _pdf.StreamObject(
+                {pdf_name("/Filter"): pdf_name("/FlateDecode")}, encoded_data=self._to_unicode
+            )
+        )
+        return writer.add_object(
+            _pdf.DictionaryObject(
+                {
+                    pdf_name("/Type"): pdf_name("/Font"),
+                    pdf_name("/Subtype"): pdf_name("/Type0"),
+                    pdf_name("/BaseFont"): pdf_name(f"/{self.base_font}"),
+                    pdf_name("/Encoding"): pdf_name("/Identity-H"),
+                    pdf_name("/DescendantFonts"): _pdf.ArrayObject([descendant]),
+                    pdf_name("/ToUnicode"): to_unicode,
+                }
+            )
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SealStampStyle(BaseStampStyle):
+    """A rectangular seal in seal red: the authority's name lines, then the signing time.
+
+    `lines` are fixed (e.g. ("东莞市市场监督管理局", "Dongguan Administration for Market
+    Regulation")); `time_label` precedes the signing time, shown in `timezone`. The first line
+    is drawn largest; every line is scaled to fit the widget.
+    """
+
+    font: SealFont
+    lines: tuple[str, ...]
+    time_label: str = ""
+    time_format: str = "%Y-%m-%d %H:%M:%S %z"
+    timezone: dt.tzinfo = dt.UTC
+    color: tuple[float, float, float] = (0.80, 0.07, 0.09)
+    border_width: int = 0  # our own double border is drawn in `render`
+    padding: float = 4.0
+    line_weights: Sequence[float] = field(default=(1.0,))
+
+    def format_time(self, moment: dt.datetime) -> str:
+        stamp = moment.astimezone(self.timezone).strftime(self.time_format)
+        return f"{self.time_label} {stamp}".strip()
+
+    def create_stamp(
+        self,
+        writer: BasePdfFileWriter,
+        box: layout.BoxConstraints,
+        text_params: dict[str, Any],
+    ) -> _SealAppearance:
+        return _SealAppearance(writer, box, self, str(text_params.get("seal_time", "")))
+
+
+class _SealAppearance(BaseStamp):
+    def __init__(
+        self,
+        writer: BasePdfFileWriter,
+        box: layout.BoxConstraints,
+        style: SealStampStyle,
+        time_text: str,
+    ) -> None:
+        super().__init__(writer=writer, style=style, box=box)
+        self.seal_style = style
+        self.time_text = time_text
+
+    def render(self) -> bytes:
+        style = self.seal_style
+        font = style.font
+        width, height = float(self.box.width), float(self.box.height)
+        self.set_resource(ResourceType.FONT, _FONT_NAME, font.add_to(self._ensure_writer))
+        lines = [*style.lines, self.time_text] if self.time_text else list(style.lines)
+        weights = [
+            style.line_weights[i] if i < len(style.line_weights) else 0.62
+            for i in range(len(lines))
+        ]
+        inner_width = width - 2 * (style.padding + 3)
+        inner_height = height - 2 * (style.padding + 3)
+        leading = 1.3
+        # The largest base size at which every line fits the width and the block the height.
+        size = inner_height / (leading * sum(weights))
+        for line, weight in zip(lines, weights, strict=True):
+            unit_width = font.width(line, weight)
+            if unit_width > 0:
+                size = min(size, inner_width / unit_width)
+        r, g, b = style.color
+        ops = [b"q", b"%.3f %.3f %.3f RG %.3f %.3f %.3f rg" % (r, g, b, r, g, b)]
+        # Double border, as on a printed seal: a heavy outer rule and a hairline inside it.
+        ops.append(b"1.6 w 0.8 0.8 %.2f %.2f re S" % (width - 1.6, height - 1.6))
+        ops.append(b"0.5 w 3.5 3.5 %.2f %.2f re S" % (width - 7, height - 7))
+        block = sum(size * w * leading for w in weights)
+        y = (height + block) / 2
+        for line, weight in zip(lines, weights, strict=True):
+            line_size = size * weight
+            y -= line_size * leading
+            x = (width - font.width(line, line_size)) / 2
+            baseline = y + line_size * (leading - 1) / 2 + line_size * (1 - font.ascent) / 2
+            ops.append(
+                b"BT /SealFont %.2f Tf %.2f %.2f Td %s Tj ET"
+                % (line_size, x, baseline, font.show_text(line))
+            )
+        ops.append(b"Q")
+        return b"\n".join(ops)
