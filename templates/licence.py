@@ -1,0 +1,542 @@
+"""The A4 business licence (营业执照): layout and rendering.
+
+Page plan (PDF points, origin bottom left, A4 595.3 x 841.9):
+
+    +--------------------------------------------------------------+  double border
+    | 统一社会信用代码            营 业 执 照                [QR]  |  header
+    | 91441900MA5FQ3KN54          BUSINESS LICENCE           scan  |
+    |==============================================================|
+    | 名称 Name            东莞市蓝海贸易有限公司                 |  fields table:
+    |                      Dongguan Lanhai Trading Co., Ltd.       |  label | value,
+    |--------------------------------------------------------------|  wrapped, shrunk
+    | type, legal representative, capital, dates, domicile,        |  to fit, never
+    | business scope (takes the height left over)                  |  truncated
+    |==============================================================|
+    | verification note      登记机关 authority     +-----------+  |  footer
+    |                        issue date             | SEAL_BOX  |  |  (the signer draws
+    |                                               +-----------+  |   the seal here)
+    +--------------------------------------------------------------+
+
+Rendering is two passes: the layout computes every line's position (shrinking type until the
+table fits), then one painter emits the page with all text in a single text object.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Final, Literal, NamedTuple
+from urllib.parse import urlsplit
+
+from reportlab import rl_config
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from templates import formatting as fmt
+from templates.archive import DocumentMetadata, finish_pdf
+from templates.content import LicenceContent, licence_data
+from templates.errors import InvalidLicenceContent, LicenceLayoutOverflow
+from templates.fonts import FONT_NAME, check_coverage, licence_font
+from templates.qr import QUIET_ZONE_MODULES, QrMatrix, draw_qr, qr_matrix
+from templates.textlayout import Measure, wrap
+
+__all__ = [
+    "MAX_BASE_URL_LENGTH",
+    "PAGE_SIZE",
+    "SEAL_BOX",
+    "SealBox",
+    "render_licence",
+    "verification_url",
+]
+
+PAGE_SIZE: Final = (float(A4[0]), float(A4[1]))
+# Keeps the QR code at version 6 or lower (41 modules), whose modules stay 1.7 pt (0.6 mm)
+# wide at the printed size: readable by any phone camera.
+MAX_BASE_URL_LENGTH: Final = 60
+
+
+class SealBox(NamedTuple):
+    """Where the signer draws the visible seal: page index and rectangle in PDF points."""
+
+    page: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """(x1, y1, x2, y2), as pyHanko's `SigFieldSpec(box=...)` takes it."""
+        return (self.x1, self.y1, self.x2, self.y2)
+
+
+_RGB = tuple[float, float, float]
+
+_INK: Final[_RGB] = (0.10, 0.10, 0.11)
+_MUTED: Final[_RGB] = (0.36, 0.36, 0.38)
+_ACCENT: Final[_RGB] = (0.62, 0.09, 0.08)  # the red of Chinese official documents
+_RULE: Final[_RGB] = (0.78, 0.74, 0.72)
+
+_LEFT: Final = 46.0
+_RIGHT: Final = 549.0
+_TOP: Final = PAGE_SIZE[1] - 46.0
+
+# 140 pt (49 mm) square: room for a 42 mm round seal, the size of the official seals of
+# market regulation bureaus, with a margin for the signature appearance's own text.
+SEAL_BOX: Final = SealBox(0, _RIGHT - 140.0, 50.0, _RIGHT, 190.0)
+
+_HEADER_RULE_Y: Final = _TOP - 104.0
+_TABLE_TOP: Final = _HEADER_RULE_Y - 5.0
+_TABLE_BOTTOM: Final = SEAL_BOX.y2 + 14.0
+_LABEL_X: Final = _LEFT + 4.0
+_LABEL_WIDTH: Final = 100.0
+_VALUE_X: Final = _LEFT + 112.0
+_VALUE_WIDTH: Final = _RIGHT - 4.0 - _VALUE_X
+_QR_SIZE: Final = 70.0
+_QR_X: Final = _RIGHT - 4.0 - _QR_SIZE
+_NOTE_WIDTH: Final = 136.0
+_AUTHORITY_RIGHT: Final = SEAL_BOX.x1 - 10.0
+_AUTHORITY_WIDTH: Final = _AUTHORITY_RIGHT - (_LEFT + _NOTE_WIDTH + 14.0)
+_FOOTER_HEIGHT: Final = _TABLE_BOTTOM - 8.0 - SEAL_BOX.y1
+
+_LEADING: Final = 1.28
+_ASCENT: Final = 0.96  # first baseline below a block's top, in ems: room for accents
+_BOLD_STROKE: Final = 0.32  # outline stroke that makes the regular face look semi-bold
+
+Align = Literal["left", "right", "centre"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """A piece of text to wrap, in one style."""
+
+    text: str
+    size: float
+    color: _RGB = _INK
+    bold: bool = False
+    space_before: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    text: str
+    size: float
+    color: _RGB
+    bold: bool
+    dy: float  # baseline, below the top of its block
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    lines: tuple[_Line, ...]
+    height: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A line of text at its final position (x is its left edge)."""
+
+    text: str
+    x: float
+    y: float
+    size: float
+    color: _RGB
+    bold: bool
+    char_space: float = 0.0
+
+
+@dataclass(slots=True)
+class _Page:
+    texts: list[_Placed] = field(default_factory=list)
+    rules: list[tuple[float, float, _RGB]] = field(default_factory=list)  # y, line width
+
+    def place(self, block: _Block, x: float, top: float, align: Align = "left") -> None:
+        font = licence_font()
+        for line in block.lines:
+            left = x
+            if align != "left":
+                width = font.stringWidth(line.text, line.size)
+                left = x - width if align == "right" else x - width / 2
+            self.texts.append(
+                _Placed(line.text, left, top - line.dy, line.size, line.color, line.bold)
+            )
+
+
+def _measure(size: float) -> Measure:
+    string_width = licence_font().stringWidth
+
+    def measure(text: str, /) -> float:
+        return float(string_width(text, size))
+
+    return measure
+
+
+def _block(parts: Sequence[_Text], width: float, scale: float = 1.0) -> _Block:
+    lines: list[_Line] = []
+    y = 0.0
+    for part in parts:
+        size = part.size * scale
+        y += part.space_before * scale
+        for text in wrap(part.text, width, _measure(size)):
+            lines.append(_Line(text, size, part.color, part.bold, y + size * _ASCENT))
+            y += size * _LEADING
+    return _Block(tuple(lines), y)
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    label: tuple[_Text, ...]
+    value: tuple[_Text, ...]
+    is_scope: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    body_scale: float
+    scope_size: float
+    padding: float
+
+
+# Tried in order until the table fits: first the business scope (the part that is long in
+# practice) gets smaller, then everything else, then the rows get tighter. 6.5 pt is the
+# smallest size at which ideographs stay legible on a printed A4 page.
+_SCOPE_SIZES: Final = (9.5, 9.0, 8.5, 8.0, 7.5, 7.0, 6.5)
+_FITS: Final = (
+    *(_Fit(1.0, size, 7.0) for size in _SCOPE_SIZES),
+    *(_Fit(scale, 6.5, 5.0) for scale in (0.94, 0.88, 0.82)),
+    _Fit(0.82, 6.5, 3.0),
+)
+
+
+_FOOTER_SCALES: Final = (1.0, 0.92, 0.84, 0.76)
+
+
+def verification_url(content: LicenceContent, public_base_url: str) -> str:
+    """The public verification page of this licence version, which the QR code encodes."""
+    parts = urlsplit(public_base_url)
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or len(public_base_url) > MAX_BASE_URL_LENGTH
+    ):
+        raise InvalidLicenceContent(
+            "public_base_url",
+            "must be an http(s) URL without query or fragment, "
+            f"at most {MAX_BASE_URL_LENGTH} characters",
+        )
+    return f"{public_base_url.rstrip('/')}/verify/{content.uscc}?v={content.version}"
+
+
+def _label(zh: str, en: str, fr: str, french: bool) -> tuple[_Text, ...]:
+    texts = [_Text(zh, 9.5, bold=True), _Text(en, 6.8, _MUTED, space_before=1.0)]
+    if french:
+        texts.append(_Text(fr, 6.8, _MUTED))
+    return tuple(texts)
+
+
+def _rows(c: LicenceContent, scope_size: float) -> list[_Row]:
+    french = c.variant.has_french
+
+    def values(zh: _Text, en: str, fr: str | None) -> tuple[_Text, ...]:
+        texts = [zh, _Text(en, 8.6, space_before=1.5)]
+        if french and fr is not None:
+            texts.append(_Text(fr, 8.6))
+        return tuple(texts)
+
+    capital = c.registered_capital
+    person = [_Text(c.legal_representative.name, 10.5)]
+    if c.legal_representative.latin is not None:
+        person.append(_Text(c.legal_representative.latin, 8.6, space_before=1.5))
+    # Items joined the way licences print them: "甲；乙；丙。"
+    scope = "；".join(c.business_scope) + "。"
+    established = c.date_of_establishment
+    term = c.business_term_years
+    return [
+        _Row(
+            _label("名称", "Name", "Dénomination", french),
+            values(_Text(c.name.zh, 12.5, bold=True), c.name.en, c.name.fr),
+        ),
+        _Row(
+            _label("类型", "Type", "Forme juridique", french),
+            values(_Text(c.company_type.zh, 10.5), c.company_type.en, c.company_type.fr),
+        ),
+        _Row(
+            _label("法定代表人", "Legal representative", "Représentant légal", french),
+            tuple(person),
+        ),
+        _Row(
+            _label("注册资本", "Registered capital", "Capital social", french),
+            values(
+                _Text(fmt.capital_zh(capital), 10.5),
+                fmt.capital_en(capital),
+                fmt.capital_fr(capital),
+            ),
+        ),
+        _Row(
+            _label("成立日期", "Date of establishment", "Date de création", french),
+            values(
+                _Text(fmt.date_zh(established), 10.5),
+                fmt.date_en(established),
+                fmt.date_fr(established),
+            ),
+        ),
+        _Row(
+            _label("营业期限", "Business term", "Durée d'exploitation", french),
+            values(_Text(fmt.term_zh(term), 10.5), fmt.term_en(term), fmt.term_fr(term)),
+        ),
+        _Row(_label("住所", "Domicile", "Siège social", french), (_Text(c.domicile, 10.5),)),
+        _Row(
+            _label("经营范围", "Business scope", "Objet social", french),
+            (_Text(scope, scope_size),),
+            is_scope=True,
+        ),
+    ]
+
+
+def _layout_table(page: _Page, c: LicenceContent) -> None:
+    available = _TABLE_TOP - _TABLE_BOTTOM
+    needed = 0.0
+    for fit in _FITS:
+        blocks: list[tuple[_Block, _Block]] = []
+        for row in _rows(c, fit.scope_size):
+            scale = 1.0 if row.is_scope else fit.body_scale
+            label = _block(row.label, _LABEL_WIDTH, min(1.0, scale + 0.06))
+            value = _block(row.value, _VALUE_WIDTH, scale)
+            blocks.append((label, value))
+        heights = [max(label.height, value.height) + 2 * fit.padding for label, value in blocks]
+        needed = sum(heights)
+        if needed <= available:
+            break
+    else:
+        raise LicenceLayoutOverflow("fields table", needed, available)
+
+    # Some air between rows, and the business scope row takes what is left, as on the paper
+    # licence: the table always ends just above the footer.
+    spare = available - needed
+    extra = min(spare / len(blocks), 10.0)
+    top = _TABLE_TOP
+    for index, ((label, value), height) in enumerate(zip(blocks, heights, strict=True)):
+        content_top = top - fit.padding - extra / 2
+        page.place(label, _LABEL_X, content_top)
+        page.place(value, _VALUE_X, content_top)
+        top -= height + extra
+        if index < len(blocks) - 1:
+            page.rules.append((top, 0.5, _RULE))
+    page.rules.append((_TABLE_BOTTOM, 1.4, _ACCENT))
+
+
+def _layout_header(page: _Page, c: LicenceContent, qr: QrMatrix) -> None:
+    french = c.variant.has_french
+    uscc = [
+        _Text("统一社会信用代码", 9.0, bold=True),
+        _Text("Unified social credit code", 6.8, _MUTED, space_before=1.0),
+    ]
+    if french:
+        uscc.append(_Text("Code unifié de crédit social", 6.8, _MUTED))
+    uscc += [
+        _Text(c.uscc, 12.5, bold=True, space_before=3.0),
+        _Text(f"版本 {c.version} · Version {c.version}", 7.5, _MUTED, space_before=2.0),
+    ]
+    page.place(_block(uscc, 150.0), _LABEL_X, _TOP)
+
+    caption = [_Text("扫码核验 · Scan to verify", 6.3, _MUTED)]
+    if french:
+        caption.append(_Text("Scanner pour vérifier", 6.3, _MUTED))
+    # Below the QR code's quiet zone: text inside it can keep a scanner from finding the code.
+    quiet_zone = QUIET_ZONE_MODULES * _QR_SIZE / len(qr)
+    page.place(_block(caption, 120.0), _QR_X + _QR_SIZE / 2, _TOP - _QR_SIZE - quiet_zone, "centre")
+    page.rules += [(_HEADER_RULE_Y, 1.4, _ACCENT), (_HEADER_RULE_Y - 3.0, 0.5, _ACCENT)]
+
+
+def _layout_footer(page: _Page, c: LicenceContent, url: str) -> None:
+    french = c.variant.has_french
+    authority = c.registration_authority
+    right = [
+        _Text("登记机关", 9.0, bold=True),
+        _Text("Registration authority", 6.8, _MUTED, space_before=1.0),
+    ]
+    if french:
+        right.append(_Text("Autorité d'enregistrement", 6.8, _MUTED))
+    right += [
+        _Text(authority.zh, 11.0, space_before=4.0),
+        _Text(authority.en, 8.2, space_before=1.0),
+    ]
+    if french and authority.fr is not None:
+        right.append(_Text(authority.fr, 8.2))
+    right += [
+        _Text(fmt.date_zh(c.issue_date), 10.0, space_before=6.0),
+        _Text(fmt.date_en(c.issue_date), 8.2, space_before=1.0),
+    ]
+    if french:
+        right.append(_Text(fmt.date_fr(c.issue_date), 8.2))
+
+    left = [
+        _Text("扫描二维码或访问以下网址核验本执照：", 6.5, _MUTED),
+        _Text("Verify with the QR code or at:", 6.5, _MUTED),
+    ]
+    if french:
+        left.append(_Text("Vérification par le code QR ou sur :", 6.5, _MUTED))
+    left += [
+        _Text(url, 6.5, space_before=1.5),
+        _Text("本文件内嵌机器可读数据：licence.json", 6.5, _MUTED, space_before=4.0),
+        _Text("Machine-readable data: licence.json", 6.5, _MUTED),
+    ]
+    if french:
+        left.append(_Text("Données structurées : licence.json", 6.5, _MUTED))
+
+    right_block = _fit_block("footer: registration authority", right, _AUTHORITY_WIDTH)
+    left_block = _fit_block("footer: verification note", left, _NOTE_WIDTH)
+    # Both columns end on the seal's bottom edge, so the seal sits beside the date as on
+    # the paper licence.
+    page.place(right_block, _AUTHORITY_RIGHT, SEAL_BOX.y1 + right_block.height, "right")
+    page.place(left_block, _LABEL_X, SEAL_BOX.y1 + left_block.height)
+
+
+def _fit_block(region: str, parts: Sequence[_Text], width: float) -> _Block:
+    block = _block(parts, width)
+    for scale in _FOOTER_SCALES:
+        block = _block(parts, width, scale)
+        if block.height <= _FOOTER_HEIGHT:
+            return block
+    raise LicenceLayoutOverflow(region, block.height, _FOOTER_HEIGHT)
+
+
+_rl_config_lock = threading.Lock()
+
+
+@contextmanager
+def _binary_streams() -> Iterator[None]:
+    """Let reportlab write binary (Flate-only) streams instead of ASCII85-wrapped ones.
+
+    The ASCII85 wrapping is a process-wide reportlab default (`rl_config.useA85`) from the
+    days of 7-bit mail; it makes files 25 % larger and costs ~2 ms per licence. It is
+    switched off only while a licence is written, so no other reportlab user is affected.
+    """
+    with _rl_config_lock:
+        saved = rl_config.useA85
+        rl_config.useA85 = 0
+        try:
+            yield
+        finally:
+            rl_config.useA85 = saved
+
+
+def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> bytes:
+    buffer = io.BytesIO()
+    with _binary_streams():
+        canvas = Canvas(
+            buffer,
+            pagesize=PAGE_SIZE,
+            invariant=1,
+            pageCompression=1,
+            initialFontName=FONT_NAME,
+            enforceColorSpace="rgb",
+        )
+        width, height = PAGE_SIZE
+        canvas.setStrokeColorRGB(*_ACCENT)
+        canvas.setLineWidth(2.2)
+        canvas.rect(20, 20, width - 40, height - 40, stroke=1, fill=0)
+        canvas.setLineWidth(0.6)
+        canvas.rect(26, 26, width - 52, height - 52, stroke=1, fill=0)
+        canvas.setFillColorRGB(*_ACCENT)
+        for x, y in ((26, 26), (width - 26, 26), (26, height - 26), (width - 26, height - 26)):
+            canvas.rect(x - 3.5, y - 3.5, 7, 7, stroke=0, fill=1)
+        for y, line_width, color in page.rules:
+            canvas.setStrokeColorRGB(*color)
+            canvas.setLineWidth(line_width)
+            canvas.line(_LEFT, y, _RIGHT, y)
+
+        _paint_title(canvas, c.variant.has_french)
+
+        qr_y = _TOP - _QR_SIZE
+        canvas.setFillColorRGB(*_INK)
+        draw_qr(canvas, qr, _QR_X, qr_y, _QR_SIZE)
+        canvas.linkURL(url, (_QR_X, qr_y, _QR_X + _QR_SIZE, _TOP), relative=0, thickness=0)
+
+        # One text object for the whole page: reportlab's per-call overhead dominates
+        # otherwise. Fill+stroke (mode 2) is the semi-bold: the typeface has no bold.
+        canvas.setLineWidth(_BOLD_STROKE)
+        text = canvas.beginText()
+        size, color, stroke, mode = 0.0, (-1.0, -1.0, -1.0), (-1.0, -1.0, -1.0), 0
+        for line in page.texts:
+            if line.size != size:
+                size = line.size
+                text.setFont(FONT_NAME, size)
+            if line.color != color:
+                color = line.color
+                text.setFillColorRGB(*color)
+            if line.bold and line.color != stroke:
+                stroke = line.color
+                text.setStrokeColorRGB(*stroke)
+            if (2 if line.bold else 0) != mode:
+                mode = 2 if line.bold else 0
+                text.setTextRenderMode(mode)
+            text.setTextOrigin(line.x, line.y)
+            text.textOut(line.text)
+        canvas.drawText(text)
+        canvas.showPage()
+        canvas.save()
+    return buffer.getvalue()
+
+
+def _paint_title(canvas: Canvas, french: bool) -> None:
+    font = licence_font()
+    centre = (_LEFT + _RIGHT) / 2
+    canvas.setFillColorRGB(*_ACCENT)
+    canvas.setStrokeColorRGB(*_ACCENT)
+    canvas.setLineWidth(0.9)
+    titles = [("营业执照", 32.0, 14.0, 42.0, 2), ("BUSINESS LICENCE", 11.5, 3.2, 62.0, 0)]
+    if french:
+        titles.append(("LICENCE COMMERCIALE", 8.5, 2.2, 76.0, 0))
+    for title, size, spacing, drop, mode in titles:
+        # Letter-spaced like the paper licence; centred without the last letter's spacing.
+        width = font.stringWidth(title, size) + (len(title) - 1) * spacing
+        canvas.setFont(FONT_NAME, size)
+        canvas.drawString(centre - width / 2, _TOP - drop, title, mode=mode, charSpace=spacing)
+
+
+def _check_characters(content: LicenceContent, public_base_url: str) -> None:
+    for path, text in content.text_fields():
+        check_coverage(path, text)
+    check_coverage("public_base_url", public_base_url)
+
+
+def render_licence(content: LicenceContent, *, public_base_url: str) -> bytes:
+    """Render `content` as a one-page A4 PDF (PDF 1.7, aiming at PDF/A-3b).
+
+    The same content and base URL always give the same bytes. The area `SEAL_BOX` is left
+    empty for the visible signature. Raises `UnrenderableCharacter` if the font lacks a glyph,
+    `LicenceLayoutOverflow` if the content cannot fit at the minimum type size, and
+    `InvalidLicenceContent` for a malformed base URL.
+    """
+    url = verification_url(content, public_base_url)
+    _check_characters(content, public_base_url)
+    qr = qr_matrix(url)
+    page = _Page()
+    _layout_header(page, content, qr)
+    _layout_table(page, content)
+    _layout_footer(page, content, url)
+    rendered = _paint(page, content, url, qr)
+
+    data = licence_data(content, verification_url=url)
+    attachment = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    languages = ("zh-CN", "en", "fr") if content.variant.has_french else ("zh-CN", "en")
+    meta = DocumentMetadata(
+        title=f"营业执照 Business Licence — {content.name.zh} ({content.uscc})",
+        subject=(
+            f"Business licence of {content.name.en}, USCC {content.uscc}, "
+            f"version {content.version}, issued {content.issue_date.isoformat()} "
+            f"by {content.registration_authority.en}"
+        ),
+        author=content.registration_authority.zh,
+        keywords=f"营业执照; business licence; {content.uscc}",
+        languages=languages,
+        date=content.issue_date,
+    )
+    return finish_pdf(rendered, meta, attachment)

@@ -1,0 +1,70 @@
+"""The verification QR code, drawn as one vector path.
+
+One filled path instead of reportlab's QR widget (one rectangle object per module) renders
+about 2.5x faster, stays sharp at any zoom, and leaves no hairline seams between modules when
+rasterised, because the viewer fills the union of the rectangles at once.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import segno
+from reportlab.pdfgen.canvas import Canvas
+
+__all__ = ["QUIET_ZONE_MODULES", "QrMatrix", "draw_qr", "qr_matrix"]
+
+# ISO/IEC 18004:2015 §7.3.8: four modules of light margin around the symbol.
+QUIET_ZONE_MODULES: Final = 4
+
+QrMatrix = tuple[tuple[bool, ...], ...]
+
+
+def qr_matrix(data: str) -> QrMatrix:
+    """Dark modules of the QR symbol for `data`, without the quiet zone.
+
+    Error correction at least M (15 %; segno raises it when that costs no extra modules)
+    survives a crease or a stain on a printed licence. The mask pattern is fixed: choosing the
+    best of the eight by their penalty scores (ISO/IEC 18004 §7.8.3) costs 5-6 ms in pure
+    Python, a third of the whole page, and every decoder reads every mask.
+    """
+    code = segno.make_qr(data, error="m", mask=0)
+    return tuple(tuple(bool(cell) for cell in row) for row in code.matrix)
+
+
+def _rectangles(matrix: QrMatrix) -> list[tuple[int, int, int, int]]:
+    """Cover the dark modules with rectangles (column, row, width, height): runs of dark
+    modules in a row, merged downwards while the next row has the very same run."""
+    done: list[tuple[int, int, int, int]] = []
+    open_runs: dict[tuple[int, int], int] = {}  # (start column, end column) -> first row
+    for row_index, row in enumerate((*matrix, ())):
+        runs: set[tuple[int, int]] = set()
+        start = -1
+        for col, dark in enumerate((*row, False)):
+            if dark and start < 0:
+                start = col
+            elif not dark and start >= 0:
+                runs.add((start, col))
+                start = -1
+        for run in sorted(open_runs.keys() - runs):
+            first = open_runs.pop(run)
+            done.append((run[0], first, run[1] - run[0], row_index - first))
+        for run in sorted(runs - open_runs.keys()):
+            open_runs[run] = row_index
+    return done
+
+
+def draw_qr(canvas: Canvas, matrix: QrMatrix, x: float, y: float, size: float) -> None:
+    """Draw `matrix` with its lower-left corner at (x, y), `size` points wide.
+
+    The caller keeps `QUIET_ZONE_MODULES` of empty space around it.
+    """
+    module = size / len(matrix)
+    canvas.saveState()
+    # Module units, rows counted downwards: the path then holds small integers only.
+    canvas.transform(module, 0, 0, -module, x, y + size)
+    path = canvas.beginPath()
+    for col, row, width, height in _rectangles(matrix):
+        path.rect(col, row, width, height)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()
