@@ -125,7 +125,12 @@ def test_example_claims_verify(private_key: PrivateKey) -> None:
     assert header == {"alg": _alg(private_key)}
 
     seen: list[str] = []
-    attestation = _verify(token, private_key, jti_seen=lambda jti: seen.append(jti) or False)
+
+    def jti_seen(jti: str) -> bool:
+        seen.append(jti)
+        return False
+
+    attestation = _verify(token, private_key, jti_seen=jti_seen)
     assert seen == [EXAMPLE_CLAIMS["jti"]]
     assert attestation.issuer == ISSUER
     assert attestation.jti == EXAMPLE_CLAIMS["jti"]
@@ -290,7 +295,12 @@ def test_jti_store_is_asked_only_about_otherwise_valid_attestations(
 ) -> None:
     asked: list[str] = []
     token = sign_attestation(_claims(application_id="someone-else"), private_key)
-    _refusal(token, private_key, jti_seen=lambda jti: asked.append(jti) or False)
+
+    def jti_seen(jti: str) -> bool:
+        asked.append(jti)
+        return False
+
+    _refusal(token, private_key, jti_seen=jti_seen)
     assert asked == []
 
 
@@ -479,7 +489,11 @@ def test_base64url_must_be_strict(private_key: PrivateKey, segment: str) -> None
 @pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 def test_joserfc_signs_we_verify(private_key: PrivateKey) -> None:
     alg = _alg(private_key)
-    jwk = OKPKey.import_key(private_key) if alg == "EdDSA" else ECKey.import_key(private_key)
+    jwk = (
+        OKPKey.import_key(private_key)
+        if isinstance(private_key, Ed25519PrivateKey)
+        else ECKey.import_key(private_key)
+    )
     payload = json.dumps(_claims(), ensure_ascii=False).encode()
     token = jws.serialize_compact({"alg": alg, "typ": "JWT"}, payload, jwk, algorithms=[alg])
     assert _verify(token, private_key).person.name == "张伟"
@@ -489,7 +503,11 @@ def test_joserfc_signs_we_verify(private_key: PrivateKey) -> None:
 def test_we_sign_joserfc_verifies(private_key: PrivateKey) -> None:
     alg = _alg(private_key)
     public = private_key.public_key()
-    jwk = OKPKey.import_key(public) if alg == "EdDSA" else ECKey.import_key(public)
+    jwk = (
+        ECKey.import_key(public)
+        if isinstance(public, ec.EllipticCurvePublicKey)
+        else OKPKey.import_key(public)
+    )
     token = sign_attestation(_claims(), private_key)
     verified = jws.deserialize_compact(token, jwk, algorithms=[alg])
     assert json.loads(verified.payload)["jti"] == EXAMPLE_CLAIMS["jti"]

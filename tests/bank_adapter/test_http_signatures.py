@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from http_sf.types import ItemType, ParamsType
 
 from bank_adapter import (
     DigestMismatch,
@@ -19,6 +20,7 @@ from bank_adapter import (
     PublicKey,
     ReplayedNonce,
     RequestSignatureError,
+    SignatureAlgorithm,
     SignatureInvalid,
     SignatureMissing,
     StaleSignature,
@@ -114,9 +116,10 @@ def _sign_by_hand(
         signature = key.sign(base, ec.ECDSA(hashes.SHA256()))
     else:
         signature = sign_raw(key, base)
-    items = [(component, {}) for component in components]
+    items: list[ItemType] = [(component, {}) for component in components]
+    sf_params: ParamsType = dict(params)
     return headers | {
-        "Signature-Input": http_sf.ser({"sig1": (items, params)}),  # type: ignore[dict-item]
+        "Signature-Input": http_sf.ser({"sig1": (items, sf_params)}),
         "Signature": http_sf.ser({"sig1": signature}),
     }
 
@@ -526,7 +529,9 @@ def test_naive_times_are_refused(private_key: PrivateKey) -> None:
 
 
 def test_sign_refuses_an_alg_that_does_not_fit_the_key(private_key: PrivateKey) -> None:
-    other_alg = "ecdsa-p256-sha256" if isinstance(private_key, Ed25519PrivateKey) else "ed25519"
+    other_alg: SignatureAlgorithm = (
+        "ecdsa-p256-sha256" if isinstance(private_key, Ed25519PrivateKey) else "ed25519"
+    )
     with pytest.raises(ValueError, match="does not match"):
         sign_request("GET", URL, {}, b"", key=private_key, keyid=KEYID, alg=other_alg)
 

@@ -117,7 +117,7 @@ def test_b26_ed25519_signature_is_deterministic_and_equal() -> None:
 def test_b14_keys_load_as_a_pair() -> None:
     private = load_pem_private_key(TEST_KEY_ED25519_PRIVATE, password=None)
     public = load_pem_public_key(TEST_KEY_ED25519_PUBLIC)
-    assert private.public_key() == public  # type: ignore[union-attr]
+    assert private.public_key() == public
 
 
 def test_b26_message_is_refused_by_our_profile_for_lacking_a_nonce() -> None:
