@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
 
-from registration.api import applications, officers
+from registration.api import applications, names, officers
 from registration.api.limits import BodySizeLimit
 from registration.api.problems import install_problem_handlers
 from registration.db import create_db_engine
@@ -26,6 +26,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(applications.router)
     app.include_router(officers.router)
+    app.include_router(names.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

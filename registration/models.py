@@ -118,3 +118,44 @@ class ApplicationDocument(SQLModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     uploaded_by: str = Field(max_length=64)
     uploaded_at: datetime = _utc()
+
+
+class CompanyName(SQLModel, table=True):
+    """A name taken in a region: reserved by a client, held by a submitted application, or
+    registered. The unique index on the similarity key is what makes two concurrent
+    reservations of equivalent names impossible (a check before insert is not enough under
+    READ COMMITTED).
+    """
+
+    __tablename__ = "company_name"
+    __table_args__ = (
+        UniqueConstraint("region_code", "trade_key", name="uq_company_name_region_trade_key"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    region_code: str = Field(max_length=6)
+    name: str = Field(max_length=50)
+    name_key: str = Field(max_length=100, index=True)
+    trade_key: str = Field(max_length=100)
+    key_version: int
+    kind: str = Field(max_length=12)  # "reserved" | "held" | "registered"
+    client_id: str | None = Field(default=None, max_length=64, index=True)
+    application_id: str | None = Field(default=None, max_length=36, index=True)
+    created_at: datetime = _utc()
+    expires_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class UsccAllocation(SQLModel, table=True):
+    """Every unified social credit code ever allocated. The autoincrement id is the sequence the
+    code's body is derived from; AUTOINCREMENT (SQLite) and an identity column (PostgreSQL)
+    never hand out a number twice, even after a rollback or a deletion.
+    """
+
+    __tablename__ = "uscc_allocation"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    uscc: str | None = Field(default=None, max_length=18, unique=True)
+    region_code: str = Field(max_length=6)
+    application_id: str | None = Field(default=None, max_length=36, unique=True)
+    allocated_at: datetime = _utc()

@@ -38,6 +38,15 @@ def example(channel: str) -> dict[str, Any]:
     return data
 
 
+_TRADE_CHARS = "青松翠柏红梅白鹤金桂银杏春夏秋冬山川河海"
+
+
+def unique_name(i: int, industry: str = "食品科技") -> str:
+    """A valid, distinct company name per `i` (names are unique in a region)."""
+    n = len(_TRADE_CHARS)
+    return f"东莞市{_TRADE_CHARS[i % n]}{_TRADE_CHARS[(i // n) % n]}{_TRADE_CHARS[(i // n // n) % n]}{industry}有限公司"
+
+
 def is_postgres() -> bool:
     return os.environ.get("BIZREG_DATABASE_URL", "").startswith("postgresql")
 
@@ -80,7 +89,9 @@ def engine(migrated_engine: Engine) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "var", database_url=database_url, max_upload_bytes=256 * 1024)
+    return Settings(
+        data_dir=tmp_path / "var", database_url=database_url, max_upload_bytes=256 * 1024
+    )
 
 
 @pytest.fixture
@@ -116,7 +127,9 @@ def api_client_for(engine: Engine) -> Callable[[str], Headers]:
 
     def make(channel: str) -> Headers:
         with Session(engine) as session:
-            _, token = accounts.add_client(session, f"{channel}-{secrets.token_hex(3)}", channel, "Test")
+            _, token = accounts.add_client(
+                session, f"{channel}-{secrets.token_hex(3)}", channel, "Test"
+            )
         return {"Authorization": f"Bearer {token}"}
 
     return make

@@ -98,12 +98,19 @@ def _action_endpoint(action: Action, summary: str) -> None:
         application_id: str,
         session: SessionDep,
         principal: PrincipalDep,
+        settings: SettingsDep,
         body: Annotated[ReasonsIn | None, Body()] = None,
         idempotency_key: IdempotencyKey = None,
     ) -> ApplicationOut:
         reasons = [r.as_field_error() for r in body.reasons] if body else []
         application = service.perform(
-            session, principal, application_id, action, reasons, idempotency_key
+            session,
+            principal,
+            application_id,
+            action,
+            reasons,
+            idempotency_key,
+            region_code=settings.region_code,
         )
         return _out(session, application)
 

@@ -12,8 +12,9 @@ import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pikepdf
 from pydantic import ValidationError
@@ -44,8 +45,16 @@ from registration.errors import (
 )
 from registration.models import Application, ApplicationDocument, ApplicationEvent
 from registration.principal import SYSTEM, Principal
+from registration.services import names
 
 DOCUMENT_KINDS = frozenset({"articles_of_association", "other"})
+DEFAULT_REGION = "441900"
+_CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_today() -> date:
+    """Document validity is judged on the authority's calendar day, not UTC's."""
+    return datetime.now(_CHINA).date()
 
 
 def validation_errors(error: ValidationError, prefix: str = "") -> list[FieldError]:
@@ -286,6 +295,8 @@ def perform(
     action: Action,
     reasons: Sequence[FieldError] = (),
     idempotency_key: str | None = None,
+    *,
+    region_code: str = DEFAULT_REGION,
 ) -> Application:
     """Apply one workflow action, with the checks that belong to it, in one transaction."""
     application = get_application(session, principal, application_id)
@@ -294,7 +305,7 @@ def perform(
     reason_dicts = [{"field": r.field, "message": r.message} for r in reasons]
 
     if action in (Action.SUBMIT, Action.RESUBMIT):
-        _submit(session, application, action, principal, idempotency_key)
+        _submit(session, application, action, principal, idempotency_key, region_code)
     elif action is Action.ACCEPT:
         _record(
             session,
@@ -322,6 +333,8 @@ def perform(
         _record(session, application, action, target, principal, reason_dicts, idempotency_key)
     else:
         _record(session, application, action, target, principal, reason_dicts, idempotency_key)
+    if target in (Status.WITHDRAWN, Status.REJECTED):
+        names.release_for_application(session, application.id)
     session.commit()
     return application
 
@@ -340,15 +353,31 @@ def _submit(
     action: Action,
     principal: Principal,
     idempotency_key: str | None,
+    region_code: str,
 ) -> None:
     payload = parse_payload(application.payload)
     kinds = {d.kind for d in list_documents(session, application.id)}
-    report = run_automatic_checks(payload, kinds)
-    if report.errors:
+    name_check = names.check(
+        session,
+        region_code,
+        payload.company.name.zh,
+        ignore_application=application.id,
+        ignore_client_reservation=application.client_id,
+    )
+    report = run_automatic_checks(payload, kinds, name_check, china_today())
+    name_errors = (
+        []
+        if report.errors
+        else names.hold_for_application(
+            session, region_code, payload.company.name.zh, application.id, application.client_id
+        )
+    )
+    if report.errors or name_errors:
+        session.rollback()
         raise Conflict(
             "the application cannot be submitted until these are fixed",
             code="submission_checks_failed",
-            errors=report.errors,
+            errors=[*report.errors, *name_errors],
         )
     category = catalogue.approval_category(payload.company.business_scope)
     flags = [asdict(flag) for flag in report.flags]

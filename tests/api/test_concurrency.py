@@ -19,7 +19,7 @@ from registration.domain.workflow import Action, EventRecord, Role, Status, Work
 from registration.errors import Conflict
 from registration.principal import Principal
 from registration.services import accounts, applications
-from tests.conftest import example
+from tests.conftest import example, unique_name
 
 ROUNDS = 20
 
@@ -58,9 +58,10 @@ def test_two_concurrent_steps_one_wins(engine: Engine, rival: str) -> None:
         accounts.add_client(session, "bank", "paris", "Bank")
     bank = Principal(kind="client", subject="bank", role=Role.TERMINAL, channel="paris")
     desk = [Principal(kind="officer", subject=f"desk{i}", role=Role.FRONT_DESK) for i in range(2)]
-    payload = ApplicationPayload.model_validate(example("paris"))
-
-    for _ in range(ROUNDS):
+    for round_ in range(ROUNDS):
+        data = example("paris")
+        data["company"]["name"]["zh"] = unique_name(round_)
+        payload = ApplicationPayload.model_validate(data)
         with Session(engine, expire_on_commit=False) as session:
             app_id = applications.create_application(session, bank, payload, None).id
             applications.perform(session, bank, app_id, Action.SUBMIT)

@@ -1,0 +1,65 @@
+"""/api/v1/names: check a proposed company name, reserve it for two months."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from registration.api.deps import PrincipalDep, SessionDep, SettingsDep
+from registration.services import names
+
+router = APIRouter(prefix="/api/v1/names", tags=["names"])
+
+
+class NameReason(BaseModel):
+    code: str
+    message: str
+    term: str | None = None
+
+
+class NameCheckOut(BaseModel):
+    available: bool
+    reasons: list[NameReason]
+    similar: list[str]
+
+
+class ReservationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=50)
+
+
+class ReservationOut(BaseModel):
+    id: str
+    name: str
+    region_code: str
+    expires_at: datetime | None
+
+
+@router.get("/check", response_model=NameCheckOut)
+def check_name(
+    name: Annotated[str, Query(min_length=1, max_length=50)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> NameCheckOut:
+    """Is this name acceptable and free in the authority's region? Anyone may ask."""
+    result = names.check(session, settings.region_code, name)
+    return NameCheckOut(
+        available=result.available,
+        reasons=[NameReason(code=r.code, message=r.message, term=r.term) for r in result.reasons],
+        similar=result.similar,
+    )
+
+
+@router.post("/reservations", status_code=status.HTTP_201_CREATED, response_model=ReservationOut)
+def reserve_name(
+    body: ReservationIn, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> ReservationOut:
+    """Reserve a checked name for two months; submitting an application with it consumes it."""
+    row = names.reserve(session, principal, settings.region_code, body.name)
+    return ReservationOut(
+        id=row.id, name=row.name, region_code=row.region_code, expires_at=row.expires_at
+    )

@@ -1,0 +1,205 @@
+"""Company names: check, reserve for two months, hold for a submitted application, register.
+
+Uniqueness is settled by the database: `company_name` has a unique index on (region, trade
+key), so of two concurrent reservations or submissions of equivalent names exactly one insert
+succeeds and the other gets a 409.
+"""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from registration.db import utcnow
+from registration.domain.application import FieldError
+from registration.domain.names import NAME_KEY_VERSION, ExistingName, NameCheck, check_name
+from registration.errors import Conflict, Forbidden, PayloadInvalid
+from registration.models import CompanyName
+from registration.principal import Principal
+
+RESERVED, HELD, REGISTERED = "reserved", "held", "registered"
+RESERVATION_MONTHS = 2
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Same day `months` later, clamped to the month's end (31 Dec + 2 months = 28/29 Feb)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _taken(session: Session, region_code: str, name: str, now: datetime) -> list[CompanyName]:
+    """Names in the region that could conflict with `name`, expired reservations excluded."""
+    probe = check_name(name, [], region_code=region_code)
+    if not probe.key:
+        return []
+    statement = select(CompanyName).where(
+        CompanyName.region_code == region_code,
+        or_(col(CompanyName.trade_key) == probe.trade_key, col(CompanyName.name_key) == probe.key),
+    )
+    return [row for row in session.exec(statement) if not _expired(row, now)]
+
+
+def _expired(row: CompanyName, now: datetime) -> bool:
+    return row.kind == RESERVED and row.expires_at is not None and row.expires_at <= now
+
+
+def check(
+    session: Session,
+    region_code: str,
+    name: str,
+    *,
+    ignore_application: str | None = None,
+    ignore_client_reservation: str | None = None,
+) -> NameCheck:
+    now = utcnow()
+    existing = [
+        ExistingName(row.name, "reserved" if row.kind == RESERVED else "registered")
+        for row in _taken(session, region_code, name, now)
+        if not (ignore_application and row.application_id == ignore_application)
+        and not (
+            ignore_client_reservation
+            and row.kind == RESERVED
+            and row.client_id == ignore_client_reservation
+        )
+    ]
+    return check_name(name, existing, region_code=region_code)
+
+
+def _refusal(result: NameCheck) -> Exception:
+    errors = [FieldError("name", r.message, r.code) for r in result.reasons]
+    if any(r.code in ("identical_name", "similar_name") for r in result.reasons):
+        return Conflict(
+            "the name is taken or confusingly similar to a taken one",
+            code="name_unavailable",
+            errors=errors,
+            extra={"similar": result.similar},
+        )
+    return PayloadInvalid("the name breaks the naming rules", code="name_refused", errors=errors)
+
+
+def reserve(session: Session, principal: Principal, region_code: str, name: str) -> CompanyName:
+    if not principal.is_client:
+        raise Forbidden(
+            "names are reserved by API clients for their applicants", code="role_not_permitted"
+        )
+    result = check(session, region_code, name)
+    if not result.available:
+        raise _refusal(result)
+    now = utcnow()
+    row = CompanyName(
+        id=str(uuid.uuid4()),
+        region_code=region_code,
+        name=name,
+        name_key=result.key,
+        trade_key=result.trade_key,
+        key_version=NAME_KEY_VERSION,
+        kind=RESERVED,
+        client_id=principal.subject,
+        created_at=now,
+        expires_at=add_months(now, RESERVATION_MONTHS),
+    )
+    _insert(session, row, now)
+    session.commit()
+    return row
+
+
+def _insert(session: Session, row: CompanyName, now: datetime) -> None:
+    # An expired reservation still occupies the unique key: clear it in the same transaction.
+    session.execute(
+        delete(CompanyName).where(
+            col(CompanyName.region_code) == row.region_code,
+            col(CompanyName.trade_key) == row.trade_key,
+            col(CompanyName.kind) == RESERVED,
+            col(CompanyName.expires_at) <= now,
+        )
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(
+            "an equivalent name was taken a moment ago", code="name_unavailable"
+        ) from None
+
+
+def hold_for_application(
+    session: Session, region_code: str, name: str, application_id: str, client_id: str
+) -> list[FieldError]:
+    """At submission: consume the client's reservation of the name, or take the free name.
+
+    Returns itemised reasons if the name cannot be held; flushes but does not commit.
+    """
+    now = utcnow()
+    session.execute(
+        delete(CompanyName).where(
+            col(CompanyName.application_id) == application_id, col(CompanyName.name) != name
+        )
+    )
+    result = check(
+        session,
+        region_code,
+        name,
+        ignore_application=application_id,
+        ignore_client_reservation=client_id,
+    )
+    if not result.available:
+        return [FieldError("company.name.zh", r.message, r.code) for r in result.reasons]
+    mine = [
+        row
+        for row in _taken(session, region_code, name, now)
+        if row.application_id == application_id
+        or (
+            row.kind == RESERVED
+            and row.client_id == client_id
+            and row.trade_key == result.trade_key
+        )
+    ]
+    if mine:
+        row = mine[0]
+        row.kind, row.application_id, row.expires_at, row.name = HELD, application_id, None, name
+        session.add(row)
+        session.flush()
+        return []
+    _insert(
+        session,
+        CompanyName(
+            id=str(uuid.uuid4()),
+            region_code=region_code,
+            name=name,
+            name_key=result.key,
+            trade_key=result.trade_key,
+            key_version=NAME_KEY_VERSION,
+            kind=HELD,
+            client_id=client_id,
+            application_id=application_id,
+            created_at=now,
+        ),
+        now,
+    )
+    return []
+
+
+def release_for_application(session: Session, application_id: str) -> None:
+    """A withdrawn or rejected application frees its name."""
+    session.execute(
+        delete(CompanyName).where(
+            col(CompanyName.application_id) == application_id, col(CompanyName.kind) == HELD
+        )
+    )
+
+
+def register_for_application(session: Session, application_id: str) -> None:
+    """An issued licence makes its held name permanently registered."""
+    for row in session.exec(
+        select(CompanyName).where(CompanyName.application_id == application_id)
+    ):
+        row.kind = REGISTERED
+        session.add(row)
