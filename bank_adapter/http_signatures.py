@@ -32,15 +32,18 @@ the raw body bytes. The application must pass the target URI *as the client addr
 
 from __future__ import annotations
 
+import base64
+import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Final, TypeAlias
 from urllib.parse import urlsplit
 
 import http_sf
-from http_sf.types import BareItemType, DictionaryType, ItemType, ParamsType
+from http_sf.types import BareItemType, DictionaryType, ParamsType
 
 from bank_adapter.content_digest import create_content_digest, verify_content_digest
 from bank_adapter.errors import (
@@ -125,6 +128,10 @@ class _Message:
     def of(cls, method: str, target_uri: str, headers: HeaderFields) -> _Message:
         return cls(method, target_uri, _collect_fields(headers))
 
+    @cached_property
+    def target(self) -> tuple[str, str, str, str | None]:
+        return _split_target_uri(self.target_uri)
+
     def field(self, name: str) -> str | None:
         lines = self.fields.get(name)
         # RFC 9421 §2.1: each field line's value trimmed, lines joined with ", ".
@@ -151,7 +158,7 @@ def _split_target_uri(target_uri: str) -> tuple[str, str, str, str | None]:
 
 
 def _derived_component(name: str, message: _Message) -> str:
-    scheme, netloc, path, query = _split_target_uri(message.target_uri)
+    scheme, netloc, path, query = message.target
     query_suffix = "" if query is None else "?" + query
     if name == "@method":
         return message.method  # §2.2.1: the method name as sent, case-sensitive.
@@ -189,19 +196,56 @@ def _component_value(name: str, message: _Message) -> str:
     return value
 
 
-def _serialize_signature_params(components: Sequence[str], params: ParamsType) -> str:
+# RFC 9651 §3.1.2 keys and §3.3.3 strings (printable ASCII).
+_SF_KEY = re.compile(r"[a-z*][a-z0-9_\-.*]*")
+_SF_STRING = re.compile(r"[\x20-\x7e]*")
+_SF_MAX_INTEGER = 999_999_999_999_999
+
+
+def _sf_string(value: str) -> str:
+    """RFC 9651 §4.1.6: serialize a String (the only escapes are \\ and \")."""
+    if not _SF_STRING.fullmatch(value):
+        raise ValueError(f"not serializable as a Structured Field String: {value!r}")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _sf_bare_item(value: object) -> str:
+    # Only the types signature parameters use: §4.1.8 Boolean, §4.1.4 Integer, §4.1.6 String.
+    if isinstance(value, bool):
+        return "?1" if value else "?0"
+    if isinstance(value, int) and abs(value) <= _SF_MAX_INTEGER:
+        return str(value)
+    if isinstance(value, str):
+        return _sf_string(value)
+    raise ValueError(f"unsupported signature parameter value {value!r}")
+
+
+def _sf_key(key: str) -> str:
+    if not _SF_KEY.fullmatch(key):
+        raise ValueError(f"not a Structured Field key: {key!r}")
+    return key
+
+
+def _serialize_signature_params(components: Sequence[str], params: Mapping[str, object]) -> str:
     # §2.3: the value of @signature-params is the RFC 9651 §4.1.1.1 serialization of the
-    # inner list of component identifiers with the signature parameters. A List holding only
-    # that inner list serializes to exactly those bytes.
-    items: list[ItemType] = [(component, {}) for component in components]
-    return http_sf.ser([(items, params)])
+    # inner list of component identifiers (sf-strings) followed by the parameters, in order.
+    # Serialized here rather than by http_sf, whose general serializer was the largest cost
+    # of verifying a request; tests check both agree.
+    inner = " ".join(_sf_string(component) for component in components)
+    parameters = "".join(
+        f";{_sf_key(key)}" if value is True else f";{_sf_key(key)}={_sf_bare_item(value)}"
+        for key, value in params.items()
+    )
+    return f"({inner}){parameters}"
 
 
-def _signature_base(components: Sequence[str], params: ParamsType, message: _Message) -> bytes:
+def _signature_base(
+    components: Sequence[str], params: Mapping[str, object], message: _Message
+) -> bytes:
     lines = []
     for name in components:
         # Component identifiers are sf-strings (§2): `"name"`, escaped like any sf-string.
-        lines.append(f"{http_sf.ser(name)}: {_component_value(name, message)}")
+        lines.append(f"{_sf_string(name)}: {_component_value(name, message)}")
     lines.append(f'"@signature-params": {_serialize_signature_params(components, params)}')
     try:
         # §2.5: the signature base is ASCII; a non-ASCII value cannot be signed faithfully.
@@ -223,7 +267,7 @@ def build_signature_base(
     implementation (the RFC's Appendix B vectors, a bank's own library).
     """
     return _signature_base(
-        covered_components, dict(signature_params), _Message.of(method, target_uri, headers)
+        covered_components, signature_params, _Message.of(method, target_uri, headers)
     )
 
 
@@ -292,9 +336,9 @@ def sign_request(
         raise ValueError(str(exc)) from exc
 
     signature = sign_raw(key, base)
-    items: list[ItemType] = [(component, {}) for component in components]
-    added["Signature-Input"] = http_sf.ser({label: (items, params)})
-    added["Signature"] = http_sf.ser({label: signature})
+    # §4.1 and §4.2: Dictionaries with one member each, under the same label.
+    added["Signature-Input"] = f"{_sf_key(label)}={_serialize_signature_params(components, params)}"
+    added["Signature"] = f"{label}=:{base64.b64encode(signature).decode('ascii')}:"
     return added
 
 

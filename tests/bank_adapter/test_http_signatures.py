@@ -11,6 +11,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from http_sf.types import ItemType, ParamsType
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bank_adapter import (
     DigestMismatch,
@@ -30,7 +32,7 @@ from bank_adapter import (
     sign_request,
     verify_request,
 )
-from bank_adapter.http_signatures import HeaderFields
+from bank_adapter.http_signatures import HeaderFields, _serialize_signature_params
 from bank_adapter.keys import sign_raw
 from tests.bank_adapter.conftest import NOW
 
@@ -601,3 +603,38 @@ def test_store_expiry_matches_the_window() -> None:
     verified = _verify(key, _signed(key), nonce_store=store, max_skew=timedelta(seconds=30))
     assert verified.nonce_expires_at == NOW + timedelta(seconds=30)
     assert verified.created.tzinfo is UTC
+
+
+# --- our Structured Field serialization agrees with http_sf ---------------------------------
+
+_PRINTABLE = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
+
+
+@given(
+    components=st.lists(_PRINTABLE, max_size=6, unique=True),
+    created=st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1),
+    keyid=_PRINTABLE,
+    flag=st.booleans(),
+)
+def test_signature_params_serialization_agrees_with_http_sf(
+    components: list[str], created: int, keyid: str, flag: bool
+) -> None:
+    params: ParamsType = {"created": created, "keyid": keyid, "x-flag": flag}
+    items: list[ItemType] = [(component, {}) for component in components]
+    assert _serialize_signature_params(components, params) == http_sf.ser([(items, params)])
+
+
+@pytest.mark.parametrize(
+    ("components", "params"),
+    [
+        (["é"], {"created": 1}),
+        (["@method"], {"Created": 1}),
+        (["@method"], {"created": 10**15}),
+        (["@method"], {"created": 1.5}),
+    ],
+)
+def test_unserializable_signature_params_are_refused(
+    components: list[str], params: dict[str, object]
+) -> None:
+    with pytest.raises(ValueError, match=r"Structured Field|unsupported"):
+        _serialize_signature_params(components, params)
