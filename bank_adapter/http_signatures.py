@@ -25,9 +25,10 @@ signature_invalid, digest_mismatch, stale_signature, unknown_key, replayed_nonce
 client_suspended, which only the application can know).
 
 This module works on plain values: a method, the absolute target URI, the header fields and
-the raw body bytes. The application must pass the target URI *as the client addressed it*
-(its configured public base URL plus the request path and query), not one rebuilt from a
-`Host` header an intermediary may have rewritten.
+the raw body bytes. The application must pass the target URI *as the client addressed it*:
+its configured public base URL plus the raw, still percent-encoded path and query (in ASGI,
+`scope["raw_path"]` and `scope["query_string"]`), not a URL rebuilt from a decoded path or
+from a `Host` header an intermediary may have rewritten.
 """
 
 from __future__ import annotations
@@ -317,8 +318,8 @@ def sign_request(
     params: ParamsType = {"created": int(created.timestamp())}
     if expires is not None:
         params["expires"] = int(expires.timestamp())
-    # 128 random bits: unguessable and, within one key's window, never repeated.
     params["keyid"] = keyid
+    # 128 random bits: unguessable and, within one key's window, never repeated.
     params["nonce"] = nonce if nonce is not None else secrets.token_urlsafe(16)
     params["alg"] = key_alg
 
@@ -386,7 +387,8 @@ def verify_request(
     params = _check_params(raw_params)
     _check_coverage(components, required_components, body)
 
-    # §3.2 step 6 lets a verifier refuse on time before any cryptography; it leaks nothing.
+    # §3.2 step 4 with §3.2.1: the application's own requirements (maximum age from
+    # `created`, `expires`) are checked on the parameters, before any key or cryptography.
     now_ts = int(now.timestamp())
     skew = int(max_skew.total_seconds())
     if abs(now_ts - params.created) > skew:
@@ -403,7 +405,8 @@ def verify_request(
         key_alg = signature_algorithm_for(key)
     except ValueError as exc:
         raise SignatureInvalid("the registered key is not Ed25519 or ECDSA P-256") from exc
-    # §3.2 step 5 / §7.3.6: the registered key decides; a differing `alg` is an attack or a bug.
+    # §3.2 step 6.4 and §7.3.6: the registered key fixes the algorithm; an `alg` that names
+    # another one is a downgrade attempt or a bug, and verification MUST fail.
     if params.alg is not None and params.alg != key_alg:
         raise SignatureInvalid(f"alg {params.alg!r} does not match the registered key")
 
@@ -415,7 +418,8 @@ def verify_request(
         raise SignatureInvalid("the signature does not verify")
 
     if "content-digest" in components:
-        # Only now is the Content-Digest value authenticated; compare it with the body.
+        # §7.2.8: the signature covers only the field; the field must then match the content.
+        # Only now is the Content-Digest value authenticated, so only now is it worth checking.
         try:
             verify_content_digest(message.field("content-digest"), body)
         except DigestMismatch:
@@ -491,8 +495,8 @@ def _select_signature(
     components: list[str] = []
     for item in inner:
         value, item_params = item if isinstance(item, tuple) else (item, {})
-        # §2: identifiers are sf-strings; a token, or parameters such as ;sf ;key ;bs ;req,
-        # would select a different serialization we do not implement.
+        # §2: identifiers are sf-strings. Parameters (;sf ;key ;bs ;req ;tr) select other
+        # serializations we do not implement, and §2.5 says to fail on one not understood.
         if not isinstance(value, str) or item_params:
             raise SignatureInvalid(f"unsupported component identifier {value!r}")
         if value != value.lower():
@@ -502,7 +506,8 @@ def _select_signature(
         ):
             raise SignatureInvalid(f"unsupported derived component {value!r}")
         if value in components:
-            raise SignatureInvalid(f"component {value!r} is covered twice")  # §2.5
+            # Two lines for one component make the base ambiguous; nobody signs that.
+            raise SignatureInvalid(f"component {value!r} is covered twice")
         components.append(value)
 
     signature_member = signatures[label]

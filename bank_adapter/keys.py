@@ -1,8 +1,9 @@
 """Client key types and the two signature algorithms of the terminal protocol.
 
 Terminals hold either an Ed25519 key or an ECDSA P-256 key (DESIGN §6). The key, never the
-message, decides the algorithm: RFC 9421 §3.2 step 5 and §7.3.6 warn that letting a
-signature's own `alg` pick the verification algorithm invites algorithm-substitution attacks.
+message, decides the algorithm: RFC 9421 §3.2 step 6 and §7.3.6 warn that letting a
+signature's own `alg` pick the verification algorithm invites downgrade attacks (the classic:
+an HMAC "signature" keyed with the public key).
 """
 
 from __future__ import annotations
