@@ -27,7 +27,7 @@ class RevocationReason(enum.StrEnum):
 
     @property
     def flag(self) -> x509.ReasonFlags:
-        return x509.ReasonFlags(self.value)
+        return x509.ReasonFlags[self.value]
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,11 @@ class SealFont:
         """Ascent per point of font size."""
         return self._metrics.ascent / 1000
 
+    @property
+    def descent(self) -> float:
+        """Descent per point of font size (negative: below the baseline)."""
+        return self._metrics.descent / 1000
+
     def show_text(self, text: str) -> bytes:
         """The hex string operand that shows `text` with Identity-H (two bytes per glyph)."""
         return b"<" + "".join(f"{g:04X}" for g in self.glyphs(text)).encode() + b">"
@@ -237,7 +242,7 @@ class SealStampStyle(BaseStampStyle):
     font: SealFont
     lines: tuple[str, ...]
     time_label: str = ""
-    time_format: str = "%Y-%m-%d %H:%M:%S %z"
+    time_format: str = "%Y-%m-%d %H:%M:%S"
     timezone: dt.tzinfo = dt.UTC
     color: tuple[float, float, float] = (0.80, 0.07, 0.09)
     border_width: int = 0  # our own double border is drawn in `render`
@@ -245,7 +250,14 @@ class SealStampStyle(BaseStampStyle):
     line_weights: Sequence[float] = field(default=(1.0,))
 
     def format_time(self, moment: dt.datetime) -> str:
-        stamp = moment.astimezone(self.timezone).strftime(self.time_format)
+        """The time line: label, local time, and its UTC offset (e.g. "UTC+08:00")."""
+        local = moment.astimezone(self.timezone)
+        offset = local.utcoffset() or dt.timedelta(0)
+        sign = "-" if offset < dt.timedelta(0) else "+"
+        minutes = abs(offset) // dt.timedelta(minutes=1)
+        stamp = (
+            f"{local.strftime(self.time_format)} UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+        )
         return f"{self.time_label} {stamp}".strip()
 
     def create_stamp(
@@ -294,12 +306,15 @@ class _SealAppearance(BaseStamp):
         ops.append(b"1.6 w 0.8 0.8 %.2f %.2f re S" % (width - 1.6, height - 1.6))
         ops.append(b"0.5 w 3.5 3.5 %.2f %.2f re S" % (width - 7, height - 7))
         block = sum(size * w * leading for w in weights)
-        y = (height + block) / 2
+        top = (height + block) / 2
         for line, weight in zip(lines, weights, strict=True):
             line_size = size * weight
-            y -= line_size * leading
+            slot = line_size * leading
+            top -= slot  # now the bottom of this line's slot
+            # Centre the glyphs' ascent-to-descent extent in the slot.
+            extent = (font.ascent - font.descent) * line_size
+            baseline = top + (slot - extent) / 2 - font.descent * line_size
             x = (width - font.width(line, line_size)) / 2
-            baseline = y + line_size * (leading - 1) / 2 + line_size * (1 - font.ascent) / 2
             ops.append(
                 b"BT /SealFont %.2f Tf %.2f %.2f Td %s Tj ET"
                 % (line_size, x, baseline, font.show_text(line))
