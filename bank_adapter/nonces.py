@@ -3,10 +3,11 @@
 RFC 9421 leaves replay to the application (§7.2.2 "Signature Replay"; §3.2.1 lists
 "enforcing uniqueness of the nonce parameter" as such a requirement). A signed request is
 acceptable only while its `created` time is within the clock-skew window, so a nonce needs
-remembering only until that window closes; after that, a replay is refused as stale anyway. The application implements `NonceStore` with a table and a
-unique constraint (the insert that fails is the replay, which settles concurrent duplicates
-in the database); `InMemoryNonceStore` is the single-process implementation for tests and
-the reference client.
+remembering only until that window closes; after that, a replay is refused as stale anyway.
+
+The application implements `NonceStore` with a table and a unique constraint (the insert that
+fails is the replay, which settles concurrent duplicates in the database); `InMemoryNonceStore`
+is the single-process implementation for tests and the reference client.
 """
 
 from __future__ import annotations
