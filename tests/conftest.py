@@ -44,7 +44,8 @@ _TRADE_CHARS = "青松翠柏红梅白鹤金桂银杏春夏秋冬山川河海"
 def unique_name(i: int, industry: str = "食品科技") -> str:
     """A valid, distinct company name per `i` (names are unique in a region)."""
     n = len(_TRADE_CHARS)
-    return f"东莞市{_TRADE_CHARS[i % n]}{_TRADE_CHARS[(i // n) % n]}{_TRADE_CHARS[(i // n // n) % n]}{industry}有限公司"
+    trade = "".join(_TRADE_CHARS[(i // n**k) % n] for k in range(3))
+    return f"东莞市{trade}{industry}有限公司"
 
 
 def is_postgres() -> bool:

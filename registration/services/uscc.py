@@ -47,7 +47,9 @@ def allocate_uscc(session: Session, region_code: str, application_id: str | None
         ).first()
         if existing is not None and existing.uscc is not None:
             return existing.uscc
-    row = UsccAllocation(region_code=region_code, application_id=application_id, allocated_at=utcnow())
+    row = UsccAllocation(
+        region_code=region_code, application_id=application_id, allocated_at=utcnow()
+    )
     session.add(row)
     session.flush()
     assert row.id is not None
