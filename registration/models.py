@@ -159,3 +159,44 @@ class UsccAllocation(SQLModel, table=True):
     region_code: str = Field(max_length=6)
     application_id: str | None = Field(default=None, max_length=36, unique=True)
     allocated_at: datetime = _utc()
+
+
+class IssuanceJob(SQLModel, table=True):
+    """Written in the same transaction that approves an application; any worker may claim it
+    (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL) and completes it in one transaction
+    with the licence, so a crash leaves either nothing or everything.
+    """
+
+    __tablename__ = "issuance_job"
+
+    application_id: str = Field(primary_key=True, foreign_key="application.id", max_length=36)
+    status: str = Field(default="pending", max_length=10, index=True)  # pending | done | failed
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = _utc()
+    not_before: datetime = _utc()
+    done_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class Licence(SQLModel, table=True):
+    """An issued electronic business licence. The PDF never changes after signing; status
+    changes (superseded, revoked) are recorded here and reported by verification.
+    """
+
+    __tablename__ = "licence"
+    __table_args__ = (UniqueConstraint("uscc", "version", name="uq_licence_uscc_version"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    uscc: str = Field(max_length=18, index=True)
+    version: int
+    application_id: str = Field(foreign_key="application.id", unique=True, max_length=36)
+    client_id: str = Field(max_length=64)
+    company_name_zh: str = Field(max_length=50)
+    status: str = Field(max_length=20)  # active | superseded | revoked | deregistered
+    status_reason: str | None = Field(default=None, max_length=500)
+    status_changed_at: datetime | None = _utc(default=None, nullable=True)
+    issued_at: datetime = _utc()
+    sha256: str = Field(max_length=64, unique=True)
+    signer_certificate_sha256: str = Field(max_length=64)
+    size: int
+    pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
