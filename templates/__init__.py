@@ -7,6 +7,8 @@ machine-readable data back.
 
 from templates.archive import ATTACHMENT_NAME, read_licence_data
 from templates.content import (
+    DATA_FORMAT,
+    LICENCE_SCHEMA_FILE,
     MAX_AUTHORITY_LATIN_LENGTH,
     MAX_AUTHORITY_ZH_LENGTH,
     MAX_CAPITAL_INTEGER_DIGITS,
@@ -45,6 +47,8 @@ from templates.licence import (
 
 __all__ = [
     "ATTACHMENT_NAME",
+    "DATA_FORMAT",
+    "LICENCE_SCHEMA_FILE",
     "MAX_AUTHORITY_LATIN_LENGTH",
     "MAX_AUTHORITY_ZH_LENGTH",
     "MAX_BASE_URL_LENGTH",

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Final
 
 from templates.errors import InvalidLicenceContent
 
 __all__ = [
     "DATA_FORMAT",
+    "LICENCE_SCHEMA_FILE",
     "MAX_AUTHORITY_LATIN_LENGTH",
     "MAX_AUTHORITY_ZH_LENGTH",
     "MAX_CAPITAL_INTEGER_DIGITS",
@@ -59,6 +61,8 @@ MAX_TERM_YEARS: Final = 99
 MAX_CAPITAL_INTEGER_DIGITS: Final = 15
 
 DATA_FORMAT: Final = "bizreg-licence/1"
+# JSON Schema (draft 2020-12) of `licence_data` output, shipped with the package.
+LICENCE_SCHEMA_FILE: Final = Path(__file__).with_name("licence.schema.json")
 
 # GB 32100-2015 §4: the USCC alphabet leaves out I, O, S, V and Z. The check character is the
 # registry's business (DESIGN §3: some legally issued codes fail it), so only the shape is

@@ -23,6 +23,7 @@ table fits), then one painter emits the page with all text in a single text obje
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import threading
@@ -42,7 +43,7 @@ from templates.content import LicenceContent, licence_data
 from templates.errors import InvalidLicenceContent, LicenceLayoutOverflow
 from templates.fonts import FONT_NAME, check_coverage, licence_font
 from templates.qr import QUIET_ZONE_MODULES, QrMatrix, draw_qr, qr_matrix
-from templates.textlayout import Measure, wrap
+from templates.textlayout import wrap
 
 __all__ = [
     "MAX_BASE_URL_LENGTH",
@@ -166,13 +167,16 @@ class _Page:
             )
 
 
-def _measure(size: float) -> Measure:
+@functools.lru_cache(maxsize=2048)
+def _wrapped(text: str, width: float, size: float) -> tuple[str, ...]:
+    # Labels and notes are the same on every licence: cached, they cost nothing after the
+    # first render.
     string_width = licence_font().stringWidth
 
     def measure(text: str, /) -> float:
         return float(string_width(text, size))
 
-    return measure
+    return tuple(wrap(text, width, measure))
 
 
 def _block(parts: Sequence[_Text], width: float, scale: float = 1.0) -> _Block:
@@ -181,7 +185,7 @@ def _block(parts: Sequence[_Text], width: float, scale: float = 1.0) -> _Block:
     for part in parts:
         size = part.size * scale
         y += part.space_before * scale
-        for text in wrap(part.text, width, _measure(size)):
+        for text in _wrapped(part.text, width, size):
             lines.append(_Line(text, size, part.color, part.bold, y + size * _ASCENT))
             y += size * _LEADING
     return _Block(tuple(lines), y)

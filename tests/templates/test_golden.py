@@ -1,0 +1,68 @@
+"""Same content, same bytes: within a process, across processes, and against a golden hash.
+
+The golden hashes pin the exact output of this toolchain (reportlab, rl-accel, pikepdf/qpdf,
+zlib). When a deliberate layout change or a dependency upgrade changes them: regenerate the
+previews (`python -m templates.preview docs`), look at them, then paste the new hashes that
+this test prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from templates import render_licence
+from templates.specimens import SPECIMEN_BASE_URL, SPECIMENS
+from tests.templates.conftest import Rendered
+
+GOLDEN_SHA256 = {
+    "yinzhengtong": "74ade2b98df5082d5eac53a6201d0d9c4042d77983af735810fe1b40577b3b1a",
+    "hong_kong": "a29981781a6d8fc4720dd61750cbecbc58be77a1da3c44be441aa50c9aa664f8",
+    "paris": "5c7493fda75147d85b479d8ad5cc8a87abd0004439058a533086052234587667",
+}
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("key", sorted(SPECIMENS))
+def test_rendering_twice_gives_identical_bytes(rendered: dict[str, Rendered], key: str) -> None:
+    again = render_licence(SPECIMENS[key], public_base_url=SPECIMEN_BASE_URL)
+    assert again == rendered[key].pdf
+
+
+def test_another_process_gives_identical_bytes(rendered: dict[str, Rendered]) -> None:
+    # A different hash seed reorders sets and dicts of strings: any iteration over one
+    # that reached the output would show here.
+    script = (
+        "import hashlib, sys\n"
+        "from templates import render_licence\n"
+        "from templates.specimens import SPECIMENS, SPECIMEN_BASE_URL\n"
+        "for key in sorted(SPECIMENS):\n"
+        "    pdf = render_licence(SPECIMENS[key], public_base_url=SPECIMEN_BASE_URL)\n"
+        "    print(key, hashlib.sha256(pdf).hexdigest())\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    theirs = dict(line.split() for line in out.splitlines())
+    ours = {key: hashlib.sha256(rendered[key].pdf).hexdigest() for key in SPECIMENS}
+    assert theirs == ours
+
+
+def test_output_matches_the_golden_hashes(rendered: dict[str, Rendered]) -> None:
+    actual = {key: hashlib.sha256(rendered[key].pdf).hexdigest() for key in GOLDEN_SHA256}
+    assert actual == GOLDEN_SHA256, (
+        "rendered bytes changed; if intended, check the previews and update GOLDEN_SHA256 to "
+        f"{actual}"
+    )
