@@ -18,8 +18,9 @@ Where the time goes, and what we keep between signatures:
 The DSS goes into the same revision as the signature (include_vri off), so a B-LT licence is a
 single incremental update that the signature covers whole.
 
-`LicenceSigner.sign` is thread-safe: per-signature objects are fresh, shared ones are
-immutable, and re-validation is serialised by a lock.
+`LicenceSigner.sign` is thread-safe (and `async_sign` safe to run concurrently on one event
+loop): per-signature objects are fresh, shared ones are immutable, and the cached validation is
+replaced atomically.
 """
 
 from __future__ import annotations
@@ -191,9 +192,10 @@ class LicenceSigner:
     ) -> bytes:
         """Sign `pdf` and return the signed file (the input plus one incremental update, two
         for B-LTA). Without `seal_box` the signature is invisible; an existing empty field
-        named `field_name` is used as is."""
+        named `field_name` is used as is. Not for use inside a running event loop: use
+        `async_sign` there."""
         return asyncio.run(
-            self._sign(
+            self.async_sign(
                 pdf,
                 seal_box=seal_box,
                 field_name=field_name,
@@ -201,6 +203,27 @@ class LicenceSigner:
                 location=location,
                 contact_info=contact_info,
             )
+        )
+
+    async def async_sign(
+        self,
+        pdf: bytes,
+        *,
+        seal_box: SealBox | None = None,
+        field_name: str = "AuthoritySeal",
+        reason: str | None = None,
+        location: str | None = None,
+        contact_info: str | None = None,
+    ) -> bytes:
+        """`sign` for callers on an event loop. The key store and an in-process TSA run
+        synchronously (microseconds for file keys, ~1 ms for a SoftHSM2 signature)."""
+        return await self._sign(
+            pdf,
+            seal_box=seal_box,
+            field_name=field_name,
+            reason=reason,
+            location=location,
+            contact_info=contact_info,
         )
 
     def invalidate(self) -> None:
@@ -313,13 +336,12 @@ class LicenceSigner:
         prepared = self._prepared
         if prepared is not None and _now() < prepared.valid_until:
             return prepared
-        # Validate at most once at a time; the others wait and reuse the result. The lock is
-        # held only across this rare step, never across a signature.
+        # No lock is held across the awaits: an external TSA makes them real I/O, and two
+        # signatures on one event loop must not block each other. Threads that find the cache
+        # stale together each validate once; the results are equivalent and the last one stays.
+        prepared = await self._prepare(pdf)
         with self._lock:
-            prepared = self._prepared
-            if prepared is None or _now() >= prepared.valid_until:
-                prepared = await self._prepare(pdf)
-                self._prepared = prepared
+            self._prepared = prepared
         return prepared
 
     def _current_crls(self) -> list[Any]:

@@ -381,3 +381,22 @@ def test_validation_context_reuse_is_not_needed(blt_pdf: bytes, pki: Pki) -> Non
     from pyhanko.sign.validation import validate_pdf_signature
 
     assert not validate_pdf_signature(signature_of(blt_pdf), context).bottom_line
+
+
+def test_async_signatures_share_one_event_loop(
+    pki: Pki, licence_pdf: bytes, publication_server: object
+) -> None:
+    # With an external TSA the signer really awaits I/O; concurrent signatures on one loop
+    # must neither block each other nor mix up their timestamps.
+    from signing import make_timestamper
+    from tests.signing.support import PublicationServer
+
+    assert isinstance(publication_server, PublicationServer)
+    timestamper = make_timestamper(url=f"{publication_server.base_url('shared')}/tsa")
+    signer = LicenceSigner.for_pki(pki, timestamper=timestamper)
+
+    async def sign_several() -> list[bytes]:
+        return list(await asyncio.gather(*(signer.async_sign(licence_pdf) for _ in range(4))))
+
+    for pdf in asyncio.run(asyncio.wait_for(sign_several(), timeout=60)):
+        assert validate_offline(pdf, pki.root_certificate).bottom_line
