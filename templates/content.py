@@ -171,11 +171,17 @@ def _check_text(field: str, value: object, limit: int, *, required: bool = True)
     if len(value) > limit:
         raise InvalidLicenceContent(field, f"has {len(value)} characters, at most {limit} allowed")
     for char in value:
-        # Control, format and line-separator characters would be invisible or break the layout;
-        # a licence prints exactly what the registry holds, so they are refused, not stripped.
-        if char != " " and unicodedata.category(char)[0] in "CZ":
+        # Control and format characters would be invisible, other spaces and line separators
+        # would break the layout or hide a difference between two names; a licence prints
+        # exactly what the registry holds, so they are refused, not silently replaced.
+        category = unicodedata.category(char)
+        if category[0] == "C":
             raise InvalidLicenceContent(
-                field, f"contains the non-printing character U+{ord(char):04X}"
+                field, f"contains the invisible character U+{ord(char):04X} ({category})"
+            )
+        if category[0] == "Z" and char != " ":
+            raise InvalidLicenceContent(
+                field, f"contains the space U+{ord(char):04X}; only U+0020 is allowed"
             )
 
 

@@ -147,7 +147,6 @@ class _Placed:
     size: float
     color: _RGB
     bold: bool
-    char_space: float = 0.0
 
 
 @dataclass(slots=True)
@@ -216,6 +215,7 @@ _FITS: Final = (
 )
 
 
+# The footer columns shrink on their own: a long authority name must not shrink the table.
 _FOOTER_SCALES: Final = (1.0, 0.92, 0.84, 0.76)
 
 
@@ -403,9 +403,8 @@ def _layout_footer(page: _Page, c: LicenceContent, url: str) -> None:
 
 
 def _fit_block(region: str, parts: Sequence[_Text], width: float) -> _Block:
-    block = _block(parts, width)
-    for scale in _FOOTER_SCALES:
-        block = _block(parts, width, scale)
+    blocks = (_block(parts, width, scale) for scale in _FOOTER_SCALES)
+    for block in blocks:
         if block.height <= _FOOTER_HEIGHT:
             return block
     raise LicenceLayoutOverflow(region, block.height, _FOOTER_HEIGHT)
@@ -420,7 +419,7 @@ def _binary_streams() -> Iterator[None]:
 
     The ASCII85 wrapping is a process-wide reportlab default (`rl_config.useA85`) from the
     days of 7-bit mail; it makes files 25 % larger and costs ~2 ms per licence. It is
-    switched off only while a licence is written, so no other reportlab user is affected.
+    switched off only while a licence is written and restored right after.
     """
     with _rl_config_lock:
         saved = rl_config.useA85
@@ -461,7 +460,8 @@ def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> bytes:
         qr_y = _TOP - _QR_SIZE
         canvas.setFillColorRGB(*_INK)
         draw_qr(canvas, qr, _QR_X, qr_y, _QR_SIZE)
-        canvas.linkURL(url, (_QR_X, qr_y, _QR_X + _QR_SIZE, _TOP), relative=0, thickness=0)
+        # F=4 (Print): ISO 19005-3 §6.3.2 wants every annotation printable.
+        canvas.linkURL(url, (_QR_X, qr_y, _QR_X + _QR_SIZE, _TOP), relative=0, thickness=0, F=4)
 
         # One text object for the whole page: reportlab's per-call overhead dominates
         # otherwise. Fill+stroke (mode 2) is the semi-bold: the typeface has no bold.

@@ -21,9 +21,9 @@ from templates.specimens import SPECIMEN_BASE_URL, SPECIMENS
 from tests.templates.conftest import Rendered
 
 GOLDEN_SHA256 = {
-    "yinzhengtong": "74ade2b98df5082d5eac53a6201d0d9c4042d77983af735810fe1b40577b3b1a",
-    "hong_kong": "a29981781a6d8fc4720dd61750cbecbc58be77a1da3c44be441aa50c9aa664f8",
-    "paris": "5c7493fda75147d85b479d8ad5cc8a87abd0004439058a533086052234587667",
+    "yinzhengtong": "2e52db7a6bbe850ffa2f270fff666055863ff59e07dfae6d675e8ef4dcb12d43",
+    "hong_kong": "2829206833648c890a45f8312a78f69229645644dabf50b7a363297b4ef8bc69",
+    "paris": "efe29f2be8df798d34b8a6178ea8eed1a5f7996300015c23f4ec72674010fa38",
 }
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -237,11 +237,22 @@ def test_archival_metadata(rendered: dict[str, Rendered]) -> None:
         assert "/ID" in pdf.trailer
 
 
+@pytest.mark.parametrize("key", ALL)
+def test_pdfa_3b_validator_approves(rendered: dict[str, Rendered], key: str) -> None:
+    # pikepdf's allowlist validator (veraPDF rules): it approves only what it knows conforms.
+    pdfa = pytest.importorskip("pikepdf.pdfa")
+    report = pdfa.validate_written(io.BytesIO(rendered[key].pdf), "3b")
+    assert report.passed, report.findings
+
+
 def test_qr_link_is_clickable(rendered: dict[str, Rendered]) -> None:
     r = rendered["yinzhengtong"]
     with pikepdf.open(io.BytesIO(r.pdf)) as pdf:
-        uris = [str(a.A.URI) for a in pdf.pages[0].get("/Annots", []) if "/A" in a]
+        annotations = list(pdf.pages[0].Annots)
+        uris = [str(a.A.URI) for a in annotations]
+        flags = [int(a.F) for a in annotations]
     assert uris == [verification_url(r.content, SPECIMEN_BASE_URL)]
+    assert flags == [4]  # printable, as PDF/A requires
 
 
 def test_embedded_json_is_pretty_printed_utf8(rendered: dict[str, Rendered]) -> None:
