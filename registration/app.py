@@ -5,17 +5,27 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
 
-from registration.api import applications, names, officers
+from registration.api import applications, licences, names, officers, pki
 from registration.api.limits import BodySizeLimit
 from registration.api.problems import install_problem_handlers
 from registration.db import create_db_engine
+from registration.issuance.authority import LicenceAuthority, build_authority
+from registration.issuance.worker import IssuanceWorker
 from registration.settings import Settings
 
 # Multipart framing around an upload of the maximum size.
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    engine: Engine | None = None,
+    authority: LicenceAuthority | None = None,
+    *,
+    issuance_worker: bool = False,
+) -> FastAPI:
+    """The service. `issuance_worker` runs licence issuance in-process (as `bizreg serve` does);
+    otherwise `bizreg worker` processes, any number of them, do it."""
     app = FastAPI(
         title="bizreg",
         version="0.1.0",
@@ -23,10 +33,20 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine or create_db_engine(settings.effective_database_url)
+    app.state.authority = authority or build_authority(settings)
+    if issuance_worker:
+        worker = IssuanceWorker(
+            app.state.engine, app.state.authority, settings.issuance_poll_seconds
+        )
+        app.state.issuance_worker = worker
+        app.router.on_startup.append(worker.start)
+        app.router.on_shutdown.append(worker.stop)
     install_problem_handlers(app)
     app.include_router(applications.router)
     app.include_router(officers.router)
     app.include_router(names.router)
+    app.include_router(licences.router)
+    app.include_router(pki.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Encrypts the development PKI's keys at rest; production must set its own.
+DEV_PKI_PASSPHRASE = "development-only-not-secret"  # noqa: S105
 
 
 class Environment(StrEnum):
@@ -29,6 +33,12 @@ class Settings(BaseSettings):
     region_code: str = Field(default="441900", pattern=r"^\d{6}$")
     authority_name_zh: str = "东莞市市场监督管理局"
     authority_name_en: str = "Dongguan Administration for Market Regulation"
+    authority_name_fr: str = "Administration de la régulation des marchés de Dongguan"
+    pki_passphrase: str = Field(default=DEV_PKI_PASSPHRASE, min_length=12)
+    pki_key_algorithm: Literal["ecdsa-p256", "rsa-2048"] = "ecdsa-p256"
+    signature_level: Literal["B-LT", "B-LTA"] = "B-LT"
+    tsa_url: str | None = None
+    issuance_poll_seconds: float = Field(default=0.25, gt=0)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     officer_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
 
@@ -42,6 +52,8 @@ class Settings(BaseSettings):
                 raise ValueError("BIZREG_PUBLIC_BASE_URL must be a public https URL in production")
             if self.database_url is None:
                 raise ValueError("BIZREG_DATABASE_URL must be set explicitly in production")
+            if self.pki_passphrase == DEV_PKI_PASSPHRASE:
+                raise ValueError("BIZREG_PKI_PASSPHRASE must be set in production")
         return self
 
     @property
@@ -53,6 +65,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'bizreg.db').resolve()}"
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.data_dir / "pki"
 
     @property
     def base_url(self) -> str:

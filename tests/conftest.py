@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel
 from registration.app import create_app
 from registration.db import create_db_engine, upgrade_database
 from registration.domain.workflow import Role
+from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.services import accounts
 from registration.settings import Settings
 
@@ -95,9 +96,18 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def authority(tmp_path_factory: pytest.TempPathFactory) -> LicenceAuthority:
+    """One development PKI and signer for the session: key generation is not what we test."""
+    return build_authority(Settings(data_dir=tmp_path_factory.mktemp("authority")))
+
+
 @pytest.fixture
-def app_client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, engine), raise_server_exceptions=False) as client:
+def app_client(
+    settings: Settings, engine: Engine, authority: LicenceAuthority
+) -> Iterator[TestClient]:
+    app = create_app(settings, engine, authority)
+    with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
 

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, Response, UploadFile, status
+from fastapi import APIRouter, Body, File, Form, Request, Response, UploadFile, status
 
 from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
 from registration.api.schemas import ApplicationOut, DocumentOut, EventOut, ReasonsIn
 from registration.domain.application import ApplicationPayload
-from registration.domain.workflow import Action
+from registration.domain.workflow import Action, Status
 from registration.errors import PayloadTooLarge
 from registration.services import applications as service
+from registration.services import licences
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
 
 def _out(session: SessionDep, application: Any) -> ApplicationOut:
-    return ApplicationOut.of(application, service.list_documents(session, application.id))
+    return ApplicationOut.of(
+        application,
+        service.list_documents(session, application.id),
+        licences.for_application(session, application.id),
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut)
@@ -95,6 +100,7 @@ def list_events(
 
 def _action_endpoint(action: Action, summary: str) -> None:
     def endpoint(
+        request: Request,
         application_id: str,
         session: SessionDep,
         principal: PrincipalDep,
@@ -112,6 +118,10 @@ def _action_endpoint(action: Action, summary: str) -> None:
             idempotency_key,
             region_code=settings.region_code,
         )
+        if application.status == Status.APPROVED.value:
+            worker = getattr(request.app.state, "issuance_worker", None)
+            if worker is not None:
+                worker.wake()
         return _out(session, application)
 
     endpoint.__name__ = f"{action.value}_application"

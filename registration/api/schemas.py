@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from registration.domain.application import FieldError
 from registration.domain.workflow import Status, allowed_actions
-from registration.models import Application, ApplicationDocument, ApplicationEvent
+from registration.models import Application, ApplicationDocument, ApplicationEvent, Licence
 
 
 class Reason(BaseModel):
@@ -42,6 +42,25 @@ class DocumentOut(BaseModel):
         return cls.model_validate(document, from_attributes=True)
 
 
+class LicenceLink(BaseModel):
+    uscc: str
+    version: int
+    status: str
+    url: str
+    pdf_url: str
+
+    @classmethod
+    def of(cls, licence: Licence) -> LicenceLink:
+        base = f"/api/v1/licences/{licence.uscc}"
+        return cls(
+            uscc=licence.uscc,
+            version=licence.version,
+            status=licence.status,
+            url=f"{base}?v={licence.version}",
+            pdf_url=f"{base}/pdf?v={licence.version}",
+        )
+
+
 class ApplicationOut(BaseModel):
     id: str
     status: str
@@ -57,9 +76,15 @@ class ApplicationOut(BaseModel):
     submitted_at: datetime | None
     data: dict[str, Any] = Field(description="The application as submitted (see the examples)")
     documents: list[DocumentOut]
+    licence: LicenceLink | None = Field(description="Set once the licence is issued")
 
     @classmethod
-    def of(cls, application: Application, documents: list[ApplicationDocument]) -> ApplicationOut:
+    def of(
+        cls,
+        application: Application,
+        documents: list[ApplicationDocument],
+        licence: Licence | None = None,
+    ) -> ApplicationOut:
         return cls(
             id=application.id,
             status=application.status,
@@ -75,6 +100,7 @@ class ApplicationOut(BaseModel):
             submitted_at=application.submitted_at,
             data=application.payload,
             documents=[DocumentOut.of(d) for d in documents],
+            licence=LicenceLink.of(licence) if licence else None,
         )
 
 

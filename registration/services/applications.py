@@ -12,9 +12,8 @@ import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pikepdf
 from pydantic import ValidationError
@@ -22,6 +21,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from registration.clock import china_today
 from registration.db import utcnow
 from registration.domain import catalogue
 from registration.domain.application import ApplicationPayload, FieldError, check_consistency
@@ -43,18 +43,12 @@ from registration.errors import (
     PayloadInvalid,
     PayloadTooLarge,
 )
-from registration.models import Application, ApplicationDocument, ApplicationEvent
+from registration.models import Application, ApplicationDocument, ApplicationEvent, IssuanceJob
 from registration.principal import SYSTEM, Principal
 from registration.services import names
 
 DOCUMENT_KINDS = frozenset({"articles_of_association", "other"})
 DEFAULT_REGION = "441900"
-_CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def china_today() -> date:
-    """Document validity is judged on the authority's calendar day, not UTC's."""
-    return datetime.now(_CHINA).date()
 
 
 def validation_errors(error: ValidationError, prefix: str = "") -> list[FieldError]:
@@ -339,6 +333,16 @@ def perform(
     return application
 
 
+def record_system_step(
+    session: Session, application: Application, action: Action, target: Status
+) -> None:
+    """A step the system takes (issuance), guarded like any other; not committed here."""
+    expected_target = guard(Status(application.status), action, SYSTEM.role)
+    if expected_target is not target:
+        raise ValueError(f"{action} leads to {expected_target}, not {target}")
+    _record(session, application, action, target, SYSTEM, [], None)
+
+
 def _require_category(principal: Principal, application: Application) -> None:
     if principal.role is Role.BACK_OFFICE and application.category not in principal.categories:
         raise Forbidden(
@@ -435,6 +439,10 @@ def _record(
         )
     for key, value in changes.items():
         set_committed_value(application, key, value)
+    if target is Status.APPROVED:
+        # The issuance job is born with the approval, in the same transaction: no approved
+        # application can be left without a job to issue its licence.
+        session.add(IssuanceJob(application_id=application.id, created_at=now, not_before=now))
     session.add(
         _event(
             application.id,

@@ -1,0 +1,81 @@
+"""/api/v1/licences: public status of a licence, and its PDF for those entitled to it."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from registration.api.deps import PrincipalDep, SessionDep
+from registration.services import licences as service
+
+router = APIRouter(prefix="/api/v1/licences", tags=["licences"])
+
+
+class LicenceVersionOut(BaseModel):
+    version: int
+    status: str
+    issued_at: datetime
+    sha256: str
+
+
+class LicenceStatusOut(BaseModel):
+    uscc: str
+    version: int
+    status: str
+    status_reason: str | None
+    status_changed_at: datetime | None
+    issued_at: datetime
+    company_name_zh: str
+    sha256: str
+    pdf_url: str
+    versions: list[LicenceVersionOut]
+
+
+@router.get("/{uscc}", response_model=LicenceStatusOut)
+def licence_status(
+    uscc: str, session: SessionDep, v: Annotated[int | None, Query(ge=1)] = None
+) -> LicenceStatusOut:
+    """Public: whether a licence is in force (active / superseded / revoked), for anyone."""
+    licence, versions = service.public_status(session, uscc, v)
+    return LicenceStatusOut(
+        uscc=licence.uscc,
+        version=licence.version,
+        status=licence.status,
+        status_reason=licence.status_reason,
+        status_changed_at=licence.status_changed_at,
+        issued_at=licence.issued_at,
+        company_name_zh=licence.company_name_zh,
+        sha256=licence.sha256,
+        pdf_url=f"/api/v1/licences/{licence.uscc}/pdf?v={licence.version}",
+        versions=[
+            LicenceVersionOut(
+                version=x.version, status=x.status, issued_at=x.issued_at, sha256=x.sha256
+            )
+            for x in versions
+        ],
+    )
+
+
+@router.get("/{uscc}/pdf", response_class=Response)
+def licence_pdf(
+    uscc: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    v: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The signed PDF, for officers and the client that submitted the application."""
+    licence = service.pdf_for(session, principal, uscc, v)
+    filename = f"licence-{licence.uscc}-v{licence.version}.pdf"
+    digest = base64.b64encode(bytes.fromhex(licence.sha256)).decode()
+    return Response(
+        licence.pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Repr-Digest": f"sha-256=:{digest}:",  # RFC 9530 §3
+        },
+    )

@@ -1,0 +1,64 @@
+"""The authority's published trust material and its RFC 3161 timestamp service.
+
+Certificates point here (AIA caIssuers, CRL distribution points), so verifiers anywhere can
+build and check the chain without an account.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives import serialization
+from fastapi import APIRouter, Request, Response
+
+from registration.errors import BadRequest, PayloadTooLarge
+from registration.issuance.authority import LicenceAuthority
+from signing import TIMESTAMP_QUERY_CONTENT_TYPE, TIMESTAMP_REPLY_CONTENT_TYPE
+
+router = APIRouter(tags=["pki"])
+MAX_TIMESTAMP_QUERY_BYTES = 16 * 1024
+_PEM = "application/x-pem-file"
+_CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+def _authority(request: Request) -> LicenceAuthority:
+    authority: LicenceAuthority = request.app.state.authority
+    return authority
+
+
+@router.get("/pki/root.pem", response_class=Response)
+def root_certificate(request: Request) -> Response:
+    pem = _authority(request).pki.root_certificate.public_bytes(serialization.Encoding.PEM)
+    return Response(pem, media_type=_PEM, headers=_CACHE)
+
+
+@router.get("/pki/issuing.pem", response_class=Response)
+def issuing_certificate(request: Request) -> Response:
+    pem = _authority(request).pki.issuing_certificate.public_bytes(serialization.Encoding.PEM)
+    return Response(pem, media_type=_PEM, headers=_CACHE)
+
+
+@router.get("/pki/crl", response_class=Response)
+def issuing_crl(request: Request) -> Response:
+    """The issuing CA's CRL (DER), covering licence-signing and timestamping certificates."""
+    return Response(_authority(request).pki.current_crl_der(), media_type="application/pkix-crl")
+
+
+@router.get("/pki/root-crl", response_class=Response)
+def root_crl(request: Request) -> Response:
+    return Response(_authority(request).pki.root_crl_der(), media_type="application/pkix-crl")
+
+
+@router.post("/tsa", response_class=Response)
+async def timestamp(request: Request) -> Response:
+    """RFC 3161 over HTTP (RFC 3161 §3.4): a DER TimeStampReq in, a TimeStampResp out."""
+    if (
+        request.headers.get("content-type", "").split(";")[0].strip()
+        != TIMESTAMP_QUERY_CONTENT_TYPE
+    ):
+        raise BadRequest(
+            f"send the request as {TIMESTAMP_QUERY_CONTENT_TYPE}", code="unsupported_media_type"
+        )
+    body = await request.body()
+    if len(body) > MAX_TIMESTAMP_QUERY_BYTES:
+        raise PayloadTooLarge(f"timestamp queries are limited to {MAX_TIMESTAMP_QUERY_BYTES} bytes")
+    reply = _authority(request).tsa.respond(body)
+    return Response(reply, media_type=TIMESTAMP_REPLY_CONTENT_TYPE)

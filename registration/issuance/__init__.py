@@ -1,0 +1,1 @@
+"""Licence issuance: from an approved application to a signed, stored licence, exactly once."""

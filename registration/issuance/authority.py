@@ -1,0 +1,106 @@
+"""The registration authority's signing setup, composed from `signing` and `templates`.
+
+Built once per process: the keys are decrypted once, the timestamp authority runs in-process
+and the signer keeps its validation data, so a signature costs only what it must.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from registration.clock import CHINA_TIME
+from registration.settings import Settings
+from signing import (
+    LicenceSigner,
+    Pki,
+    SealBox,
+    SealFont,
+    SealStampStyle,
+    TimestampAuthority,
+    init_pki,
+    make_timestamper,
+)
+from templates import SEAL_BOX, LicenceContent, render_licence
+from templates.fonts import FONT_FILE
+
+SEAL_TIME_LABEL = "签章时间 Signed"
+
+
+@dataclass
+class LicenceAuthority:
+    settings: Settings
+    pki: Pki
+    tsa: TimestampAuthority
+    signer: LicenceSigner
+    _lock: threading.Lock
+
+    def issue_pdf(self, content: LicenceContent) -> bytes:
+        """Render and sign one licence (PAdES, level from settings, visible seal)."""
+        pdf = render_licence(content, public_base_url=self.settings.base_url)
+        box = SealBox(SEAL_BOX.page, SEAL_BOX.x1, SEAL_BOX.y1, SEAL_BOX.x2, SEAL_BOX.y2)
+        return self.signer.sign(
+            pdf,
+            seal_box=box,
+            reason=f"营业执照 Business licence {content.uscc} v{content.version}",
+            location=self.settings.authority_name_en,
+        )
+
+    @property
+    def signer_certificate(self) -> x509.Certificate:
+        return self.signer.signer_certificate
+
+    @property
+    def signer_certificate_sha256(self) -> str:
+        der = self.signer_certificate.public_bytes(serialization.Encoding.DER)
+        return hashlib.sha256(der).hexdigest()
+
+    def rotate_signer(self) -> x509.Certificate:
+        """A new signing certificate; licences signed with the old one stay valid."""
+        with self._lock:
+            certificate = self.pki.rotate_signer()
+            self.signer = _signer(self.settings, self.pki, self.tsa)
+            return certificate
+
+    def revoke(self, serial_number: int) -> None:
+        self.pki.revoke_certificate(serial_number)
+        self.signer.invalidate()
+
+
+def _seal(settings: Settings) -> SealStampStyle:
+    lines = (settings.authority_name_zh, settings.authority_name_en)
+    characters = "".join(lines) + SEAL_TIME_LABEL + "0123456789-:+ UTC"
+    return SealStampStyle(
+        font=SealFont(FONT_FILE, characters),
+        lines=lines,
+        time_label=SEAL_TIME_LABEL,
+        timezone=CHINA_TIME,
+    )
+
+
+def _signer(settings: Settings, pki: Pki, tsa: TimestampAuthority) -> LicenceSigner:
+    timestamper = (
+        make_timestamper(url=settings.tsa_url)
+        if settings.tsa_url
+        else make_timestamper(authority=tsa)
+    )
+    return LicenceSigner.for_pki(
+        pki, timestamper=timestamper, level=settings.signature_level, seal=_seal(settings)
+    )
+
+
+def build_authority(settings: Settings) -> LicenceAuthority:
+    """Load the PKI from the data directory, creating the development hierarchy on first run."""
+    pki = init_pki(
+        settings.pki_dir,
+        public_base_url=settings.base_url,
+        passphrase=settings.pki_passphrase,
+        key_algorithm=settings.pki_key_algorithm,
+        organization="Dongguan Market Regulation",  # X.520 caps names at 64 characters
+    )
+    tsa = TimestampAuthority(pki.tsa_certificate, pki.tsa_key(), pki.chain)
+    return LicenceAuthority(settings, pki, tsa, _signer(settings, pki, tsa), threading.Lock())

@@ -1,0 +1,127 @@
+"""Issuance jobs: claim one, issue its licence, all in one transaction.
+
+Exactly once: the job, the USCC allocation, the licence row (unique per application), the
+application's step to `issued` (a conditional UPDATE on its revision) and the name's
+registration commit together or not at all. A worker that dies mid-way leaves the job pending
+for the next claim; two workers that race for one job cannot both commit (SKIP LOCKED on
+PostgreSQL keeps them apart; the unique constraints settle it everywhere).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from registration.clock import china_today
+from registration.db import utcnow
+from registration.domain.application import ApplicationPayload
+from registration.domain.workflow import Action, Status
+from registration.issuance.authority import LicenceAuthority
+from registration.issuance.content import licence_content
+from registration.models import Application, IssuanceJob, Licence
+from registration.services import applications, names
+from registration.services.uscc import allocate_uscc
+
+log = logging.getLogger("bizreg.issuance")
+MAX_ATTEMPTS = 5
+FIRST_VERSION = 1
+
+
+def claim_next(session: Session) -> IssuanceJob | None:
+    statement = (
+        select(IssuanceJob)
+        .where(IssuanceJob.status == "pending", col(IssuanceJob.not_before) <= utcnow())
+        .order_by(col(IssuanceJob.created_at))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return session.exec(statement).first()
+
+
+def issue(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Licence:
+    """Issue the licence of `job`'s application inside the caller's transaction (not committed)."""
+    application = session.get(Application, job.application_id)
+    if application is None:
+        raise LookupError(f"issuance job for missing application {job.application_id}")
+    payload = ApplicationPayload.model_validate(application.payload)
+    today = china_today()
+    uscc = allocate_uscc(session, authority.settings.region_code, application.id)
+    content = licence_content(
+        payload,
+        uscc=uscc,
+        version=FIRST_VERSION,
+        established=today,
+        issued=today,
+        settings=authority.settings,
+    )
+    pdf = authority.issue_pdf(content)
+    now = utcnow()
+    licence = Licence(
+        id=str(uuid.uuid4()),
+        uscc=uscc,
+        version=FIRST_VERSION,
+        application_id=application.id,
+        client_id=application.client_id,
+        company_name_zh=payload.company.name.zh,
+        status="active",
+        issued_at=now,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        signer_certificate_sha256=authority.signer_certificate_sha256,
+        size=len(pdf),
+        pdf=pdf,
+    )
+    session.add(licence)
+    applications.record_system_step(session, application, Action.ISSUE, Status.ISSUED)
+    names.register_for_application(session, application.id)
+    job.status, job.done_at, job.attempts = "done", now, job.attempts + 1
+    session.add(job)
+    return licence
+
+
+def run_once(
+    engine: Engine,
+    authority: LicenceAuthority,
+    *,
+    before_commit: Callable[[], None] | None = None,
+) -> str | None:
+    """Claim and complete one pending job; returns its application id, or None if idle.
+
+    `before_commit` lets tests crash the worker at the worst moment.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        job = claim_next(session)
+        if job is None:
+            return None
+        application_id = job.application_id
+        try:
+            issue(session, job, authority)
+            if before_commit is not None:
+                before_commit()
+            session.commit()
+            log.info("issued licence for application %s", application_id)
+        except Exception as error:
+            session.rollback()
+            _record_failure(engine, application_id, error)
+            raise
+        return application_id
+
+
+def _record_failure(engine: Engine, application_id: str, error: Exception) -> None:
+    with Session(engine) as session:
+        job = session.get(IssuanceJob, application_id)
+        if job is None or job.status != "pending":
+            return
+        job.attempts += 1
+        job.last_error = f"{type(error).__name__}: {error}"[:2000]
+        # Back off so a broken job does not starve the queue; an officer sees `failed` ones.
+        job.not_before = utcnow() + timedelta(seconds=2**job.attempts)
+        if job.attempts >= MAX_ATTEMPTS:
+            job.status = "failed"
+        session.add(job)
+        session.commit()

@@ -1,0 +1,55 @@
+"""The issuance worker: a thread in `bizreg serve`, or the `bizreg worker` process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import Engine
+
+from registration.issuance import service
+from registration.issuance.authority import LicenceAuthority
+
+log = logging.getLogger("bizreg.issuance")
+
+
+class IssuanceWorker:
+    def __init__(self, engine: Engine, authority: LicenceAuthority, poll_seconds: float) -> None:
+        self.engine = engine
+        self.authority = authority
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """Something was approved: look now rather than at the next poll."""
+        self._wake.set()
+
+    def drain(self) -> int:
+        """Issue every job that is due; returns how many were issued."""
+        issued = 0
+        while not self._stop.is_set():
+            try:
+                if service.run_once(self.engine, self.authority) is None:
+                    return issued
+                issued += 1
+            except Exception:
+                log.exception("issuance failed; the job will be retried")
+        return issued
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            self.drain()
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run_forever, name="issuance", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

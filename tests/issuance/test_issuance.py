@@ -1,0 +1,244 @@
+"""Approved applications become signed licences exactly once, whatever crashes or races."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from registration.app import create_app
+from registration.domain.workflow import TransitionNotAllowed
+from registration.errors import ConcurrentModification
+from registration.issuance import service
+from registration.issuance.authority import LicenceAuthority
+from registration.models import Application, IssuanceJob, Licence, UsccAllocation
+from registration.settings import Settings
+from templates import read_licence_data
+from tests.api.helpers import act, create
+from tests.conftest import example, unique_name
+
+Headers = dict[str, str]
+
+
+class WorkerCrash(RuntimeError):
+    pass
+
+
+def _count(engine: Engine, model: type) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def _approved(client: TestClient, headers: Headers, channel: str = "yinzhengtong") -> str:
+    app_id = create(client, headers, channel)["id"]
+    assert act(client, headers, app_id, "submit").json()["status"] == "approved"
+    return app_id
+
+
+def test_instant_path_ends_with_a_signed_licence(
+    app_client: TestClient,
+    engine: Engine,
+    authority: LicenceAuthority,
+    api_client_for: Callable[[str], Headers],
+) -> None:
+    bank = api_client_for("yinzhengtong")
+    app_id = _approved(app_client, bank)
+    assert service.run_once(engine, authority) == app_id
+
+    application = app_client.get(f"/api/v1/applications/{app_id}", headers=bank).json()
+    assert application["status"] == "issued"
+    link = application["licence"]
+    assert link["status"] == "active"
+    uscc = link["uscc"]
+    assert uscc.startswith("91441900MA")
+
+    public = app_client.get(f"/api/v1/licences/{uscc}").json()  # anonymous
+    assert (public["status"], public["version"], public["company_name_zh"]) == (
+        "active",
+        1,
+        example("yinzhengtong")["company"]["name"]["zh"],
+    )
+    pdf = app_client.get(link["pdf_url"], headers=bank)
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    import base64
+    import hashlib
+
+    digest = base64.b64encode(hashlib.sha256(pdf.content).digest()).decode()
+    assert pdf.headers["repr-digest"] == f"sha-256=:{digest}:"
+    assert hashlib.sha256(pdf.content).hexdigest() == public["sha256"]
+    data = read_licence_data(pdf.content)
+    assert data["uscc"] == uscc
+    assert b"/ETSI.CAdES.detached" in pdf.content
+
+    events = app_client.get(f"/api/v1/applications/{app_id}/events", headers=bank).json()
+    assert [(e["action"], e["actor"]) for e in events][-1] == ("issue", "system")
+
+
+def test_licence_pdf_is_only_for_the_submitter_and_officers(
+    app_client: TestClient,
+    engine: Engine,
+    authority: LicenceAuthority,
+    api_client_for: Callable[[str], Headers],
+    officer: Callable[..., Headers],
+) -> None:
+    from registration.domain.workflow import Role
+
+    bank = api_client_for("yinzhengtong")
+    app_id = _approved(app_client, bank)
+    service.run_once(engine, authority)
+    link = app_client.get(f"/api/v1/applications/{app_id}", headers=bank).json()["licence"]
+    assert app_client.get(link["pdf_url"]).status_code == 401
+    other = api_client_for("yinzhengtong")
+    assert app_client.get(link["pdf_url"], headers=other).status_code == 404
+    assert app_client.get(link["pdf_url"], headers=officer(Role.REGULATOR)).status_code == 200
+    assert app_client.get("/api/v1/licences/91441900MA0000000X").status_code == 404
+
+
+def test_a_crash_before_commit_leaves_nothing_and_the_retry_issues_once(
+    app_client: TestClient,
+    engine: Engine,
+    authority: LicenceAuthority,
+    api_client_for: Callable[[str], Headers],
+) -> None:
+    bank = api_client_for("yinzhengtong")
+    app_id = _approved(app_client, bank)
+
+    def crash() -> None:
+        raise WorkerCrash("power cut after signing, before commit")
+
+    with pytest.raises(WorkerCrash):
+        service.run_once(engine, authority, before_commit=crash)
+    assert _count(engine, Licence) == 0
+    with Session(engine) as session:
+        assert session.get(Application, app_id).status == "approved"  # type: ignore[union-attr]
+        job = session.get(IssuanceJob, app_id)
+        assert job is not None
+        assert (job.status, job.attempts) == ("pending", 1)
+        assert "power cut" in (job.last_error or "")
+        job.not_before = job.created_at  # skip the back-off for the test
+        session.add(job)
+        session.commit()
+
+    assert service.run_once(engine, authority) == app_id
+    assert service.run_once(engine, authority) is None
+    assert _count(engine, Licence) == 1
+    with Session(engine) as session:
+        licence = session.exec(select(Licence)).one()
+        allocated = session.exec(
+            select(UsccAllocation).where(UsccAllocation.uscc == licence.uscc)
+        ).one()
+    assert allocated.application_id == app_id
+
+
+def test_a_crash_after_commit_is_not_issued_again(
+    app_client: TestClient,
+    engine: Engine,
+    authority: LicenceAuthority,
+    api_client_for: Callable[[str], Headers],
+) -> None:
+    bank = api_client_for("yinzhengtong")
+    app_id = _approved(app_client, bank)
+    with Session(engine, expire_on_commit=False) as session:
+        job = service.claim_next(session)
+        assert job is not None
+        service.issue(session, job, authority)
+        session.commit()
+        # The worker dies here, before it could report or forget the job.
+    assert service.run_once(engine, authority) is None
+    assert _count(engine, Licence) == 1
+    with Session(engine) as session:
+        assert session.get(Application, app_id).status == "issued"  # type: ignore[union-attr]
+
+
+def test_issuing_the_same_application_twice_cannot_commit(
+    app_client: TestClient,
+    engine: Engine,
+    authority: LicenceAuthority,
+    api_client_for: Callable[[str], Headers],
+) -> None:
+    """Two workers that both got hold of one job (SQLite has no SKIP LOCKED): one commit wins."""
+    bank = api_client_for("yinzhengtong")
+    _approved(app_client, bank)
+    sessions = [Session(engine, expire_on_commit=False) for _ in range(2)]
+    jobs = [service.claim_next(s) for s in sessions[:1]]
+    assert jobs[0] is not None
+    service.issue(sessions[0], jobs[0], authority)
+    sessions[0].commit()
+    second_job = sessions[1].get(IssuanceJob, jobs[0].application_id)
+    assert second_job is not None
+    second_job.status = "pending"  # a stale view of the job, as a racing worker would have
+
+    def second_worker() -> None:
+        service.issue(sessions[1], second_job, authority)
+        sessions[1].commit()
+
+    with pytest.raises((TransitionNotAllowed, ConcurrentModification, IntegrityError)):
+        second_worker()
+    for session in sessions:
+        session.close()
+    assert _count(engine, Licence) == 1
+
+
+def test_concurrent_workers_issue_each_licence_once(
+    engine: Engine,
+    authority: LicenceAuthority,
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+) -> None:
+    bank = api_client_for("yinzhengtong")
+    jobs = 8
+    for i in range(jobs):
+        body = example("yinzhengtong")
+        body["company"]["name"]["zh"] = unique_name(i, "贸易")
+        app_id = app_client.post("/api/v1/applications", json=body, headers=bank).json()["id"]
+        assert act(app_client, bank, app_id, "submit").json()["status"] == "approved"
+
+    def worker() -> None:
+        while True:
+            try:
+                if service.run_once(engine, authority) is None:
+                    return
+            except Exception:
+                continue
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    with Session(engine) as session:
+        licences = list(session.exec(select(Licence)))
+        statuses = [a.status for a in session.exec(select(Application))]
+    assert len(licences) == jobs
+    assert len({x.uscc for x in licences}) == jobs
+    assert len({x.application_id for x in licences}) == jobs
+    assert statuses == ["issued"] * jobs
+
+
+def test_the_in_process_worker_issues_without_being_asked(
+    settings: Settings,
+    engine: Engine,
+    authority: LicenceAuthority,
+    api_client_for: Callable[[str], Headers],
+) -> None:
+    app = create_app(settings, engine, authority, issuance_worker=True)
+    bank = api_client_for("hong_kong")
+    with TestClient(app) as client:
+        app_id = create(client, bank, "hong_kong")["id"]
+        act(client, bank, app_id, "submit")
+        deadline = time.monotonic() + 30
+        status = ""
+        while time.monotonic() < deadline:
+            status = client.get(f"/api/v1/applications/{app_id}", headers=bank).json()["status"]
+            if status == "issued":
+                break
+            time.sleep(0.05)
+    assert status == "issued"
