@@ -58,8 +58,8 @@ REPO = Path(__file__).resolve().parents[1]
 FONT = REPO / "templates" / "fonts" / "wqy-microhei.ttc"
 PASSPHRASE = "bench passphrase"
 TARGET_RATIO = 10.0
-LINES = ("东莞市市场监督管理局", "Dongguan Administration for Market Regulation")
-BOX = SealBox(page=0, x1=340, y1=60, x2=560, y2=160)
+LINES = ("东莞市市场监督管理局", "Dongguan Administration", "for Market Regulation")
+BOX = SealBox(page=0, x1=409, y1=50, x2=549, y2=190)  # the template's 140 pt square
 
 
 def licence_pdf() -> bytes:
@@ -257,6 +257,7 @@ def main() -> int:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
         httpd.shutdown()
+        httpd.server_close()
     return 0
 
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import math
 import os
 import string
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from fontTools import subset, ttLib  # type: ignore[import-untyped]
 from pyhanko.pdf_utils import generic, layout
@@ -232,15 +233,19 @@ class SealFont:
 
 @dataclass(frozen=True, kw_only=True)
 class SealStampStyle(BaseStampStyle):
-    """A rectangular seal in seal red: the authority's name lines, then the signing time.
+    """The visible seal, in seal red, scaled to the signature widget.
 
-    `lines` are fixed (e.g. ("东莞市市场监督管理局", "Dongguan Administration for Market
-    Regulation")); `time_label` precedes the signing time, shown in `timezone`. The first line
-    is drawn largest; every line is scaled to fit the widget.
+    `shape="round"` (default) draws it as Chinese official seals are cut: a ring, the first
+    of `lines` (the authority's name) along the upper arc, a five-pointed star in the centre,
+    the other lines across beneath the star, and the signing time under the ring.
+    `shape="rectangle"` stacks every line in a double-ruled frame, the first one largest.
+
+    `time_label` precedes the signing time, shown in `timezone` with its UTC offset.
     """
 
     font: SealFont
     lines: tuple[str, ...]
+    shape: Literal["round", "rectangle"] = "round"
     time_label: str = ""
     time_format: str = "%Y-%m-%d %H:%M:%S"
     timezone: dt.tzinfo = dt.UTC
@@ -283,9 +288,83 @@ class _SealAppearance(BaseStamp):
 
     def render(self) -> bytes:
         style = self.seal_style
-        font = style.font
+        self.set_resource(ResourceType.FONT, _FONT_NAME, style.font.add_to(self._ensure_writer))
+        r, g, b = style.color
+        ops = [b"q", b"%.3f %.3f %.3f RG %.3f %.3f %.3f rg" % (r, g, b, r, g, b)]
         width, height = float(self.box.width), float(self.box.height)
-        self.set_resource(ResourceType.FONT, _FONT_NAME, font.add_to(self._ensure_writer))
+        if style.shape == "round":
+            self._round(ops, width, height)
+        else:
+            self._rectangle(ops, width, height)
+        ops.append(b"Q")
+        return b"\n".join(ops)
+
+    def _text(self, text: str, size: float, x: float, y: float, angle: float = 0.0) -> bytes:
+        """Show `text` with its baseline origin at (x, y), rotated by `angle` radians."""
+        cos, sin = math.cos(angle), math.sin(angle)
+        return b"BT /SealFont %.2f Tf %.4f %.4f %.4f %.4f %.2f %.2f Tm %s Tj ET" % (
+            size,
+            cos,
+            sin,
+            -sin,
+            cos,
+            x,
+            y,
+            self.seal_style.font.show_text(text),
+        )
+
+    def _centred(self, text: str, size: float, width: float, max_width: float, y: float) -> bytes:
+        font = self.seal_style.font
+        size = min(size, max_width / max(font.width(text, 1.0), 1e-6))
+        return self._text(text, size, (width - font.width(text, size)) / 2, y)
+
+    def _round(self, ops: list[bytes], width: float, height: float) -> None:
+        style, font = self.seal_style, self.seal_style.font
+        time_band = height * 0.11 if self.time_text else 0.0
+        diameter = min(width, height - time_band) * 0.96
+        radius = diameter / 2
+        cx, cy = width / 2, time_band + (height - time_band) / 2
+        ring = diameter * 0.035
+        ops.append(b"%.2f w" % ring)
+        ops.append(_circle(cx, cy, radius - ring / 2) + b" S")
+        # The name runs clockwise along the upper arc, each glyph upright towards the rim.
+        name = style.lines[0] if style.lines else ""
+        if name:
+            span = math.radians(min(220.0, 22.0 * len(name) + 20.0))
+            glyph = min(diameter * 0.17, 0.92 * (radius * 0.72) * span / len(name))
+            text_radius = radius - ring - glyph * 0.95
+            for index, char in enumerate(name):
+                theta = math.pi / 2 + span / 2 - (index + 0.5) * span / len(name)
+                rotation = theta - math.pi / 2
+                advance = font.width(char, glyph)
+                # Glyph centre on the arc: back off half the advance along the baseline and
+                # 0.38 em (the visual centre of a CJK glyph) down the radius.
+                gx = cx + text_radius * math.cos(theta)
+                gy = cy + text_radius * math.sin(theta)
+                x = gx - advance / 2 * math.cos(rotation) + 0.38 * glyph * math.sin(rotation)
+                y = gy - advance / 2 * math.sin(rotation) - 0.38 * glyph * math.cos(rotation)
+                ops.append(self._text(char, glyph, x, y, rotation))
+        star = diameter * 0.16
+        ops.append(_star(cx, cy + diameter * 0.04, star) + b" f")
+        # The other lines go across under the star, clear of the arc's ends, in one size.
+        below = style.lines[1:]
+        size = min(
+            [diameter * 0.07]
+            + [diameter * 0.52 / max(font.width(line, 1.0), 1e-6) for line in below]
+        )
+        y = cy - diameter * 0.24
+        for line in below:
+            ops.append(self._centred(line, size, width, diameter * 0.52, y))
+            y -= size * 1.3
+        if self.time_text:
+            ops.append(
+                self._centred(
+                    self.time_text, time_band * 0.7, width, width * 0.98, time_band * 0.25
+                )
+            )
+
+    def _rectangle(self, ops: list[bytes], width: float, height: float) -> None:
+        style, font = self.seal_style, self.seal_style.font
         lines = [*style.lines, self.time_text] if self.time_text else list(style.lines)
         weights = [
             style.line_weights[i] if i < len(style.line_weights) else 0.62
@@ -300,8 +379,6 @@ class _SealAppearance(BaseStamp):
             unit_width = font.width(line, weight)
             if unit_width > 0:
                 size = min(size, inner_width / unit_width)
-        r, g, b = style.color
-        ops = [b"q", b"%.3f %.3f %.3f RG %.3f %.3f %.3f rg" % (r, g, b, r, g, b)]
         # Double border, as on a printed seal: a heavy outer rule and a hairline inside it.
         ops.append(b"1.6 w 0.8 0.8 %.2f %.2f re S" % (width - 1.6, height - 1.6))
         ops.append(b"0.5 w 3.5 3.5 %.2f %.2f re S" % (width - 7, height - 7))
@@ -315,9 +392,28 @@ class _SealAppearance(BaseStamp):
             extent = (font.ascent - font.descent) * line_size
             baseline = top + (slot - extent) / 2 - font.descent * line_size
             x = (width - font.width(line, line_size)) / 2
-            ops.append(
-                b"BT /SealFont %.2f Tf %.2f %.2f Td %s Tj ET"
-                % (line_size, x, baseline, font.show_text(line))
-            )
-        ops.append(b"Q")
-        return b"\n".join(ops)
+            ops.append(self._text(line, line_size, x, baseline))
+
+
+def _circle(cx: float, cy: float, r: float) -> bytes:
+    """A circle as four Bézier arcs (control distance 0.5523 r, the usual approximation)."""
+    k = 0.5523 * r
+    return (
+        b"%.2f %.2f m " % (cx + r, cy)
+        + b"%.2f %.2f %.2f %.2f %.2f %.2f c " % (cx + r, cy + k, cx + k, cy + r, cx, cy + r)
+        + b"%.2f %.2f %.2f %.2f %.2f %.2f c " % (cx - k, cy + r, cx - r, cy + k, cx - r, cy)
+        + b"%.2f %.2f %.2f %.2f %.2f %.2f c " % (cx - r, cy - k, cx - k, cy - r, cx, cy - r)
+        + b"%.2f %.2f %.2f %.2f %.2f %.2f c h" % (cx + k, cy - r, cx + r, cy - k, cx + r, cy)
+    )
+
+
+def _star(cx: float, cy: float, r: float) -> bytes:
+    """A five-pointed star of outer radius `r`, one point up."""
+    inner = r * 0.382  # the regular pentagram's inner/outer radius ratio
+    points = []
+    for i in range(10):
+        radius = r if i % 2 == 0 else inner
+        angle = math.pi / 2 + i * math.pi / 5
+        points.append((cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
+    path = [b"%.2f %.2f m" % points[0]] + [b"%.2f %.2f l" % p for p in points[1:]]
+    return b" ".join(path) + b" h"

@@ -22,7 +22,7 @@ from tests.signing.support import (
 from tests.tooling import require_tool
 
 PASSPHRASE = "correct horse battery staple"
-AUTHORITY_LINES = ("东莞市市场监督管理局", "Dongguan Administration for Market Regulation")
+AUTHORITY_LINES = ("东莞市市场监督管理局", "Dongguan Administration", "for Market Regulation")
 SEAL_FONT = REPO / "templates" / "fonts" / "wqy-microhei.ttc"
 
 
@@ -31,6 +31,7 @@ def publication_server() -> Iterator[PublicationServer]:
     server = start_publication_server()
     yield server
     server.httpd.shutdown()
+    server.httpd.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +45,7 @@ def make_pki(
             tmp_path_factory.mktemp(f"pki-{name}"),
             public_base_url=publication_server.base_url(name),
             passphrase=PASSPHRASE,
-            **options,  # type: ignore[arg-type]
+            **options,
         )
         publication_server.register(name, pki)
         return pki

@@ -40,7 +40,8 @@ from tests.signing.support import (
 )
 from tests.tooling import require_tool
 
-SEAL_BOX = SealBox(page=0, x1=340, y1=60, x2=560, y2=160)
+# The licence template's 140 pt square (templates.licence.SEAL_BOX).
+SEAL_BOX = SealBox(page=0, x1=409, y1=50, x2=549, y2=190)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,7 @@ def test_blt_pyhanko_cli_accepts_it(blt_pdf: bytes, root_pem: Path, tmp_path: Pa
 def test_seal_is_drawn_in_the_box(blt_pdf: bytes, seal_style: SealStampStyle) -> None:
     reader = PdfFileReader(io.BytesIO(blt_pdf))
     widget = reader.root["/AcroForm"]["/Fields"][0].get_object()
-    assert [float(v) for v in widget["/Rect"]] == [340, 60, 560, 160]
+    assert [float(v) for v in widget["/Rect"]] == [409, 50, 549, 190]
     appearance = widget["/AP"]["/N"].get_object()
     font = appearance["/Resources"]["/Font"]["/SealFont"].get_object()
     assert font["/Subtype"] == "/Type0"
@@ -139,7 +140,24 @@ def test_seal_is_drawn_in_the_box(blt_pdf: bytes, seal_style: SealStampStyle) ->
     for char in "东莞市市场监督管理局":
         assert f"<{char.encode('utf-16-be').hex().upper()}>" in to_unicode
     content = appearance.data
-    assert seal_style.font.show_text("东莞市市场监督管理局") in content
+    # Round seal: the name glyph by glyph along the arc, the English lines across.
+    for char in "东莞市市场监督管理局":
+        assert seal_style.font.show_text(char) in content
+    assert seal_style.font.show_text("for Market Regulation") in content
+
+
+def test_rectangular_seal(
+    pki: Pki, timestamper: InProcessTimeStamper, seal_style: SealStampStyle, licence_pdf: bytes
+) -> None:
+    import dataclasses
+
+    rectangle = dataclasses.replace(seal_style, shape="rectangle")
+    signer = LicenceSigner.for_pki(pki, timestamper=timestamper, seal=rectangle)
+    pdf = signer.sign(licence_pdf, seal_box=SealBox(0, 300, 60, 560, 160))
+    assert validate_offline(pdf, pki.root_certificate).bottom_line
+    widget = PdfFileReader(io.BytesIO(pdf)).root["/AcroForm"]["/Fields"][0].get_object()
+    content = widget["/AP"]["/N"].get_object().data
+    assert rectangle.font.show_text("东莞市市场监督管理局") in content
 
 
 def test_tampered_licence_is_rejected_by_all(
