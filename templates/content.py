@@ -170,6 +170,10 @@ def _check_text(field: str, value: object, limit: int, *, required: bool = True)
         raise InvalidLicenceContent(field, "must not start or end with whitespace")
     if len(value) > limit:
         raise InvalidLicenceContent(field, f"has {len(value)} characters, at most {limit} allowed")
+    if not unicodedata.is_normalized("NFC", value):
+        # reportlab does no glyph positioning: a decomposed "é" (e + U+0301) would print its
+        # accent beside the letter, and two spellings of one name would compare unequal.
+        raise InvalidLicenceContent(field, "must be in Unicode normalisation form NFC")
     for char in value:
         # Control and format characters would be invisible, other spaces and line separators
         # would break the layout or hide a difference between two names; a licence prints

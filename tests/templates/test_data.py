@@ -10,6 +10,8 @@ from typing import Any
 
 import pikepdf
 import pytest
+from pyhanko.pdf_utils.generic import NameObject, TextStringObject
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from templates import (
     LICENCE_SCHEMA_FILE,
@@ -96,9 +98,6 @@ def test_schema_rejects_french_text_in_a_zh_en_licence(
 
 def test_data_survives_an_incremental_update(rendered: dict[str, Rendered]) -> None:
     # Signing appends an incremental update; the reader must see the newest revision.
-    from pyhanko.pdf_utils.generic import NameObject, TextStringObject
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
     original = rendered["paris"].pdf
     writer = IncrementalPdfFileWriter(io.BytesIO(original))
     writer.root[NameObject("/Note")] = TextStringObject("appended")
