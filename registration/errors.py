@@ -33,6 +33,7 @@ class ServiceError(Exception):
         code: str | None = None,
         errors: Sequence[FieldError] = (),
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -40,6 +41,8 @@ class ServiceError(Exception):
             self.code = code
         self.errors = list(errors)
         self.extra = extra or {}
+        # Response header fields the error calls for, e.g. Retry-After (RFC 9110 §10.2.3).
+        self.headers = headers or {}
 
 
 class NotFound(ServiceError):

@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     tsa_url: str | None = None
     issuance_poll_seconds: float = Field(default=0.25, gt=0)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # Terminal protocol (registration/terminals): RFC 9421 clock-skew window, attestation
+    # face-match threshold, webhook retry schedule and the webhook signing key's file.
+    signature_max_skew_seconds: int = Field(default=60, gt=0, le=300)
+    face_match_threshold: float = Field(default=0.9, gt=0, le=1)
+    webhook_retry_base_seconds: float = Field(default=1.0, gt=0)
+    webhook_retry_cap_seconds: float = Field(default=3600.0, gt=0)
+    webhook_max_attempts: int = Field(default=15, ge=1)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_key_file: Path | None = None
     officer_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
 
     @model_validator(mode="after")
@@ -69,6 +78,10 @@ class Settings(BaseSettings):
     @property
     def pki_dir(self) -> Path:
         return self.data_dir / "pki"
+
+    @property
+    def webhook_key_path(self) -> Path:
+        return self.webhook_key_file or self.data_dir / "webhook-signing-key.pem"
 
     @property
     def base_url(self) -> str:

@@ -78,7 +78,8 @@ _HTTP_CODES = {
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        headers.update(exc.headers)
         return problem(
             request, exc.status, exc.code, exc.title, exc.detail, exc.errors, headers, **exc.extra
         )
