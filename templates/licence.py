@@ -27,6 +27,7 @@ import functools
 import io
 import json
 import threading
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from urllib.parse import urlsplit
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
 from templates import formatting as fmt
@@ -410,29 +412,49 @@ def _fit_block(region: str, parts: Sequence[_Text], width: float) -> _Block:
     raise LicenceLayoutOverflow(region, block.height, _FOOTER_HEIGHT)
 
 
-_rl_config_lock = threading.Lock()
+class _FastFlate:
+    """A reportlab stream filter: Flate at zlib's fastest level.
+
+    Nearly all the bytes are the font subset, ~45 KB of glyph outlines: the default level
+    makes it 4 % smaller than the fastest one at about twice the cost (~1.5 ms a licence).
+    """
+
+    pdfname = "FlateDecode"
+
+    def encode(self, text: str | bytes) -> bytes:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        return zlib.compress(data, 1)
+
+    def decode(self, encoded: bytes) -> bytes:
+        return zlib.decompress(encoded)
+
+
+_FAST_FLATE: Final = _FastFlate()
+_reportlab_lock = threading.Lock()
 
 
 @contextmanager
-def _binary_streams() -> Iterator[None]:
-    """Let reportlab write binary (Flate-only) streams instead of ASCII85-wrapped ones.
+def _reportlab_tuned() -> Iterator[None]:
+    """reportlab settings for writing a licence, set for the duration only.
 
-    The ASCII85 wrapping is a process-wide reportlab default (`rl_config.useA85`) from the
-    days of 7-bit mail; it makes files 25 % larger and costs ~2 ms per licence. It is
-    switched off only while a licence is written and restored right after.
+    Both are process-wide in reportlab, hence the lock and the restore: ASCII85-wrapped
+    streams (`rl_config.useA85`, a default from the days of 7-bit mail, 25 % larger files,
+    ~2 ms a licence) are turned off, and the Flate filter object its streams use
+    (`pdfdoc.PDFZCompress`) is swapped for `_FastFlate`.
     """
-    with _rl_config_lock:
-        saved = rl_config.useA85
+    with _reportlab_lock:
+        saved = rl_config.useA85, pdfdoc.PDFZCompress
         rl_config.useA85 = 0
+        pdfdoc.PDFZCompress = _FAST_FLATE
         try:
             yield
         finally:
-            rl_config.useA85 = saved
+            rl_config.useA85, pdfdoc.PDFZCompress = saved
 
 
 def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> bytes:
     buffer = io.BytesIO()
-    with _binary_streams():
+    with _reportlab_tuned():
         canvas = Canvas(
             buffer,
             pagesize=PAGE_SIZE,

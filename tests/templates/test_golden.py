@@ -20,15 +20,17 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from reportlab import rl_config
+from reportlab.pdfbase import pdfdoc
 
 from templates import render_licence
 from templates.specimens import SPECIMEN_BASE_URL, SPECIMENS
 from tests.templates.conftest import Rendered
 
 GOLDEN_SHA256 = {
-    "yinzhengtong": "2e52db7a6bbe850ffa2f270fff666055863ff59e07dfae6d675e8ef4dcb12d43",
-    "hong_kong": "2829206833648c890a45f8312a78f69229645644dabf50b7a363297b4ef8bc69",
-    "paris": "efe29f2be8df798d34b8a6178ea8eed1a5f7996300015c23f4ec72674010fa38",
+    "yinzhengtong": "b27435b813be041000b0e4bf53f750cd49f6b46f35ff8f235b34a139e615c55a",
+    "hong_kong": "9e4ae8820e749c9a13a60af82bdeba6bdce7c3c92fa73706914aa5f6b5aeac53",
+    "paris": "707c7d1a4669a520ecfce6a38822c9fc3cd0bb12907b756b4ccd0ad3f98af6c8",
 }
 
 GOLDEN_TOOLCHAIN = {
@@ -96,3 +98,9 @@ def test_output_matches_the_golden_hashes(rendered: dict[str, Rendered]) -> None
         "rendered bytes changed; if intended, check the previews and update GOLDEN_SHA256 to "
         f"{actual}"
     )
+
+
+def test_reportlab_settings_are_restored_after_rendering() -> None:
+    before = (rl_config.useA85, pdfdoc.PDFZCompress)
+    render_licence(SPECIMENS["paris"], public_base_url=SPECIMEN_BASE_URL)
+    assert (rl_config.useA85, pdfdoc.PDFZCompress) == before
