@@ -33,9 +33,13 @@ def serve(host: str, port: int) -> None:
 
     from registration.app import create_app
 
+    from registration.issuance.authority import build_authority
+
     settings = Settings()
     engine = _prepare(settings)
     upgrade_database(engine)
+    authority = build_authority(settings)
+    click.echo(f"PKI: {settings.pki_dir} (root certificate at /pki/root.pem)")
     if settings.is_development:
         from registration.devsetup import ensure_dev_accounts
 
@@ -48,7 +52,51 @@ def serve(host: str, port: int) -> None:
             click.echo(f"  {client_id:<18} {token}")
         click.echo(f"(kept in {settings.data_dir / 'dev-credentials.json'})")
     click.echo(f"API docs: http://{host}:{port}/docs")
-    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
+    app = create_app(settings, engine, authority, issuance_worker=True)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@main.command()
+def worker() -> None:
+    """Issue licences for approved applications; run as many as you like beside the API."""
+    from registration.issuance.authority import build_authority
+    from registration.issuance.worker import IssuanceWorker
+
+    settings = Settings()
+    engine = _prepare(settings)
+    issuance = IssuanceWorker(engine, build_authority(settings), settings.issuance_poll_seconds)
+    click.echo("issuance worker running; Ctrl-C to stop")
+    try:
+        issuance.run_forever()
+    except KeyboardInterrupt:
+        issuance.stop()
+
+
+@main.group()
+def pki() -> None:
+    """The authority's signing PKI (development hierarchy in the data directory)."""
+
+
+@pki.command("init")
+def pki_init() -> None:
+    """Create the root CA, issuing CA, licence-signing and timestamping certificates and CRLs."""
+    from registration.issuance.authority import build_authority
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    authority = build_authority(settings)
+    click.echo(f"PKI ready in {settings.pki_dir}")
+    click.echo(f"licence signer: {authority.signer_certificate.subject.rfc4514_string()}")
+
+
+@pki.command("rotate-signer")
+def pki_rotate_signer() -> None:
+    """Issue a new licence-signing certificate; licences signed before stay valid."""
+    from registration.issuance.authority import build_authority
+
+    settings = Settings()
+    certificate = build_authority(settings).rotate_signer()
+    click.echo(f"new licence signer serial {certificate.serial_number:x}")
 
 
 @main.group()
