@@ -49,7 +49,7 @@ ATTACHMENT_MEDIA_TYPE: Final = "application/json"
 # memory. The largest legal licence's JSON is under 10 KB.
 MAX_ATTACHMENT_BYTES: Final = 256 * 1024
 
-_ICC_PROFILE: Final = zlib.compress(Path(__file__).with_name("sRGB.icc").read_bytes())
+_ICC_PROFILE_FLATE: Final = zlib.compress(Path(__file__).with_name("sRGB.icc").read_bytes())
 _OUTPUT_CONDITION: Final = "sRGB IEC61966-2.1"
 
 
@@ -138,7 +138,7 @@ def finish_pdf(rendered: bytes, meta: DocumentMetadata, attachment: bytes) -> by
     root.Metadata = pdf.make_indirect(metadata)
 
     profile = Stream(pdf, b"")
-    profile.write(_ICC_PROFILE, filter=Name.FlateDecode)
+    profile.write(_ICC_PROFILE_FLATE, filter=Name.FlateDecode)
     profile.N = 3
     root.OutputIntents = Array(
         [
@@ -178,6 +178,8 @@ def finish_pdf(rendered: bytes, meta: DocumentMetadata, attachment: bytes) -> by
     root.Names = Dictionary(
         EmbeddedFiles=Dictionary(Names=Array([String(ATTACHMENT_NAME), filespec]))
     )
+    # ISO 19005-3 §6.8: associated files are what separates PDF/A-3 from PDF/A-2; /AF itself
+    # is PDF 2.0 syntax that PDF/A-3 adopts, on a PDF 1.7 base.
     root.AF = Array([filespec])
     for page in pdf.pages:
         # reportlab writes an empty page transition dictionary: presentation-mode data that
@@ -186,8 +188,6 @@ def finish_pdf(rendered: bytes, meta: DocumentMetadata, attachment: bytes) -> by
             del page.obj["/Trans"]
     root.Lang = String(meta.languages[0])
     root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
-    # ISO 19005-3 §6.8: associated files are what separates PDF/A-3 from PDF/A-2; /AF itself
-    # is PDF 2.0 syntax that PDF/A-3 adopts, on a PDF 1.7 base.
     out = io.BytesIO()
     # Streams arrive compressed (reportlab's) or are compressed above; letting qpdf handle
     # compression would make it re-check every stream and multiply the cost of this step.

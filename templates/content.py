@@ -161,13 +161,16 @@ class LicenceContent:
         return fields
 
 
-def _check_text(field: str, value: object, limit: int, *, required: bool = True) -> None:
+def _check_text(field: str, value: object, limit: int) -> None:
     if not isinstance(value, str):
         raise InvalidLicenceContent(field, f"must be a string, not {type(value).__name__}")
-    if required and not value.strip():
+    if not value.strip():
         raise InvalidLicenceContent(field, "must not be empty")
     if value != value.strip():
         raise InvalidLicenceContent(field, "must not start or end with whitespace")
+    if "  " in value:
+        # Line breaking collapses runs of spaces: the page would not show the registered text.
+        raise InvalidLicenceContent(field, "must not contain consecutive spaces")
     if len(value) > limit:
         raise InvalidLicenceContent(field, f"has {len(value)} characters, at most {limit} allowed")
     if not unicodedata.is_normalized("NFC", value):

@@ -44,6 +44,7 @@ def changed(**changes: Any) -> LicenceContent:
         ({"name": LocalizedText("东莞市\n蓝海贸易有限公司", "X")}, "name.zh"),
         ({"name": LocalizedText("东莞市蓝海\u200b贸易有限公司", "X")}, "name.zh"),
         ({"name": LocalizedText("东莞市蓝海贸易有限公司", "")}, "name.en"),
+        ({"name": LocalizedText("东莞市蓝海贸易有限公司", "Lanhai  Trading")}, "name.en"),
         ({"name": LocalizedText("东莞市蓝海贸易有限公司", "Societe\u0301")}, "name.en"),  # not NFC
         ({"name": LocalizedText("东莞市蓝海贸易有限公司", "X", "Nom")}, "name.fr"),
         ({"domicile": "路" * (MAX_DOMICILE_LENGTH + 1)}, "domicile"),
