@@ -30,7 +30,7 @@ from signing.errors import (
 )
 from signing.keys import KEY_ALGORITHMS, KeyAlgorithm
 from signing.keystore import FileKeyStore, KeyStore
-from signing.pades import Level, LicenceSigner, SealBox
+from signing.pades import Level, LicenceSigner, SealBox, SealPlacement
 from signing.pki import CrlPolicy, Pki, Validity, init_pki, load_pki
 from signing.seal import SealFont, SealStampStyle
 from signing.tsa import (
@@ -62,6 +62,7 @@ __all__ = [
     "RevokedEntry",
     "SealBox",
     "SealFont",
+    "SealPlacement",
     "SealStampStyle",
     "SignerNotUsable",
     "SigningError",

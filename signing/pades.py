@@ -10,8 +10,9 @@ Where the time goes, and what we keep between signatures:
   * the signer's key, decrypted once (`FileKeyStore`) or in a token (`Pkcs11KeyStore`);
   * the timestamper, with pyHanko's dummy token that sizes the signature;
   * validating the signer's and the TSA's chains against our CRLs (pyHanko would redo it for
-    every signature): done once, the result (paths + CRLs for the DSS) reused until the CRLs
-    change, one of them nears nextUpdate, or `revalidate_after` passes;
+    every signature): done once, the result (paths + CRLs for the DSS) reused until
+    `revalidate_after` passes (5 minutes by default; the CRLs are read afresh then), a CRL
+    comes within an hour of its nextUpdate, or `invalidate()` is called;
   * the reserved signature size, estimated once with a dry-run signature;
   * the CMS structure, assembled from pre-encoded parts (`KeyStoreSigner`);
   * the seal's font, subset once (`SealFont`).
@@ -32,7 +33,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 from asn1crypto import crl as asn1_crl
 from cryptography import x509
@@ -59,7 +60,7 @@ from signing.tsa import InProcessTimeStamper, TimestampAuthority
 if TYPE_CHECKING:
     from signing.pki import Pki
 
-__all__ = ["Level", "LicenceSigner", "SealBox"]
+__all__ = ["Level", "LicenceSigner", "SealBox", "SealPlacement"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +69,24 @@ _LEVELS: tuple[Level, ...] = ("B-B", "B-T", "B-LT", "B-LTA")
 CrlSource: TypeAlias = Sequence[bytes] | Callable[[], Sequence[bytes]]
 
 _DIGEST = "sha256"
-# Signature containers are written as hex into a pre-reserved /Contents; pyHanko's own margin.
-_SIZE_MARGIN = 0.5
 # Validate again this long before a CRL's nextUpdate, so we never embed a lapsing CRL.
 _CRL_HEADROOM = dt.timedelta(hours=1)
+
+
+class SealPlacement(Protocol):
+    """Anything naming a page and a rectangle, e.g. `SealBox` or the licence template's own
+    `templates.SEAL_BOX` (a NamedTuple with the same fields)."""
+
+    @property
+    def page(self) -> int: ...
+    @property
+    def x1(self) -> float: ...
+    @property
+    def y1(self) -> float: ...
+    @property
+    def x2(self) -> float: ...
+    @property
+    def y2(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,16 @@ class SealBox:
     y2: float
 
     def as_box(self) -> tuple[int, int, int, int]:
-        return (round(self.x1), round(self.y1), round(self.x2), round(self.y2))
+        return _pyhanko_box(self)
+
+
+def _pyhanko_box(placement: SealPlacement) -> tuple[int, int, int, int]:
+    return (
+        round(placement.x1),
+        round(placement.y1),
+        round(placement.x2),
+        round(placement.y2),
+    )
 
 
 @dataclass(frozen=True)
@@ -184,7 +208,7 @@ class LicenceSigner:
         self,
         pdf: bytes,
         *,
-        seal_box: SealBox | None = None,
+        seal_box: SealPlacement | None = None,
         field_name: str = "AuthoritySeal",
         reason: str | None = None,
         location: str | None = None,
@@ -209,7 +233,7 @@ class LicenceSigner:
         self,
         pdf: bytes,
         *,
-        seal_box: SealBox | None = None,
+        seal_box: SealPlacement | None = None,
         field_name: str = "AuthoritySeal",
         reason: str | None = None,
         location: str | None = None,
@@ -267,14 +291,14 @@ class LicenceSigner:
         self,
         pdf: bytes,
         *,
-        seal_box: SealBox | None,
+        seal_box: SealPlacement | None,
         field_name: str,
         reason: str | None,
         location: str | None,
         contact_info: str | None,
     ) -> bytes:
         field_spec = (
-            SigFieldSpec(field_name, on_page=seal_box.page, box=seal_box.as_box())
+            SigFieldSpec(field_name, on_page=seal_box.page, box=_pyhanko_box(seal_box))
             if seal_box is not None
             else SigFieldSpec(field_name)
         )
@@ -377,8 +401,9 @@ class LicenceSigner:
         if self.level == "B-LTA":
             assert self.timestamper is not None
             dummy = await self.timestamper.async_dummy_response(_DIGEST)
-            size = len(dummy.dump()) * 2
-            timestamp_reserved = size + 2 * int(size * _SIZE_MARGIN / 2)
+            size = len(dummy.dump()) * 2  # hex in /Contents
+            # pyHanko's own margin: a TSA's tokens vary slightly in length.
+            timestamp_reserved = size + 2 * (size // 4)
         valid_until = now + self.revalidate_after
         for crl in crls:
             next_update = crl["tbs_cert_list"]["next_update"].native

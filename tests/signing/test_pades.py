@@ -150,10 +150,18 @@ def test_rectangular_seal(
     pki: Pki, timestamper: InProcessTimeStamper, seal_style: SealStampStyle, licence_pdf: bytes
 ) -> None:
     import dataclasses
+    from typing import NamedTuple
+
+    class Placement(NamedTuple):  # like the template's own SealBox
+        page: int
+        x1: float
+        y1: float
+        x2: float
+        y2: float
 
     rectangle = dataclasses.replace(seal_style, shape="rectangle")
     signer = LicenceSigner.for_pki(pki, timestamper=timestamper, seal=rectangle)
-    pdf = signer.sign(licence_pdf, seal_box=SealBox(0, 300, 60, 560, 160))
+    pdf = signer.sign(licence_pdf, seal_box=Placement(0, 300.0, 60.0, 560.0, 160.0))
     assert validate_offline(pdf, pki.root_certificate).bottom_line
     widget = PdfFileReader(io.BytesIO(pdf)).root["/AcroForm"]["/Fields"][0].get_object()
     content = widget["/AP"]["/N"].get_object().data
