@@ -125,7 +125,7 @@ class Straightforward:
 
     def load_signer(self) -> Any:
         return signers.SimpleSigner.load(
-            str(self.directory / "signer.key.pem"),
+            str(self.pki.signer_key_path),
             str(self.directory / "signer.pem"),
             ca_chain_files=(str(self.directory / "issuing.pem"), str(self.directory / "root.pem")),
             key_passphrase=PASSPHRASE.encode(),

@@ -5,15 +5,20 @@ Files written by `init_pki` (keys are PKCS#8 encrypted with the caller's passphr
     pki.json                 manifest: base URL, algorithm, current signer, CRL numbers, revocations
     root.pem  root.key.pem   self-signed root CA (the only thing relying parties must trust)
     issuing.pem issuing.key.pem   issuing CA, certified by the root
-    signer.pem signer.key.pem     current licence-signing certificate and its key
     tsa.pem  tsa.key.pem     timestamp authority certificate and key
     signers/<serial>.pem     every licence-signing certificate ever issued, current and retired
+    signers/<serial>.key.pem the current licence-signing key (absent if it lives in a token)
+    signer.pem               a copy of the current licence-signing certificate, for tools
     crl.der                  CRL of the issuing CA   (published at {base}/pki/crl)
     root-crl.der             CRL of the root CA      (published at {base}/pki/root-crl)
 
+pki.json is the commit point: a change first writes new files under new names, then replaces
+the manifest atomically, then tidies up (the `signer.pem` copy, the retired key). A crash at
+any step leaves either the old or the new state, never a certificate paired with the wrong key.
+
 Several processes may share the directory (the server and the `bizreg` CLI): every change takes
-an exclusive `flock` on `.lock`, re-reads the manifest and replaces files atomically, and the CRL
-accessors read the files afresh so that a revocation made by one process is served by all.
+an exclusive `flock` on `.lock` and re-reads the manifest first, and the CRL accessors read the
+files afresh so that a revocation made by one process is served by all.
 """
 
 from __future__ import annotations
@@ -233,15 +238,19 @@ class Pki:
         self.root_certificate = _read_certificate(self.directory / "root.pem")
         self.issuing_certificate = _read_certificate(self.directory / "issuing.pem")
         self.tsa_certificate = _read_certificate(self.directory / "tsa.pem")
-        self.signer_certificate = _read_certificate(self.directory / "signer.pem")
+        self.signer_certificate = _read_certificate(
+            _signer_path(self.directory, manifest.current_signer_serial, ".pem")
+        )
         self.signer_certificates = tuple(
             sorted(
-                (_read_certificate(path) for path in (self.directory / "signers").glob("*.pem")),
+                (
+                    _read_certificate(path)
+                    for path in (self.directory / "signers").glob("*.pem")
+                    if not path.name.endswith(".key.pem")
+                ),
                 key=lambda cert: cert.not_valid_before_utc,
             )
         )
-        if self.signer_certificate.serial_number != manifest.current_signer_serial:
-            raise PkiError("signer.pem does not match the current signer in pki.json")
         self._keys.pop("signer", None)
 
     @property
@@ -258,13 +267,24 @@ class Pki:
         """True when the current signer's key lives outside this directory (a PKCS#11 token)."""
         return self._manifest.current_signer_key == "external"
 
+    @property
+    def signer_key_path(self) -> Path | None:
+        """The current signer's encrypted key file, or None if the key lives in a token."""
+        if self.signer_key_is_external:
+            return None
+        return _signer_path(self.directory, self._manifest.current_signer_serial, ".key.pem")
+
     def _key(self, name: str) -> PrivateKey:
         with self._lock:
             key = self._keys.get(name)
             if key is None:
-                path = self.directory / f"{name}.key.pem"
-                if not path.exists():
-                    raise PkiError(f"no key file {path.name}: the key is held elsewhere")
+                if name == "signer":
+                    signer_path = self.signer_key_path
+                    if signer_path is None:
+                        raise PkiError("the current signer's key is held in a token")
+                    path = signer_path
+                else:
+                    path = self.directory / f"{name}.key.pem"
                 key = load_encrypted_private_key(path.read_bytes(), self._passphrase)
                 self._keys[name] = key
             return key
@@ -310,21 +330,33 @@ class Pki:
         """Replace the licence-signing key and certificate with new ones kept in files.
 
         The previous certificate is not revoked (licences it signed stay valid) and stays in
-        `signers/`; its key file is overwritten, as nothing needs it to validate old licences.
+        `signers/`; its key is destroyed, as nothing needs it to validate old licences.
         """
         key = generate_private_key(self.key_algorithm)
         with self._changing() as manifest:
+            retired = manifest.current_signer_serial, manifest.current_signer_key
             cert = self._issue_signer(manifest, key.public_key(), common_name)
             _write_atomically(
-                self.directory / "signer.key.pem",
+                _signer_path(self.directory, cert.serial_number, ".key.pem"),
                 encrypt_private_key(key, self._passphrase),
                 private=True,
             )
-            _write_atomically(self.directory / "signer.pem", _pem(cert))
             manifest.current_signer_serial = cert.serial_number
             manifest.current_signer_key = "file"
+        self._after_signer_change(cert, retired)
         self._keys["signer"] = key
         return cert
+
+    def _after_signer_change(
+        self, cert: x509.Certificate, retired: tuple[int, Literal["file", "external"]]
+    ) -> None:
+        """Tidy up once the manifest names the new signer: refresh the `signer.pem` copy and
+        destroy the retired key file."""
+        _write_atomically(self.directory / "signer.pem", _pem(cert))
+        serial, where = retired
+        if where == "file" and serial != cert.serial_number:
+            with contextlib.suppress(FileNotFoundError):
+                _signer_path(self.directory, serial, ".key.pem").unlink()
 
     def issue_signing_certificate(
         self,
@@ -336,17 +368,17 @@ class Pki:
         """Certify a licence-signing key held elsewhere (e.g. generated inside a PKCS#11 token).
 
         With `make_current`, it becomes the hierarchy's current signer and the key file of the
-        previous one is removed.
+        previous one is destroyed.
         """
         key_algorithm_of(public_key)  # refuse algorithms we cannot sign licences with
         with self._changing() as manifest:
+            retired = manifest.current_signer_serial, manifest.current_signer_key
             cert = self._issue_signer(manifest, public_key, common_name)
             if make_current:
-                _write_atomically(self.directory / "signer.pem", _pem(cert))
-                with contextlib.suppress(FileNotFoundError):
-                    (self.directory / "signer.key.pem").unlink()
                 manifest.current_signer_serial = cert.serial_number
                 manifest.current_signer_key = "external"
+        if make_current:
+            self._after_signer_change(cert, retired)
         return cert
 
     def _issue_signer(
@@ -363,9 +395,7 @@ class Pki:
             now=now,
             lifetime=self.validity.signer,
         )
-        _write_atomically(
-            self.directory / "signers" / f"{_serial_hex(cert.serial_number)}.pem", _pem(cert)
-        )
+        _write_atomically(_signer_path(self.directory, cert.serial_number, ".pem"), _pem(cert))
         return cert
 
     def revoke_certificate(
@@ -435,6 +465,10 @@ class Pki:
     def crls_der(self) -> tuple[bytes, bytes]:
         """Both CRLs a relying party needs to check a whole chain: (issuing CA's, root's)."""
         return (self.current_crl_der(), self.root_crl_der())
+
+
+def _signer_path(directory: Path, serial: int, suffix: str) -> Path:
+    return directory / "signers" / f"{_serial_hex(serial)}{suffix}"
 
 
 def _crl_file(issuer: _Issuer) -> str:
@@ -545,14 +579,19 @@ def _create(
     for name, cert, key in (
         ("root", root, root_key),
         ("issuing", issuing, issuing_key),
-        ("signer", signer, signer_key),
         ("tsa", tsa, tsa_key),
     ):
         _write_atomically(
             path / f"{name}.key.pem", encrypt_private_key(key, passphrase), private=True
         )
         _write_atomically(path / f"{name}.pem", _pem(cert))
-    _write_atomically(path / "signers" / f"{_serial_hex(signer.serial_number)}.pem", _pem(signer))
+    _write_atomically(
+        _signer_path(path, signer.serial_number, ".key.pem"),
+        encrypt_private_key(signer_key, passphrase),
+        private=True,
+    )
+    _write_atomically(_signer_path(path, signer.serial_number, ".pem"), _pem(signer))
+    _write_atomically(path / "signer.pem", _pem(signer))
     issuers: tuple[tuple[_Issuer, x509.Certificate, PrivateKey], ...] = (
         ("root", root, root_key),
         ("issuing", issuing, issuing_key),

@@ -14,7 +14,8 @@ from tests.signing.conftest import PASSPHRASE, SEAL_FONT
 
 
 def test_file_keystore_signs_with_the_pki_key(pki: Pki) -> None:
-    store = FileKeyStore.from_file(pki.directory / "signer.key.pem", PASSPHRASE)
+    assert pki.signer_key_path is not None
+    store = FileKeyStore.from_file(pki.signer_key_path, PASSPHRASE)
     assert isinstance(store, KeyStore)
     assert store.public_key == pki.signer_certificate.public_key()
     signature = store.sign(b"licence")

@@ -136,7 +136,8 @@ def test_token_key_signs_a_licence_pdfsig_accepts(
     hsm_pki = make_pki(f"hsm-{algorithm}")
     cert = hsm_pki.issue_signing_certificate(store.public_key)
     assert hsm_pki.signer_key_is_external
-    assert not (hsm_pki.directory / "signer.key.pem").exists()
+    assert hsm_pki.signer_key_path is None
+    assert not list((hsm_pki.directory / "signers").glob("*.key.pem"))  # previous key destroyed
     signer = LicenceSigner.for_pki(hsm_pki, keystore=store)
     assert signer.signer_certificate == cert
     pdf = signer.sign(licence_pdf)

@@ -62,14 +62,15 @@ def test_files_written_by_init(pki: Pki) -> None:
         "issuing.pem",
         "issuing.key.pem",
         "signer.pem",
-        "signer.key.pem",
         "tsa.pem",
         "tsa.key.pem",
         "crl.der",
         "root-crl.der",
         "signers",
     } <= names
-    for key_file in pki.directory.glob("*.key.pem"):
+    assert pki.signer_key_path is not None
+    assert pki.signer_key_path.exists()
+    for key_file in [*pki.directory.glob("*.key.pem"), pki.signer_key_path]:
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600, key_file
     assert stat.S_IMODE((pki.directory / "root.pem").stat().st_mode) == 0o644
 
@@ -158,7 +159,9 @@ def test_crls_are_signed_by_their_issuers(pki: Pki) -> None:
 
 
 def test_key_files_are_encrypted_pkcs8(pki: Pki) -> None:
-    pem = (pki.directory / "signer.key.pem").read_bytes()
+    assert pki.signer_key_path is not None
+    assert pki.signer_key_path.parent.name == "signers"
+    pem = pki.signer_key_path.read_bytes()
     assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
     with pytest.raises(TypeError):  # cryptography refuses to open it without a password
         serialization.load_pem_private_key(pem, password=None)
@@ -222,12 +225,18 @@ def test_rsa_hierarchy(tmp_path: Path) -> None:
 def test_rotation_keeps_the_old_certificate(make_pki: Callable[..., Pki]) -> None:
     rotating = make_pki("rotation-files")
     old = rotating.signer_certificate
+    old_key_path = rotating.signer_key_path
     new = rotating.rotate_signer()
     assert new != old
     assert rotating.signer_certificate == new
     assert rotating.signer_key().public_key() == new.public_key()
     assert old in rotating.signer_certificates
     assert new in rotating.signer_certificates
+    assert old_key_path is not None
+    assert not old_key_path.exists()  # the retired key is destroyed
+    assert (rotating.directory / "signer.pem").read_bytes() == new.public_bytes(
+        serialization.Encoding.PEM
+    )
     reloaded = load_pki(rotating.directory, PASSPHRASE)
     assert reloaded.signer_certificate == new
     assert {c.serial_number for c in reloaded.signer_certificates} >= {
