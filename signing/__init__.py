@@ -9,6 +9,7 @@ registrations.
     pkcs11_keystore.py     Pkcs11KeyStore: keys inside a PKCS#11 token (SoftHSM2, HSMs)
     tsa.py                 TimestampAuthority (RFC 3161), InProcessTimeStamper, make_timestamper
     cms_signer.py          KeyStoreSigner: pyHanko Signer assembling PAdES CMS fast
+    der.py                 minimal DER assembly for fixed-shape structures (CMS, TSTInfo)
     seal.py                SealFont, SealStampStyle: the visible seal
     pades.py               LicenceSigner: PAdES B-B … B-LTA
     errors.py              SigningError and its subclasses
