@@ -12,6 +12,7 @@ from registration.db import create_db_engine
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.issuance.worker import IssuanceWorker
 from registration.settings import Settings
+from registration.terminals.wiring import install_terminals
 
 # Multipart framing around an upload of the maximum size.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -23,9 +24,11 @@ def create_app(
     authority: LicenceAuthority | None = None,
     *,
     issuance_worker: bool = False,
+    webhook_worker: bool = False,
 ) -> FastAPI:
     """The service. `issuance_worker` runs licence issuance in-process (as `bizreg serve` does);
-    otherwise `bizreg worker` processes, any number of them, do it."""
+    otherwise `bizreg worker` processes, any number of them, do it. `webhook_worker` runs
+    webhook delivery in-process (as `bizreg serve` does)."""
     app = FastAPI(
         title="bizreg",
         version="0.1.0",
@@ -47,6 +50,7 @@ def create_app(
     app.include_router(names.router)
     app.include_router(licences.router)
     app.include_router(pki.router)
+    install_terminals(app, webhook_worker=webhook_worker)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

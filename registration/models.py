@@ -38,6 +38,8 @@ class ApiClient(SQLModel, table=True):
     role: str = Field(max_length=32)
     active: bool = True
     created_at: datetime = _utc()
+    # Where status-change webhooks go (registration/terminals/webhooks.py); None: no webhooks.
+    callback_url: str | None = Field(default=None, max_length=2000)
 
 
 class AccessToken(SQLModel, table=True):

@@ -24,6 +24,8 @@ from registration.domain.workflow import Role
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.services import accounts
 from registration.settings import Settings
+from registration.terminals import registry
+from tests.terminals.support import ATTESTERS, Attester, public_pem
 
 # Copies of ../shared/examples (the banks' contract); tests/test_contract.py keeps them identical.
 EXAMPLES = Path(__file__).resolve().parent / "contract"
@@ -107,7 +109,9 @@ def app_client(
     settings: Settings, engine: Engine, authority: LicenceAuthority
 ) -> Iterator[TestClient]:
     app = create_app(settings, engine, authority)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    # Addressed at its public base URL, as real clients do: RFC 9421 signatures cover the
+    # target URI, which the service rebuilds from that URL (registration/terminals/signatures).
+    with TestClient(app, base_url=settings.base_url, raise_server_exceptions=False) as client:
         yield client
 
 
@@ -137,11 +141,20 @@ def api_client_for(engine: Engine) -> Callable[[str], Headers]:
     """Register an integrator for a channel; returns its Authorization header."""
 
     def make(channel: str) -> Headers:
+        # A development client (bearer token, no request-signing key) whose bank can attest
+        # identities: `tests.api.helpers.act` attests with its key before submitting.
+        attester = Attester(f"{channel}-{secrets.token_hex(3)}")
         with Session(engine) as session:
-            _, token = accounts.add_client(
-                session, f"{channel}-{secrets.token_hex(3)}", channel, "Test"
+            _, _, token = registry.register_client(
+                session,
+                attester.client_id,
+                channel,
+                "Test",
+                attestation_key=registry.KeySpec(public_pem(attester.key)),
             )
-        return {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}"}
+        ATTESTERS[headers["Authorization"]] = attester
+        return headers
 
     return make
 

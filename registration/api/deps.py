@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -14,6 +15,8 @@ from registration.errors import NotAuthenticated
 from registration.principal import Principal
 from registration.services import accounts
 from registration.settings import Settings
+from registration.terminals import signatures
+from registration.terminals.exchange import claim_idempotency_key, exchange_of
 
 _bearer = HTTPBearer(
     auto_error=False, description="Token from /api/v1/auth/token or `bizreg client add`"
@@ -36,16 +39,52 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_principal(
+    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    if signatures.is_signed(request.headers):
+        # Bank terminals: RFC 9421 signature over the raw request (registration/terminals).
+        return signatures.authenticate(
+            session,
+            request.app.state.nonce_store,
+            method=request.method,
+            uri=signatures.target_uri(settings.base_url, request.scope),
+            headers=[
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]
+            ],
+            body=exchange_of(request).body or b"",
+            max_skew=timedelta(seconds=settings.signature_max_skew_seconds),
+        )
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("send `Authorization: Bearer <token>`", code="not_authenticated")
-    return accounts.authenticate(session, credentials.credentials)
+    principal = accounts.authenticate(session, credentials.credentials)
+    signatures.refuse_bearer_for_keyed_client(session, principal)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=255, description="Makes a retried POST safe"),
-]
+
+
+async def idempotency_key(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Makes a retried POST safe: same key and body, same response (24 h)",
+        ),
+    ] = None,
+) -> str | None:
+    if key is not None:
+        await claim_idempotency_key(request, session, principal, key)
+    return key
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]

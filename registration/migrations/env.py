@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import registration.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import registration.terminals.models  # noqa: F401
 
 target_metadata = SQLModel.metadata
 engine = context.config.attributes["engine"]

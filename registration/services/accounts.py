@@ -76,6 +76,11 @@ def add_client(session: Session, client_id: str, channel: str, org: str) -> tupl
     return client, token
 
 
+def issue_client_token(session: Session, client_id: str) -> str:
+    """A non-expiring bearer token for a development client (not committed here)."""
+    return _new_token(session, "client", client_id, ttl=None)
+
+
 def _new_token(session: Session, kind: str, subject: str, ttl: timedelta | None) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()

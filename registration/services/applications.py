@@ -46,6 +46,7 @@ from registration.errors import (
 from registration.models import Application, ApplicationDocument, ApplicationEvent, IssuanceJob
 from registration.principal import SYSTEM, Principal
 from registration.services import names
+from registration.terminals import hooks as terminal_hooks
 
 DOCUMENT_KINDS = frozenset({"articles_of_association", "other"})
 DEFAULT_REGION = "441900"
@@ -369,19 +370,21 @@ def _submit(
         ignore_client_reservation=application.client_id,
     )
     report = run_automatic_checks(payload, kinds, name_check, china_today())
+    # DESIGN.md §6: the bank's identity check of each person who must be verified.
+    unattested = terminal_hooks.attestation_errors(session, application.id, payload)
     name_errors = (
         []
-        if report.errors
+        if report.errors or unattested
         else names.hold_for_application(
             session, region_code, payload.company.name.zh, application.id, application.client_id
         )
     )
-    if report.errors or name_errors:
+    if report.errors or unattested or name_errors:
         session.rollback()
         raise Conflict(
             "the application cannot be submitted until these are fixed",
             code="submission_checks_failed",
-            errors=[*report.errors, *name_errors],
+            errors=[*report.errors, *unattested, *name_errors],
         )
     category = catalogue.approval_category(payload.company.business_scope)
     flags = [asdict(flag) for flag in report.flags]
@@ -456,6 +459,11 @@ def _record(
             now,
         )
     )
+    if source is not target:
+        # The client's webhook, queued in this transaction (transactional outbox).
+        terminal_hooks.status_changed(
+            session, application, expected + 1, source.value, target.value, reasons, now
+        )
 
 
 def _event(

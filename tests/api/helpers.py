@@ -7,6 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.conftest import example
+from tests.terminals.support import ATTESTERS, attest_over_http
 
 
 def create(
@@ -28,6 +29,9 @@ def act(
     reasons: list[dict[str, str]] | None = None,
 ) -> Any:
     body = {"reasons": reasons} if reasons is not None else None
+    if action in ("submit", "resubmit") and headers.get("Authorization") in ATTESTERS:
+        # What the terminal does first: the bank's identity check of each person (DESIGN §6).
+        attest_over_http(client, headers, application_id)
     return client.post(
         f"/api/v1/applications/{application_id}/{action}", json=body, headers=headers
     )

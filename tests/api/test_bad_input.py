@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from reportlab.pdfgen import canvas
 from sqlalchemy import Engine
 
-from tests.api.helpers import create
+from tests.api.helpers import act, create
 from tests.conftest import example, row_counts
 
 Headers = dict[str, str]
@@ -197,5 +197,5 @@ def test_uploaded_articles_are_required_before_submission(
     assert refused.json()["code"] == "submission_checks_failed"
     assert refused.json()["errors"][0]["code"] == "document_missing"
     assert _upload(app_client, headers, app_id, _pdf()).status_code == 201
-    submitted = app_client.post(f"/api/v1/applications/{app_id}/submit", headers=headers)
+    submitted = act(app_client, headers, app_id, "submit")  # attests, then submits
     assert submitted.json()["status"] == "submitted"

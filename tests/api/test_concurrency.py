@@ -20,6 +20,7 @@ from registration.errors import Conflict
 from registration.principal import Principal
 from registration.services import accounts, applications
 from tests.conftest import example, unique_name
+from tests.terminals.support import attest_directly
 
 ROUNDS = 20
 
@@ -64,6 +65,8 @@ def test_two_concurrent_steps_one_wins(engine: Engine, rival: str) -> None:
         payload = ApplicationPayload.model_validate(data)
         with Session(engine, expire_on_commit=False) as session:
             app_id = applications.create_application(session, bank, payload, None).id
+        attest_directly(engine, bank, app_id)
+        with Session(engine, expire_on_commit=False) as session:
             applications.perform(session, bank, app_id, Action.SUBMIT)
 
         rival_principal, rival_action = (

@@ -20,6 +20,7 @@ from registration.services import accounts, applications, names
 from registration.services.names import add_months
 from tests.api.helpers import act, create
 from tests.conftest import example, unique_name
+from tests.terminals.support import attest_directly
 
 Headers = dict[str, str]
 ROUNDS = 50
@@ -211,6 +212,7 @@ def test_simultaneous_submissions_of_equivalent_names_one_wins(engine: Engine) -
             with Session(engine, expire_on_commit=False) as session:
                 payload = ApplicationPayload.model_validate(data)
                 app_ids.append(applications.create_application(session, client, payload, None).id)
+            attest_directly(engine, client, app_ids[-1])
         outcomes = _race(
             engine,
             [

@@ -1,0 +1,148 @@
+"""Identity attestations: verify a bank's signed statement about a person, and keep it.
+
+One use case, one transaction: the attestation is verified (`bank_adapter.verify_attestation`:
+signature with the client's registered attestation key, issuer, audience, lifetime, binding to
+this application, evidence thresholds, no biometric data), matched to a person of the
+application who must be verified, and stored with its `jti`. The unique (issuer, jti)
+constraint makes single use hold under concurrency (RFC 7519 §4.1.7).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bank_adapter import AttestationError, AttestationReplayed, verify_attestation
+from registration.domain.application import FieldError
+from registration.domain.workflow import EDITABLE_STATUSES, Status
+from registration.errors import Conflict, Forbidden, PayloadInvalid
+from registration.principal import Principal
+from registration.services import applications
+from registration.terminals import registry
+from registration.terminals.identity import Match, match_attested_person
+from registration.terminals.models import IdentityAttestation
+
+
+def attest(
+    session: Session,
+    principal: Principal,
+    application_id: str,
+    token: str,
+    *,
+    now: datetime,
+    face_match_threshold: float,
+) -> tuple[IdentityAttestation, Match]:
+    if not principal.is_client:
+        raise Forbidden(
+            "attestations are posted by the client that submits the application",
+            code="role_not_permitted",
+        )
+    application = applications.get_application(session, principal, application_id)
+    if Status(application.status) not in EDITABLE_STATUSES:
+        raise Conflict(
+            f"an application that is {application.status} takes no more attestations",
+            code="not_editable",
+            extra={"current_status": application.status},
+        )
+    key = registry.active_attestation_key(session, principal.subject)
+    if key is None:
+        raise Conflict(
+            "this client has no registered attestation key; ask the registrar to add one",
+            code="no_attestation_key",
+        )
+
+    def jti_seen(jti: str) -> bool:
+        statement = select(IdentityAttestation.id).where(
+            IdentityAttestation.issuer == principal.subject, IdentityAttestation.jti == jti
+        )
+        return session.exec(statement).first() is not None
+
+    try:
+        verified = verify_attestation(
+            token,
+            key=registry.public_key_from_pem(key.public_key_pem),
+            expected_issuer=principal.subject,
+            application_id=application.id,
+            now=now,
+            jti_seen=jti_seen,
+            face_match_threshold=face_match_threshold,
+        )
+    except AttestationReplayed as error:
+        raise Conflict(error.detail, code=error.code) from None
+    except AttestationError as error:
+        raise PayloadInvalid(
+            error.detail,
+            code=error.code,
+            errors=[FieldError("attestation", error.detail, error.code)],
+        ) from None
+
+    payload = applications.parse_payload(application.payload)
+    person = verified.person
+    match = match_attested_person(
+        payload, person.document_type, person.document_number, person.birth_date, person.nationality
+    )
+    if match is None:
+        raise PayloadInvalid(
+            "the attested person is neither the legal representative nor a natural-person "
+            "shareholder of this application",
+            code="person_not_attestable",
+            errors=[
+                FieldError(
+                    "attestation.person",
+                    "no legal representative or shareholder has this document",
+                    "person_not_attestable",
+                )
+            ],
+        )
+    if match.mismatches:
+        raise PayloadInvalid(
+            "the attestation disagrees with the application about this person",
+            code="attested_person_mismatch",
+            errors=match.mismatches,
+        )
+    row = IdentityAttestation(
+        id=str(uuid.uuid4()),
+        application_id=application.id,
+        client_id=principal.subject,
+        keyid=key.keyid,
+        issuer=verified.issuer,
+        jti=verified.jti,
+        document_type=match.person.document_type,
+        document_key=match.person.document_key,
+        person_name=person.name[:80],
+        nationality=person.nationality.upper()[:3],
+        birth_date=person.birth_date,
+        face_match_score=verified.evidence.face_match_score,
+        document_chip_read=verified.evidence.document_chip_read,
+        liveness_passed=verified.evidence.liveness_passed,
+        checked_at=verified.evidence.checked_at,
+        issued_at=verified.issued_at,
+        expires_at=verified.expires_at,
+        received_at=now,
+        token=token,
+    )
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent request stored the same jti first.
+        session.rollback()
+        raise Conflict(
+            "this attestation (jti) has already been used", code="attestation_replayed"
+        ) from None
+    return row, match
+
+
+def list_attestations(
+    session: Session, principal: Principal, application_id: str
+) -> list[IdentityAttestation]:
+    applications.get_application(session, principal, application_id)
+    statement = (
+        select(IdentityAttestation)
+        .where(IdentityAttestation.application_id == application_id)
+        .order_by(col(IdentityAttestation.received_at))
+    )
+    return list(session.exec(statement))

@@ -1,0 +1,174 @@
+"""Authenticating a bank terminal by its RFC 9421 HTTP Message Signature.
+
+`bank_adapter.verify_request` does the cryptography; this module supplies what only the
+application knows: the registered keys (`resolve_key`, which also refuses a suspended client),
+the replay memory (`DatabaseNonceStore`, shared by every process through the database), the
+clock, and the target URI.
+
+The target URI is the configured public base URL (`BIZREG_PUBLIC_BASE_URL`) followed by the
+path and query exactly as received (ASGI `raw_path` and `query_string`, still percent-encoded).
+It is not rebuilt from the request's own scheme and `Host`: behind a TLS-terminating proxy the
+application sees `http` and whatever Host the proxy forwards, and a signature made for another
+deployment (a staging host sharing keys) must not verify here (RFC 9421 §7.2.6 on
+`@target-uri`, §7.4.4 on intermediaries). Tests therefore address the app at its configured
+public URL, as a real client would.
+
+Every refusal is a 401 problem whose `code` is the `bank_adapter` error code, raised before any
+state changes: `verify_request` consults the nonce store only after the signature verified, and
+the use case has not started.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, col
+
+from bank_adapter import (
+    ClientSuspended,
+    PublicKey,
+    RequestSignatureError,
+    SignatureMissing,
+    verify_request,
+)
+from registration.db import utcnow
+from registration.domain.workflow import Role
+from registration.errors import NotAuthenticated
+from registration.models import ApiClient
+from registration.principal import Principal
+from registration.terminals import registry
+from registration.terminals.models import REQUEST_SIGNING, ClientKey, SignatureNonce
+from registration.terminals.sql import insert_for
+
+SIGNATURE_FIELDS = frozenset({"signature", "signature-input"})
+# RFC 9421 §5.1: tells a client which components and parameters a signature must have.
+ACCEPT_SIGNATURE = 'sig1=("@method" "@target-uri" "content-digest");created;nonce'
+_PURGE_INTERVAL = timedelta(seconds=10)
+
+
+class DatabaseNonceStore:
+    """`bank_adapter.NonceStore` on the `signature_nonce` table.
+
+    The primary key (keyid, nonce) makes `remember` atomic across processes: of two concurrent
+    inserts of one pair exactly one succeeds. A row that has expired may be overwritten (its
+    request would be refused as stale anyway). Each commit is its own transaction, so a nonce
+    stays spent even when the request it authenticated later fails.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._next_purge = utcnow()
+        self._lock = threading.Lock()
+
+    def remember(self, keyid: str, nonce: str, expires_at: datetime) -> bool:
+        now = utcnow()
+        with self.engine.begin() as connection:
+            statement = insert_for(connection, SignatureNonce).values(
+                keyid=keyid, nonce=nonce, expires_at=expires_at
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=["keyid", "nonce"],
+                set_={"expires_at": statement.excluded.expires_at},
+                where=col(SignatureNonce.expires_at) < now,
+            )
+            fresh = connection.execute(statement).rowcount == 1
+        self._purge(now)
+        return fresh
+
+    def _purge(self, now: datetime) -> None:
+        # At most once per interval per process: the table holds one window of traffic.
+        with self._lock:
+            if now < self._next_purge:
+                return
+            self._next_purge = now + _PURGE_INTERVAL
+        purge_expired_nonces(self.engine, now)
+
+
+def purge_expired_nonces(engine: Engine, now: datetime) -> int:
+    with engine.begin() as connection:
+        result = connection.execute(
+            delete(SignatureNonce).where(col(SignatureNonce.expires_at) < now)
+        )
+    return int(result.rowcount)
+
+
+def is_signed(headers: Mapping[str, str]) -> bool:
+    return any(name in headers for name in SIGNATURE_FIELDS)
+
+
+def target_uri(public_base_url: str, scope: Mapping[str, Any]) -> str:
+    """The URI the client addressed: public base URL + raw path + query (RFC 9421 §2.2.2)."""
+    raw_path = scope.get("raw_path") or str(scope["path"]).encode("utf-8")
+    query = scope.get("query_string") or b""
+    # Latin-1 maps bytes to code points one to one; a valid request line is ASCII anyway, and
+    # anything else then fails the signature base's ASCII rule instead of being "repaired".
+    uri = public_base_url.rstrip("/") + bytes(raw_path).decode("latin-1")
+    return uri + ("?" + bytes(query).decode("latin-1") if query else "")
+
+
+def refusal(error: RequestSignatureError) -> NotAuthenticated:
+    return NotAuthenticated(
+        error.detail, code=error.code, headers={"Accept-Signature": ACCEPT_SIGNATURE}
+    )
+
+
+def authenticate(
+    session: Session,
+    nonce_store: DatabaseNonceStore,
+    *,
+    method: str,
+    uri: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    max_skew: timedelta,
+) -> Principal:
+    """The client whose registered key signed this request, or a 401 `NotAuthenticated`."""
+    clients: list[ApiClient] = []
+
+    def resolve_key(keyid: str) -> PublicKey | None:
+        key = session.get(ClientKey, keyid)
+        if key is None or key.purpose != REQUEST_SIGNING or key.revoked_at is not None:
+            return None
+        client = session.get(ApiClient, key.client_id)
+        if client is None:
+            return None
+        if not client.active:
+            # Before the signature is even checked: a suspended client's requests must not
+            # spend nonces or reach any use case.
+            raise ClientSuspended(f"client {client.client_id} is suspended")
+        clients.append(client)
+        return registry.public_key_from_pem(key.public_key_pem)
+
+    try:
+        verify_request(
+            method,
+            uri,
+            list(headers),
+            body,
+            resolve_key=resolve_key,
+            now=utcnow(),
+            nonce_store=nonce_store,
+            max_skew=max_skew,
+        )
+    except RequestSignatureError as error:
+        raise refusal(error) from None
+    client = clients[-1]
+    return Principal(
+        kind="client", subject=client.client_id, role=Role(client.role), channel=client.channel
+    )
+
+
+def refuse_bearer_for_keyed_client(session: Session, principal: Principal) -> None:
+    """A client with an active request-signing key must sign: its bearer token (if one
+    survived) no longer authenticates it."""
+    if principal.is_client and registry.has_active_request_key(session, principal.subject):
+        raise refusal(
+            SignatureMissing(
+                "this client has registered request-signing keys: sign the request "
+                "(RFC 9421) instead of sending a bearer token"
+            )
+        )

@@ -1,0 +1,276 @@
+"""Delivering status-change webhooks from the outbox, signed with the authority's key.
+
+The authority's webhook key is Ed25519, generated into the data directory on first use
+(`BIZREG_WEBHOOK_KEY_FILE` to provide one: every API process of a deployment must use the same
+file). Its public half is published at `/api/v1/webhooks/keys` as a JWK Set (RFC 7517, OKP
+keys per RFC 8037) with the RFC 7638 thumbprint as `kid`, which is also the RFC 9421 `keyid`
+of every webhook signature.
+
+Delivery claims due rows with a short lease (a conditional UPDATE), then sends them with no
+database transaction open: a bank that takes ten seconds to answer must not hold row locks.
+Webhooks of one application go out in order (a row waits while an earlier one of the same
+application is still pending). Each attempt is logged in `webhook_delivery`; a failure is
+retried after `bank_adapter.retry_delay` (exponential from `BIZREG_WEBHOOK_RETRY_BASE_SECONDS`,
+doubling, capped, full jitter) until `BIZREG_WEBHOOK_MAX_ATTEMPTS`, then marked `failed`.
+Delivery is at least once; banks deduplicate on the event `id`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Engine, and_, exists, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from bank_adapter import StatusChangeEvent, build_webhook_request, retry_delay
+from registration.db import utcnow
+from registration.settings import Settings
+from registration.terminals.models import WebhookDelivery, WebhookOutbox
+
+log = logging.getLogger("bizreg.webhooks")
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+DELIVERY_LEASE: Final = timedelta(seconds=60)
+HTTP_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
+USER_AGENT: Final = "bizreg-webhooks/1"
+
+
+# --- the authority's key ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookKey:
+    private_key: Ed25519PrivateKey
+    keyid: str
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.private_key.public_key()
+
+    def jwk(self) -> dict[str, str]:
+        return {"kty": "OKP", "crv": "Ed25519", "x": _raw_x(self.public_key), "kid": self.keyid}
+
+    def public_pem(self) -> bytes:
+        return self.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _raw_x(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return _b64url(raw)
+
+
+def jwk_thumbprint(public_key: Ed25519PublicKey) -> str:
+    """RFC 7638 §3: SHA-256 over the required members, sorted, no whitespace (RFC 8037 §2)."""
+    members = json.dumps(
+        {"crv": "Ed25519", "kty": "OKP", "x": _raw_x(public_key)},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    return _b64url(hashlib.sha256(members.encode("ascii")).digest())
+
+
+_keys: dict[Path, WebhookKey] = {}
+_keys_lock = threading.Lock()
+
+
+def webhook_key(path: Path) -> WebhookKey:
+    """Load the webhook key from `path`, creating it on first use (safe across processes)."""
+    path = path.resolve()
+    with _keys_lock:
+        cached = _keys.get(path)
+        if cached is None:
+            cached = _load_or_create(path)
+            _keys[path] = cached
+        return cached
+
+
+def _load_or_create(path: Path) -> WebhookKey:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(pem)
+        try:
+            # link() fails if another process got there first: then theirs is the key.
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
+    return WebhookKey(private_key=key, keyid=jwk_thumbprint(key.public_key()))
+
+
+# --- delivery -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    base_seconds: float
+    cap_seconds: float
+    max_attempts: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> DeliveryPolicy:
+        return cls(
+            settings.webhook_retry_base_seconds,
+            settings.webhook_retry_cap_seconds,
+            settings.webhook_max_attempts,
+        )
+
+
+def _event_of(stored: dict[str, Any]) -> StatusChangeEvent:
+    return StatusChangeEvent(
+        event_id=stored["id"],
+        application_id=stored["application_id"],
+        previous_status=stored["previous_status"],
+        status=stored["status"],
+        occurred_at=datetime.fromisoformat(stored["occurred_at"].replace("Z", "+00:00")),
+        reasons=tuple(stored.get("reasons") or ()),
+        licence_uscc=stored.get("licence_uscc"),
+    )
+
+
+def claim_due(engine: Engine, now: datetime, limit: int = 20) -> list[WebhookOutbox]:
+    """Lease up to `limit` due webhooks, oldest first, at most the head of each application."""
+    earlier = aliased(WebhookOutbox)
+    blocked = exists().where(
+        col(earlier.application_id) == col(WebhookOutbox.application_id),
+        col(earlier.seq) < col(WebhookOutbox.seq),
+        col(earlier.status) == PENDING,
+    )
+    free = or_(col(WebhookOutbox.locked_until).is_(None), col(WebhookOutbox.locked_until) <= now)
+    statement = (
+        select(WebhookOutbox)
+        .where(
+            WebhookOutbox.status == PENDING,
+            col(WebhookOutbox.next_attempt_at) <= now,
+            free,
+            ~blocked,
+        )
+        .order_by(col(WebhookOutbox.created_at), col(WebhookOutbox.seq))
+        .limit(limit)
+    )
+    claimed: list[WebhookOutbox] = []
+    with Session(engine, expire_on_commit=False) as session:
+        for row in list(session.exec(statement)):
+            result = session.execute(
+                update(WebhookOutbox)
+                .where(and_(col(WebhookOutbox.id) == row.id, free))
+                .values(locked_until=now + DELIVERY_LEASE)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(row)
+            session.commit()
+    return claimed
+
+
+def deliver(
+    engine: Engine,
+    row: WebhookOutbox,
+    *,
+    http: httpx.Client,
+    key: WebhookKey,
+    policy: DeliveryPolicy,
+) -> bool:
+    """Send one claimed webhook (a fresh signature per attempt) and record the outcome."""
+    request = build_webhook_request(
+        row.callback_url, _event_of(row.event), key=key.private_key, keyid=key.keyid
+    )
+    headers = {**request.headers, "User-Agent": USER_AGENT}
+    started = time.monotonic()
+    status_code: int | None = None
+    error: str | None = None
+    try:
+        response = http.post(request.url, content=request.body, headers=headers)
+        status_code = response.status_code
+        if not response.is_success:
+            error = f"HTTP {status_code}"
+    except httpx.HTTPError as failure:
+        error = f"{type(failure).__name__}: {failure}"[:500]
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    now = utcnow()
+    attempt = row.attempts + 1
+    values: dict[str, Any] = {"attempts": attempt, "locked_until": None}
+    if error is None:
+        values |= {"status": DELIVERED, "delivered_at": now}
+    elif attempt >= policy.max_attempts:
+        values |= {"status": FAILED}
+        log.warning("webhook %s to %s failed for good: %s", row.id, row.callback_url, error)
+    else:
+        delay = retry_delay(attempt, policy.base_seconds, policy.cap_seconds)
+        values |= {"next_attempt_at": now + timedelta(seconds=delay)}
+    with Session(engine) as session:
+        session.add(
+            WebhookDelivery(
+                outbox_id=row.id,
+                attempt=attempt,
+                status_code=status_code,
+                error=error,
+                duration_ms=elapsed_ms,
+                at=now,
+            )
+        )
+        session.execute(
+            update(WebhookOutbox).where(col(WebhookOutbox.id) == row.id).values(**values)
+        )
+        session.commit()
+    return error is None
+
+
+def deliver_due(
+    engine: Engine,
+    settings: Settings,
+    *,
+    http: httpx.Client | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Send every webhook that is due now; returns how many were delivered."""
+    key = webhook_key(settings.webhook_key_path)
+    policy = DeliveryPolicy.of(settings)
+    own_http = http is None
+    client = http or httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False)
+    delivered = 0
+    try:
+        for row in claim_due(engine, now or utcnow()):
+            delivered += deliver(engine, row, http=client, key=key, policy=policy)
+    finally:
+        if own_http:
+            client.close()
+    return delivered
+
+
+def delivery_log(session: Session, outbox_id: str) -> list[WebhookDelivery]:
+    statement = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.outbox_id == outbox_id)
+        .order_by(col(WebhookDelivery.attempt))
+    )
+    return list(session.exec(statement))
