@@ -21,6 +21,8 @@ from registration.domain.workflow import Role
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.services import accounts
 from registration.settings import Settings
+from registration.terminals import registry
+from tests.terminals.support import ATTESTERS, Attester, public_pem
 
 
 @dataclass
@@ -31,13 +33,21 @@ class LiveService:
     http: httpx.Client
 
     def client_headers(self, channel: str) -> dict[str, str]:
+        # With an attestation key, so `attest_over_http` can verify identities before submit.
+        attester = Attester(f"live-{channel}-{time.monotonic_ns()}")
         engine = create_db_engine(self.settings.effective_database_url)
         with Session(engine) as session:
-            _, token = accounts.add_client(
-                session, f"live-{channel}-{time.monotonic_ns()}", channel, "Live"
+            _, _, token = registry.register_client(
+                session,
+                attester.client_id,
+                channel,
+                "Live",
+                attestation_key=registry.KeySpec(public_pem(attester.key)),
             )
         engine.dispose()
-        return {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}"}
+        ATTESTERS[headers["Authorization"]] = attester
+        return headers
 
     def officer_headers(self, role: Role, categories: tuple[str, ...] = ()) -> dict[str, str]:
         username, password = f"{role.value}-{time.monotonic_ns()}", "live-test-password"

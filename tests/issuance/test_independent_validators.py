@@ -18,6 +18,7 @@ from registration.domain.workflow import Role
 from signing import RevocationReason, init_pki
 from tests.conftest import example
 from tests.issuance.live import LiveService, live_service
+from tests.terminals.support import attest_over_http
 from tests.tooling import require_tool
 
 PYHANKO = Path(sys.executable).parent / "pyhanko"
@@ -39,6 +40,7 @@ def licences(service: LiveService) -> dict[str, bytes]:
         app_id = service.http.post(
             "/api/v1/applications", json=example(channel), headers=bank
         ).json()["id"]
+        attest_over_http(service.http, bank, app_id)  # the bank's identity checks
         status = service.http.post(f"/api/v1/applications/{app_id}/submit", headers=bank).json()[
             "status"
         ]
