@@ -34,6 +34,9 @@ __all__ = [
 # certificate that signs licences, as opposed to e-mail (emailProtection) or code.
 DOCUMENT_SIGNING_EKU = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 
+# X.520 upper bounds (ub-common-name, ub-organization-name): 64 characters.
+_UB_NAME = 64
+
 # Tolerate clocks of relying parties that run slightly behind ours.
 _BACKDATE = dt.timedelta(minutes=5)
 
@@ -72,6 +75,15 @@ class CaName:
 
     organization: str
     country: str = "CN"
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.organization) <= _UB_NAME:
+            raise ValueError(f"an organization name has 1 to {_UB_NAME} characters (X.520)")
+
+    def common_name(self, role: str) -> str:
+        """`"{organization} {role}"`, or just the role where that would exceed X.520's 64."""
+        full = f"{self.organization} {role}"
+        return full if len(full) <= _UB_NAME else role
 
     def name(self, common_name: str) -> x509.Name:
         return x509.Name(
@@ -170,7 +182,7 @@ def root_ca_certificate(
     key: PrivateKey, names: CaName, *, now: dt.datetime, lifetime: dt.timedelta
 ) -> x509.Certificate:
     """Self-signed trust anchor. pathLen 1: it certifies one level of CA (the issuing CA)."""
-    subject = names.name(f"{names.organization} Root CA")
+    subject = names.name(names.common_name("Root CA"))
     builder = (
         _builder(subject, subject, key.public_key(), now, lifetime)
         .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
@@ -192,7 +204,7 @@ def issuing_ca_certificate(
     """Intermediate CA that issues the end-entity certificates and the CRL covering them."""
     builder = (
         _builder(
-            names.name(f"{names.organization} Issuing CA"),
+            names.name(names.common_name("Issuing CA")),
             root_cert.subject,
             public_key,
             now,
@@ -260,7 +272,7 @@ def timestamping_certificate(
     """
     builder = (
         _builder(
-            names.name(f"{names.organization} Timestamp Authority"),
+            names.name(names.common_name("Timestamp Authority")),
             issuing_cert.subject,
             public_key,
             now,

@@ -387,7 +387,7 @@ class Pki:
         now = _now()
         cert = licence_signing_certificate(
             public_key,
-            common_name or f"{manifest.organization} Licence Signing {now:%Y-%m-%d}",
+            common_name or self.names.common_name(f"Licence Signing {now:%Y-%m-%d}"),
             self.names,
             self.issuing_certificate,
             self._key("issuing"),
@@ -564,7 +564,7 @@ def _create(
     )
     signer = licence_signing_certificate(
         signer_key.public_key(),
-        f"{organization} Licence Signing {now:%Y-%m-%d}",
+        names.common_name(f"Licence Signing {now:%Y-%m-%d}"),
         names,
         issuing,
         issuing_key,

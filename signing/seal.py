@@ -346,8 +346,9 @@ class _SealAppearance(BaseStamp):
                 ops.append(self._text(char, glyph, x, y, rotation))
         star = diameter * 0.16
         ops.append(_star(cx, cy + diameter * 0.04, star) + b" f")
-        # The other lines go across under the star, clear of the arc's ends, in one size.
-        below = style.lines[1:]
+        # The other lines go across under the star, clear of the arc's ends, in one size; a
+        # long line (a full English name) is broken in two rather than shrunk illegibly.
+        below = [part for line in style.lines[1:] for part in _wrap(line, font, diameter)]
         size = min(
             [diameter * 0.07]
             + [diameter * 0.52 / max(font.width(line, 1.0), 1e-6) for line in below]
@@ -393,6 +394,16 @@ class _SealAppearance(BaseStamp):
             baseline = top + (slot - extent) / 2 - font.descent * line_size
             x = (width - font.width(line, line_size)) / 2
             ops.append(self._text(line, line_size, x, baseline))
+
+
+def _wrap(line: str, font: SealFont, diameter: float) -> list[str]:
+    """`line`, or its two halves split at the space nearest the middle if it would otherwise
+    be drawn smaller than 4 % of the seal's diameter."""
+    if " " not in line or diameter * 0.52 / max(font.width(line, 1.0), 1e-6) >= diameter * 0.04:
+        return [line]
+    spaces = [i for i, char in enumerate(line) if char == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(line) / 2))
+    return [line[:cut], line[cut + 1 :]]
 
 
 def _circle(cx: float, cy: float, r: float) -> bytes:

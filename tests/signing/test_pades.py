@@ -146,6 +146,22 @@ def test_seal_is_drawn_in_the_box(blt_pdf: bytes, seal_style: SealStampStyle) ->
     assert seal_style.font.show_text("for Market Regulation") in content
 
 
+def test_long_english_name_is_broken_in_two(
+    pki: Pki, timestamper: InProcessTimeStamper, seal_style: SealStampStyle, licence_pdf: bytes
+) -> None:
+    import dataclasses
+
+    one_line = dataclasses.replace(
+        seal_style, lines=("东莞市市场监督管理局", "Dongguan Administration for Market Regulation")
+    )
+    signer = LicenceSigner.for_pki(pki, timestamper=timestamper, seal=one_line)
+    pdf = signer.sign(licence_pdf, seal_box=SEAL_BOX)
+    widget = PdfFileReader(io.BytesIO(pdf)).root["/AcroForm"]["/Fields"][0].get_object()
+    content = widget["/AP"]["/N"].get_object().data
+    assert one_line.font.show_text("Dongguan Administration") in content
+    assert one_line.font.show_text("for Market Regulation") in content
+
+
 def test_rectangular_seal(
     pki: Pki, timestamper: InProcessTimeStamper, seal_style: SealStampStyle, licence_pdf: bytes
 ) -> None:

@@ -293,3 +293,23 @@ def test_crl_is_reissued_before_it_lapses(tmp_path: Path) -> None:
     assert second.next_update_utc > first.next_update_utc
     # ... once: the re-issued CRL is fresh.
     assert longer.current_crl_der() == longer.current_crl_der()
+
+
+def test_long_organization_names_fit_x520(tmp_path: Path) -> None:
+    organization = "Dongguan Administration for Market Regulation (Songshan Lake)"  # 62
+    long_named = init_pki(
+        tmp_path,
+        public_base_url="https://licences.example",
+        passphrase=PASSPHRASE,
+        organization=organization,
+    )
+    for cert in (long_named.root_certificate, long_named.signer_certificate):
+        common_name = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
+        assert len(common_name) <= 64  # ub-common-name: the role alone when both do not fit
+    with pytest.raises(ValueError, match="64"):
+        init_pki(
+            tmp_path / "other",
+            public_base_url="https://licences.example",
+            passphrase=PASSPHRASE,
+            organization="x" * 65,
+        )
