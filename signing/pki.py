@@ -283,11 +283,21 @@ class Pki:
                     if signer_path is None:
                         raise PkiError("the current signer's key is held in a token")
                     path = signer_path
+                    if not path.exists():
+                        self._adopt_legacy_signer_key(path)
                 else:
                     path = self.directory / f"{name}.key.pem"
                 key = load_encrypted_private_key(path.read_bytes(), self._passphrase)
                 self._keys[name] = key
             return key
+
+    def _adopt_legacy_signer_key(self, path: Path) -> None:
+        """Hierarchies created before keys moved under `signers/` kept the current key in
+        `signer.key.pem`: move it into place (once, under the file lock)."""
+        legacy = self.directory / "signer.key.pem"
+        with _locked(self.directory):
+            if legacy.exists() and not path.exists():
+                os.replace(legacy, path)
 
     def signer_key(self) -> PrivateKey:
         """The current licence-signing key (decrypted once, then kept)."""

@@ -313,3 +313,13 @@ def test_long_organization_names_fit_x520(tmp_path: Path) -> None:
             passphrase=PASSPHRASE,
             organization="x" * 65,
         )
+
+
+def test_hierarchy_with_the_earlier_key_layout_loads(tmp_path: Path) -> None:
+    created = init_pki(tmp_path, public_base_url="https://licences.example", passphrase=PASSPHRASE)
+    assert created.signer_key_path is not None
+    created.signer_key_path.rename(tmp_path / "signer.key.pem")  # where keys used to live
+    reloaded = load_pki(tmp_path, PASSPHRASE)
+    assert reloaded.signer_key().public_key() == reloaded.signer_certificate.public_key()
+    assert created.signer_key_path.exists()
+    assert not (tmp_path / "signer.key.pem").exists()
