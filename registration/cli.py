@@ -12,6 +12,7 @@ from registration.domain.workflow import OFFICER_ROLES, Role
 from registration.errors import ServiceError
 from registration.services import accounts
 from registration.settings import Settings
+from registration.terminals import cli as terminal_cli
 
 
 def _prepare(settings: Settings) -> Engine:
@@ -32,7 +33,6 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     from registration.app import create_app
-
     from registration.issuance.authority import build_authority
 
     settings = Settings()
@@ -52,7 +52,7 @@ def serve(host: str, port: int) -> None:
             click.echo(f"  {client_id:<18} {token}")
         click.echo(f"(kept in {settings.data_dir / 'dev-credentials.json'})")
     click.echo(f"API docs: http://{host}:{port}/docs")
-    app = create_app(settings, engine, authority, issuance_worker=True)
+    app = create_app(settings, engine, authority, issuance_worker=True, webhook_worker=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
@@ -139,16 +139,7 @@ def client() -> None:
     """API clients: bank terminals, the Hong Kong app gateway, partner branches."""
 
 
-@client.command("add")
-@click.argument("client_id")
-@click.option("--channel", required=True, type=click.Choice(["yinzhengtong", "hong_kong", "paris"]))
-@click.option("--org", required=True, help="Organisation operating the client")
-def client_add(client_id: str, channel: str, org: str) -> None:
-    """Register a client and print its bearer token (shown once)."""
-    settings = Settings()
-    with session_scope(_prepare(settings)) as session:
-        try:
-            _, token = accounts.add_client(session, client_id, channel, org)
-        except ServiceError as error:
-            raise click.ClickException(error.detail) from None
-    click.echo(token)
+# `client add|add-key|revoke-key|suspend|resume` and `terminal …`: registration/terminals/cli.py.
+for _command in terminal_cli.CLIENT_COMMANDS:
+    client.add_command(_command)
+main.add_command(terminal_cli.terminal)

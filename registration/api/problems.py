@@ -18,6 +18,7 @@ from registration.domain.workflow import (
     WorkflowError,
 )
 from registration.errors import ServiceError
+from registration.terminals import localisation
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("bizreg.api")
@@ -33,6 +34,12 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    language = localisation.negotiate(request.headers.get("accept-language"))
+    if language is not None:
+        # Titles in the caller's language; a detail only where the English one is generic.
+        title, localised_detail = localisation.problem_text(code, status, language, title, detail)
+        detail = detail if language == "en" else localised_detail
+        headers = {**(headers or {}), "Content-Language": language, "Vary": "Accept-Language"}
     body: dict[str, Any] = {
         "type": f"/problems/{code}",
         "title": title,

@@ -1,0 +1,392 @@
+"""`bizreg client …` (the registry) and `bizreg terminal …` (the reference client at work).
+
+The `terminal` commands are what a bank's developer runs against a bizreg deployment: they go
+through `bank_adapter.BizregClient`, so every request is signed exactly as a terminal signs it.
+
+    bizreg terminal keygen ./keys --name boc-t01
+    bizreg client add boc-t01 --channel yinzhengtong --org "Bank of China" \\
+        --public-key keys/boc-t01-public.pem --attestation-key keys/boc-t01-attest-public.pem
+    bizreg terminal submit application.json --base-url https://bizreg.example \\
+        --client-id boc-t01 --keyid <keyid printed above> --key keys/boc-t01-key.pem \\
+        --attestation-key keys/boc-t01-attest-key.pem --wait 60 --pdf licence.pdf
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine
+
+from bank_adapter import (
+    BizregApiError,
+    BizregClient,
+    PrivateKey,
+    load_private_key,
+    sign_attestation,
+)
+from registration.db import create_db_engine, session_scope
+from registration.domain.application import ApplicationPayload
+from registration.errors import ServiceError
+from registration.settings import Settings
+from registration.terminals import registry
+from registration.terminals.identity import persons_to_attest
+from registration.terminals.models import ATTESTATION, REQUEST_SIGNING
+
+CHANNELS = ["yinzhengtong", "hong_kong", "paris"]
+FINAL_STATUSES = frozenset({"issued", "rejected", "returned", "withdrawn"})
+
+
+def make_http() -> httpx.Client:
+    """The HTTP client the terminal commands use (tests substitute the in-process app)."""
+    return httpx.Client(timeout=30.0)
+
+
+# --- bizreg client … ----------------------------------------------------------------------
+
+
+def _engine() -> Engine:
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return create_db_engine(settings.effective_database_url)
+
+
+def _pem(path: Path) -> str:
+    return path.read_text("ascii")
+
+
+@click.command("add")
+@click.argument("client_id")
+@click.option("--channel", required=True, type=click.Choice(CHANNELS))
+@click.option("--org", required=True, help="Organisation operating the client")
+@click.option(
+    "--public-key",
+    "public_keys",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Request-signing public key, PEM (Ed25519 or P-256); repeatable",
+)
+@click.option("--keyid", "keyids", multiple=True, help="keyid of each --public-key, in order")
+@click.option(
+    "--attestation-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Public key (PEM) the bank signs identity attestations with",
+)
+@click.option("--callback-url", help="Where status-change webhooks are POSTed")
+def client_add(
+    client_id: str,
+    channel: str,
+    org: str,
+    public_keys: tuple[Path, ...],
+    keyids: tuple[str, ...],
+    attestation_key: Path | None,
+    callback_url: str | None,
+) -> None:
+    """Register a client. With --public-key it must sign every request (RFC 9421) and the
+    registered keys are printed; without, it is a development client and its bearer token is
+    printed (shown once)."""
+    if len(keyids) > len(public_keys):
+        raise click.UsageError("more --keyid than --public-key")
+    specs = [
+        registry.KeySpec(_pem(path), keyids[i] if i < len(keyids) else None)
+        for i, path in enumerate(public_keys)
+    ]
+    settings = Settings()
+    with session_scope(_engine()) as session:
+        try:
+            _, keys, token = registry.register_client(
+                session,
+                client_id,
+                channel,
+                org,
+                request_keys=specs,
+                attestation_key=registry.KeySpec(_pem(attestation_key))
+                if attestation_key
+                else None,
+                callback_url=callback_url,
+                require_https=not settings.is_development,
+            )
+        except ServiceError as error:
+            raise click.ClickException(error.detail) from None
+    if token is not None:
+        click.echo(token)
+        return
+    for key in keys:
+        click.echo(f"{key.purpose} key {key.keyid} ({key.alg}, sha256 {key.fingerprint})")
+
+
+@click.command("add-key")
+@click.argument("client_id")
+@click.argument("public_key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--keyid", help="Default: derived from the key's fingerprint")
+@click.option(
+    "--purpose", type=click.Choice([REQUEST_SIGNING, ATTESTATION]), default=REQUEST_SIGNING
+)
+def client_add_key(client_id: str, public_key: Path, keyid: str | None, purpose: str) -> None:
+    """Add a key (rotation: add the new keyid, switch the terminals, revoke the old one)."""
+    with session_scope(_engine()) as session:
+        try:
+            key = registry.add_key(
+                session, client_id, registry.KeySpec(_pem(public_key), keyid), purpose
+            )
+        except ServiceError as error:
+            raise click.ClickException(error.detail) from None
+    click.echo(f"{key.purpose} key {key.keyid} ({key.alg}, sha256 {key.fingerprint})")
+
+
+@click.command("revoke-key")
+@click.argument("client_id")
+@click.argument("keyid")
+def client_revoke_key(client_id: str, keyid: str) -> None:
+    """Revoke a key at once."""
+    with session_scope(_engine()) as session:
+        try:
+            registry.revoke_key(session, client_id, keyid)
+        except ServiceError as error:
+            raise click.ClickException(error.detail) from None
+    click.echo(f"key {keyid} revoked")
+
+
+def _set_active(client_id: str, active: bool) -> None:
+    with session_scope(_engine()) as session:
+        try:
+            registry.set_active(session, client_id, active)
+        except ServiceError as error:
+            raise click.ClickException(error.detail) from None
+    click.echo(f"client {client_id} {'resumed' if active else 'suspended'}")
+
+
+@click.command("suspend")
+@click.argument("client_id")
+def client_suspend(client_id: str) -> None:
+    """Refuse every request of the client until it is resumed."""
+    _set_active(client_id, False)
+
+
+@click.command("resume")
+@click.argument("client_id")
+def client_resume(client_id: str) -> None:
+    """Accept the client's requests again."""
+    _set_active(client_id, True)
+
+
+CLIENT_COMMANDS = [client_add, client_add_key, client_revoke_key, client_suspend, client_resume]
+
+
+# --- bizreg terminal … --------------------------------------------------------------------
+
+
+@click.group("terminal")
+def terminal() -> None:
+    """The reference terminal (bank_adapter.BizregClient): keys, submit, attest, status, PDF."""
+
+
+@terminal.command("keygen")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="terminal", show_default=True, help="File name prefix")
+@click.option("--alg", type=click.Choice(["ed25519", "ecdsa-p256"]), default="ed25519")
+def keygen(directory: Path, name: str, alg: str) -> None:
+    """Write NAME-key.pem (private, mode 600) and NAME-public.pem (to register)."""
+    key: PrivateKey = (
+        Ed25519PrivateKey.generate()
+        if alg == "ed25519"
+        else ec.generate_private_key(ec.SECP256R1())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    private_path, public_path = directory / f"{name}-key.pem", directory / f"{name}-public.pem"
+    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    public_path.write_bytes(public)
+    click.echo(f"private key: {private_path}")
+    click.echo(f"public key:  {public_path}")
+
+
+def _connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--base-url", envvar="BIZREG_TERMINAL_BASE_URL", required=True),
+        click.option("--client-id", envvar="BIZREG_TERMINAL_CLIENT_ID", required=True),
+        click.option("--keyid", envvar="BIZREG_TERMINAL_KEYID", required=True),
+        click.option(
+            "--key",
+            "key_path",
+            envvar="BIZREG_TERMINAL_KEY",
+            required=True,
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="The terminal's private request-signing key (PEM)",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _client(base_url: str, client_id: str, keyid: str, key_path: Path) -> BizregClient:
+    key = load_private_key(key_path.read_bytes())
+    return BizregClient(base_url, client_id, keyid, key, http=make_http())
+
+
+def simulated_attestation(
+    key: PrivateKey, client_id: str, application_id: str, person: dict[str, Any]
+) -> str:
+    """An attestation as a bank's identity system would sign it after a successful check.
+
+    For integration environments only: a real terminal gets this token from its face-match
+    and document-reading system, never from the command line.
+    """
+    now = datetime.now(UTC)
+    claims = {
+        "iss": client_id,
+        "aud": "bizreg",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=5)).timestamp()),
+        "jti": str(uuid.uuid4()),
+        "application_id": application_id,
+        "person": {
+            "name": person["name"],
+            "document_type": person["document"]["type"],
+            "document_number": person["document"]["number"],
+            "nationality": person["nationality"],
+            "birth_date": person["birth_date"],
+        },
+        "evidence": {
+            "document_chip_read": True,
+            "face_match_score": 0.99,
+            "liveness_passed": True,
+            "checked_at": now.isoformat(),
+        },
+    }
+    return sign_attestation(claims, key)
+
+
+def _fail(error: BizregApiError) -> click.ClickException:
+    detail = json.dumps(error.problem, ensure_ascii=False, indent=2)
+    return click.ClickException(f"{error}\n{detail}")
+
+
+@terminal.command("submit")
+@click.argument("payload_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_connection_options
+@click.option(
+    "--attestation-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign simulated identity attestations with this key (integration environments)",
+)
+@click.option(
+    "--idempotency-key",
+    help="Default: derived from the client and the file, so re-running never files twice",
+)
+@click.option("--wait", type=float, default=0, help="Seconds to wait for a final status")
+@click.option("--pdf", type=click.Path(dir_okay=False, path_type=Path), help="Save the licence")
+def submit(
+    payload_file: Path,
+    base_url: str,
+    client_id: str,
+    keyid: str,
+    key_path: Path,
+    attestation_key: Path | None,
+    idempotency_key: str | None,
+    wait: float,
+    pdf: Path | None,
+) -> None:
+    """Create the application in PAYLOAD_FILE, attest its people, submit, optionally wait."""
+    raw = payload_file.read_bytes()
+    payload = json.loads(raw)
+    key = idempotency_key or hashlib.sha256(client_id.encode() + b"\0" + raw).hexdigest()
+    people = [
+        payload["persons"][p.index]
+        for p in persons_to_attest(ApplicationPayload.model_validate(payload))
+    ]
+    with _client(base_url, client_id, keyid, key_path) as bizreg:
+        try:
+            application = bizreg.create_application(payload, idempotency_key=key)
+            app_id = application["id"]
+            click.echo(f"application {app_id}: {application['status']}")
+            if application["status"] == "draft":
+                if attestation_key is not None:
+                    signer = load_private_key(attestation_key.read_bytes())
+                    for person in people:
+                        jws = simulated_attestation(signer, client_id, app_id, person)
+                        bizreg.attest(app_id, jws)
+                        click.echo(f"attested {person['ref']} ({person['name']})")
+                application = bizreg.submit(app_id, idempotency_key=f"{key}:submit")
+            click.echo(f"application {app_id}: {application['status']}")
+            deadline = time.monotonic() + wait
+            while application["status"] not in FINAL_STATUSES and time.monotonic() < deadline:
+                time.sleep(0.5)
+                application = bizreg.get_application(app_id)
+            if wait:
+                click.echo(f"application {app_id}: {application['status']}")
+            licence = application.get("licence")
+            if pdf is not None and licence:
+                pdf.write_bytes(bizreg.get_licence_pdf(licence["uscc"]))
+                click.echo(f"licence {licence['uscc']} saved to {pdf}")
+        except BizregApiError as error:
+            raise _fail(error) from None
+
+
+@terminal.command("attest")
+@click.argument("application_id")
+@click.argument("jws_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_connection_options
+def attest(
+    application_id: str, jws_file: Path, base_url: str, client_id: str, keyid: str, key_path: Path
+) -> None:
+    """Post an identity attestation (compact JWS from the bank's identity system)."""
+    with _client(base_url, client_id, keyid, key_path) as bizreg:
+        try:
+            result = bizreg.attest(application_id, jws_file.read_text("ascii").strip())
+        except BizregApiError as error:
+            raise _fail(error) from None
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@terminal.command("status")
+@click.argument("application_id")
+@_connection_options
+def status(application_id: str, base_url: str, client_id: str, keyid: str, key_path: Path) -> None:
+    """Print an application's status, allowed actions and licence link."""
+    with _client(base_url, client_id, keyid, key_path) as bizreg:
+        try:
+            application = bizreg.get_application(application_id)
+        except BizregApiError as error:
+            raise _fail(error) from None
+    summary = {k: application.get(k) for k in ("id", "status", "allowed_actions", "licence")}
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+@terminal.command("licence")
+@click.argument("uscc")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_connection_options
+def licence(
+    uscc: str, out: Path, base_url: str, client_id: str, keyid: str, key_path: Path
+) -> None:
+    """Download the signed licence PDF (verify it with any PAdES validator)."""
+    with _client(base_url, client_id, keyid, key_path) as bizreg:
+        try:
+            out.write_bytes(bizreg.get_licence_pdf(uscc))
+        except BizregApiError as error:
+            raise _fail(error) from None
+    click.echo(f"saved {out}")
