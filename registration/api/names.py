@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from registration.api.deps import PrincipalDep, SessionDep, SettingsDep
+from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
 from registration.services import names
 
 router = APIRouter(prefix="/api/v1/names", tags=["names"])
@@ -56,7 +56,11 @@ def check_name(
 
 @router.post("/reservations", status_code=status.HTTP_201_CREATED, response_model=ReservationOut)
 def reserve_name(
-    body: ReservationIn, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    body: ReservationIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> ReservationOut:
     """Reserve a checked name for two months; submitting an application with it consumes it."""
     row = names.reserve(session, principal, settings.region_code, body.name)

@@ -156,7 +156,9 @@ async def claim_idempotency_key(
         body = idempotency.form_material(await _form_parts(request))
     raw_path = request.scope.get("raw_path") or request.url.path.encode()
     query = request.scope.get("query_string") or b""
-    target = bytes(raw_path).decode("latin-1") + ("?" + bytes(query).decode("latin-1"))
+    target = bytes(raw_path).decode("latin-1")
+    if query:
+        target += "?" + bytes(query).decode("latin-1")
     engine: Engine = request.app.state.engine
     claimed = await run_in_threadpool(
         idempotency.claim,

@@ -144,8 +144,9 @@ def claim(
                 insert_for(connection, IdempotencyRecord)
                 .values(principal=principal, key=key, **fresh)
                 .on_conflict_do_nothing(index_elements=["principal", "key"])
-            )
-            if inserted.rowcount == 1:  # type: ignore[attr-defined]
+                .returning(col(IdempotencyRecord.claim_token))
+            ).first()
+            if inserted is not None:
                 session.commit()
                 return Claim(principal, key, token)
             row = session.exec(

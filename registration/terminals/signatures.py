@@ -74,8 +74,10 @@ class DatabaseNonceStore:
                 index_elements=["keyid", "nonce"],
                 set_={"expires_at": statement.excluded.expires_at},
                 where=col(SignatureNonce.expires_at) < now,
-            )
-            fresh = connection.execute(statement).rowcount == 1
+            ).returning(col(SignatureNonce.keyid))
+            # RETURNING yields the row only if it was inserted or an expired one overwritten
+            # (an INSERT's rowcount is not reported by every driver).
+            fresh = connection.execute(statement).first() is not None
         self._purge(now)
         return fresh
 
