@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
 
-from registration.api import applications, licences, names, officers, pki
+from registration.api import applications, licences, names, officers, pki, verify
 from registration.api.limits import BodySizeLimit
 from registration.api.problems import install_problem_handlers
 from registration.db import create_db_engine
@@ -13,6 +13,7 @@ from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.issuance.worker import IssuanceWorker
 from registration.settings import Settings
 from registration.terminals.wiring import install_terminals
+from registration.web import pages
 
 # Multipart framing around an upload of the maximum size.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -50,6 +51,8 @@ def create_app(
     app.include_router(names.router)
     app.include_router(licences.router)
     app.include_router(pki.router)
+    app.include_router(verify.router)
+    app.include_router(pages.router)
     install_terminals(app, webhook_worker=webhook_worker)
 
     @app.get("/healthz", tags=["health"])

@@ -1,0 +1,91 @@
+"""POST /api/v1/verify: anyone uploads a licence PDF and gets the verification report.
+
+The report is the same as the web page's and the CLI's (`verification.VerificationReport`):
+an ETSI EN 319 102-1 indication, whether the licence is in force, and the details. A PDF that
+fails verification is still a 200 with a TOTAL_FAILED report — the request itself was fine;
+only an upload that is too large (413) or not a PDF at all (400) is refused as a request.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, BinaryIO
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from registration.api.deps import SessionDep
+from registration.errors import BadRequest, PayloadTooLarge
+from registration.services.verification import service_verifier, session_registry
+from verification import LicenceVerifier, VerificationReport
+
+router = APIRouter(prefix="/api/v1", tags=["verification"])
+
+_EXAMPLE: dict[str, Any] = {
+    "indication": "TOTAL_PASSED",
+    "sub_indication": None,
+    "verdict": "in_force",
+    "reason": "in_force",
+    "in_force": True,
+    "problems": [],
+    "checked_at": "2026-11-29T08:00:00+00:00",
+    "document": {"sha256": "…", "bytes": 80671},
+    "signature": {
+        "indication": "TOTAL_PASSED",
+        "level": "B-LT",
+        "intact": True,
+        "coverage": {"whole_file": True, "modification_level": "none"},
+        "signer": {"subject": "CN=… Licence Signing …"},
+        "timestamp": {"time": "2026-11-29T07:59:58+00:00", "trusted": True},
+        "revocation": {"status": "good", "source": "current"},
+    },
+    "licence": {"uscc": "91441900MA5HUP2D2X", "version": 1, "verified": True, "data": {}},
+    "registry": {"found": True, "status": "active", "file_match": "identical"},
+}
+
+
+def licence_verifier(request: Request) -> LicenceVerifier:
+    """The app's verifier, built on first use from its authority (root + current CRLs)."""
+    state = request.app.state
+    verifier: LicenceVerifier | None = getattr(state, "licence_verifier", None)
+    if verifier is None:
+        verifier = service_verifier(state.authority, state.settings.max_upload_bytes)
+        state.licence_verifier = verifier
+    return verifier
+
+
+def read_licence_upload(stream: BinaryIO, max_bytes: int) -> bytes:
+    """The uploaded bytes; 413 over the limit, 400 when they are not a PDF."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"licences are at most {max_bytes} bytes", code="payload_too_large")
+    if not data.startswith(b"%PDF-"):
+        raise BadRequest("the upload is not a PDF (it does not start with %PDF-)", code="not_a_pdf")
+    return data
+
+
+def verify_upload(request: Request, session: SessionDep, stream: BinaryIO) -> VerificationReport:
+    verifier = licence_verifier(request)
+    data = read_licence_upload(stream, verifier.max_bytes)
+    return verifier.verify(data, registry=session_registry(session))
+
+
+@router.post(
+    "/verify",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "The verification report (also for licences that fail it)",
+            "content": {"application/json": {"example": _EXAMPLE}},
+        },
+        400: {"description": "Not a PDF (`not_a_pdf`)"},
+        413: {"description": "Larger than a licence can be (`payload_too_large`)"},
+    },
+)
+def verify(
+    request: Request,
+    session: SessionDep,
+    file: Annotated[UploadFile, File(description="The licence PDF to verify")],
+) -> JSONResponse:
+    """Verify a licence PDF: authentic, unaltered, issued by the authority, in force? Public."""
+    report = verify_upload(request, session, file.file)
+    return JSONResponse(report.to_json())

@@ -1,0 +1,86 @@
+"""Verifying licences for the API, the web page and the CLI: the registry side.
+
+The verification itself is `verification.LicenceVerifier` (library); this module answers its
+registry callback from the `licence` table and builds the verifier the service uses: trust in
+the authority's root, current CRLs from the PKI (so a revocation shows at once, not only when
+the embedded CRLs would have lapsed).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
+
+from registration.db import create_db_engine
+from registration.issuance.authority import LicenceAuthority
+from registration.models import Licence
+from signing.verification import MAX_DOCUMENT_BYTES
+from verification import LicenceStatus, LicenceVerifier, Registry, RegistryRecord
+
+
+def registry_record(session: Session, uscc: str, version: int) -> RegistryRecord | None:
+    """The registry's record of licence `uscc` version `version`, or None if never issued."""
+    rows = session.exec(
+        select(Licence)
+        .where(Licence.uscc == uscc.upper())
+        .order_by(col(Licence.version))
+        .options(defer(Licence.pdf))  # type: ignore[arg-type]  # the PDF is not needed here
+    ).all()
+    if not rows:
+        return None
+    latest = rows[-1].version
+    for row in rows:
+        if row.version == version:
+            return RegistryRecord(
+                uscc=uscc.upper(),
+                version=row.version,
+                status=LicenceStatus(row.status),
+                sha256=row.sha256,
+                size=row.size,
+                issued_at=row.issued_at,
+                status_reason=row.status_reason,
+                status_changed_at=row.status_changed_at,
+                latest_version=latest,
+                company_name_zh=row.company_name_zh,
+            )
+    return None
+
+
+def session_registry(session: Session) -> Registry:
+    """A registry callback answering from `session` (one request's)."""
+
+    def lookup(uscc: str, version: int) -> RegistryRecord | None:
+        return registry_record(session, uscc, version)
+
+    return lookup
+
+
+class DatabaseRegistry:
+    """A picklable registry factory for `bizreg verify`'s worker processes: each process opens
+    its own engine."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    def __call__(self) -> Registry:
+        engine = create_db_engine(self.database_url)
+        return engine_registry(engine)
+
+
+def engine_registry(engine: Engine) -> Registry:
+    def lookup(uscc: str, version: int) -> RegistryRecord | None:
+        with Session(engine) as session:
+            return registry_record(session, uscc, version)
+
+    return lookup
+
+
+def service_verifier(authority: LicenceAuthority, max_bytes: int) -> LicenceVerifier:
+    """The service's verifier: the authority's root as the only trust anchor and its current
+    CRLs (re-read for every verification; the files are small and parsed CRLs are cached)."""
+    return LicenceVerifier(
+        [authority.pki.root_certificate],
+        crls=authority.pki.crls_der,
+        max_bytes=min(max_bytes, MAX_DOCUMENT_BYTES),
+    )

@@ -1,0 +1,142 @@
+"""The public verification pages (server-rendered HTML, no script needed).
+
+    GET  /verify              upload form
+    POST /verify              verify the uploaded PDF, show the verdict (same report as the API)
+    GET  /verify/{uscc}?v=N   where a licence's QR code leads: the registry's public status and
+                              data for that version
+
+Chinese or English by `?lang=`, a cookie, or Accept-Language (see `i18n`). Verdicts are green
+(in force / authentic), red (invalid / not in force) or amber (cannot be confirmed), always
+with the reason in words.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from registration.api.deps import SessionDep
+from registration.api.verify import verify_upload
+from registration.errors import ServiceError
+from registration.models import Licence
+from registration.services import licences as licence_service
+from registration.web import i18n
+from templates import LicenceDataError, read_licence_data
+from verification import VerificationReport, explain, verdict_title
+
+router = APIRouter(include_in_schema=False)
+_pages = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+
+# Colour of each verdict: a reader must not need to read the words to know whether to trust.
+_TONE = {
+    "in_force": "good",
+    "authentic": "good",
+    "not_in_force": "bad",
+    "invalid": "bad",
+    "indeterminate": "warn",
+}
+
+
+def _render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    language = i18n.choose_language(request)
+    response = _pages.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": language,
+            "t": lambda key, **kw: i18n.text(key, language).format(**kw),
+            "other_lang": "en" if language == "zh" else "zh",
+            # The toggle keeps the rest of the query (a QR link's ?v=N).
+            "toggle_url": str(
+                request.url.include_query_params(lang="en" if language == "zh" else "zh")
+            ),
+            **context,
+        },
+        status_code=status_code,
+    )
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, language, max_age=365 * 86400, samesite="lax")
+    response.headers["Content-Language"] = "zh-CN" if language == "zh" else "en"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def upload_form(request: Request) -> HTMLResponse:
+    return _render(request, "verify.html", {"report": None, "error": None})
+
+
+@router.post("/verify", response_class=HTMLResponse)
+def upload(
+    request: Request,
+    session: SessionDep,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    if file is None or not file.filename:
+        return _render(request, "verify.html", {"report": None, "error": "no_file"}, 400)
+    try:
+        report = verify_upload(request, session, file.file)
+    except ServiceError as error:  # too large, not a PDF: the form again, with the reason
+        return _render(request, "verify.html", {"report": None, "error": error.code}, error.status)
+    return _render(request, "verify.html", _report_context(report, request, file.filename))
+
+
+def _report_context(
+    report: VerificationReport, request: Request, filename: str | None
+) -> dict[str, Any]:
+    language = i18n.choose_language(request)
+    verdict = report.verdict.value
+    return {
+        "report": report,
+        "error": None,
+        "filename": filename,
+        "tone": _TONE[verdict],
+        "verdict_title": verdict_title(verdict, language),
+        "reason_text": explain(
+            report.reason,
+            language,
+            report.sub_indication.value if report.sub_indication else None,
+        ),
+        "problems": [explain(code, language) for code in report.problems if code != report.reason],
+        "data": report.licence.data if report.licence else None,
+    }
+
+
+@router.get("/verify/{uscc}", response_class=HTMLResponse)
+def licence_status(
+    request: Request,
+    uscc: str,
+    session: SessionDep,
+    v: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The page a licence's QR code opens: the registry's record of that version."""
+    try:
+        licence, versions = licence_service.public_status(session, uscc, v)
+    except ServiceError as error:
+        return _render(request, "status.html", {"licence": None, "uscc": uscc}, error.status)
+    return _render(
+        request,
+        "status.html",
+        {
+            "licence": licence,
+            "uscc": licence.uscc,
+            "versions": versions,
+            "in_force": licence.status == "active",
+            "data": _public_data(licence),
+        },
+    )
+
+
+def _public_data(licence: Licence) -> dict[str, Any] | None:
+    """The printed fields, from the issued PDF's own licence.json (all of it is printed on the
+    licence, which the company must display at its premises)."""
+    try:
+        return read_licence_data(licence.pdf)
+    except LicenceDataError:
+        return None

@@ -1,0 +1,1306 @@
+"""Verifying PAdES signatures on PDFs from anyone: `PdfSignatureVerifier` → `SignatureVerification`.
+
+The verdict follows ETSI EN 319 102-1 (signature validation) as EU DSS reports it: an indication
+`TOTAL_PASSED` / `INDETERMINATE` / `TOTAL_FAILED` with a sub-indication, and the findings that
+led to it. Knows nothing of licences: `verification` (top-level package) reads the licence
+data from `SignatureVerification.attachments` and adds the registry's view.
+
+What is checked, in the order of EN 319 102-1 §5.2 (the first failure decides; any
+TOTAL_FAILED finding outranks any INDETERMINATE one):
+
+1. format (§5.2.2, EN 319 142-1 §5.1/§6.2.1) — a PDF of sane size, not encrypted, readable
+   within decode limits, with a signature whose /SubFilter is ETSI.CAdES.detached and whose
+   /ByteRange covers the file from byte 0 except exactly the /Contents hex string;
+2. the signed data and what came after it — pyHanko's `intact` / `valid` stay true when an
+   incremental update replacing the content is appended after signing, and its bottom line
+   passes bytes after %%EOF and /Info-only updates. So we decide from the coverage (whole
+   file, or whole signed revision), a stricter difference analysis (only DSS and document
+   timestamp updates, EN 319 142-1 §5.4; no /Info, XMP, form or annotation changes), and our
+   own check that nothing follows the last revision's %%EOF;
+3. identification of the signing certificate (§5.2.3) and cryptographic verification (§5.2.7):
+   HASH_FAILURE when the /ByteRange digest differs from the signed message digest,
+   SIG_CRYPTO_FAILURE when the signature value does not verify;
+4. the chain to a trust anchor (§5.2.6), validated at the time the signature timestamp proves
+   (§5.5/§5.6.2 past-signature validation) with the revocation data in the DSS plus any current
+   CRLs given — which is why B-LT licences verify fully offline for as long as the TSA
+   certificate is valid (B-LTA extends that);
+5. revocation, checked against every CRL we have (embedded and current): a revocation after the
+   timestamp is tolerated only for non-compromise reasons (RFC 5280 §5.3.1; without an
+   invalidityDate, §5.3.2, a compromise may predate its revocation, so the timestamp is no POE);
+6. the signature timestamp (EN 319 142-1 B-T, required by our policy) and document timestamps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import enum
+import hashlib
+import io
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, Final, TypeAlias
+
+from asn1crypto import cms
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from lxml import etree
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.decode_limits import (
+    DecodeLimits,
+    DecodePurpose,
+    DocumentDecodeBudget,
+    StreamDecodeLimits,
+)
+from pyhanko.pdf_utils.misc import PdfDecodeLimitError
+from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
+from pyhanko.sign.diff_analysis import (
+    CatalogModificationRule,
+    DiffResult,
+    DocInfoRule,
+    DSSCompareRule,
+    FormUpdatingRule,
+    MetadataUpdateRule,
+    ModificationLevel,
+    ObjectStreamRule,
+    SigFieldCreationRule,
+    SigFieldModificationRule,
+    StandardDiffPolicy,
+    SuspiciousModification,
+    XrefStreamRule,
+)
+from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.validation import (
+    async_validate_pdf_signature,
+    async_validate_pdf_timestamp,
+)
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko.sign.validation.status import (
+    DocumentTimestampStatus,
+    PdfSignatureStatus,
+    SignatureCoverageLevel,
+)
+from pyhanko_certvalidator import ValidationContext
+
+from signing import _speedups
+from signing.certificate_profiles import DOCUMENT_SIGNING_EKU
+
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "CertificateSummary",
+    "Coverage",
+    "Finding",
+    "Indication",
+    "PdfSignatureVerifier",
+    "RevocationStatus",
+    "SignatureVerification",
+    "SubIndication",
+    "TimestampSummary",
+    "json_ready",
+]
+
+logger = logging.getLogger(__name__)
+
+# A licence is ~80-100 KB, and every archive renewal (DSS + document timestamp) adds ~12 KB.
+# Anything beyond this is not a licence, and refusing it early bounds parsing time and memory.
+MAX_DOCUMENT_BYTES: Final = 2 * 1024 * 1024
+MiB: Final = 1024 * 1024
+
+# Decompression bombs: pyHanko (0.38) bounds what its stream decoders may produce. A licence's
+# largest stream (the subset CJK font) inflates to well under 1 MiB.
+_DECODE_LIMITS: Final = DecodeLimits(
+    per_stream=StreamDecodeLimits(max_ratio=1100, ratio_floor=MiB, max_output_size=16 * MiB),
+    document_budget=DocumentDecodeBudget(base_allowance=32 * MiB, max_ratio=16),
+)
+# Bounds on what one document may ask the path builder and the revocation checker to chew on.
+_MAX_CERTIFICATES: Final = 32
+_MAX_CRLS: Final = 16
+_MAX_SIGNATURE_FIELDS: Final = 8
+_MAX_ATTACHMENTS: Final = 8
+_MAX_ATTACHMENT_BYTES: Final = 256 * 1024
+
+_PADES_SUBFILTER: Final = "/ETSI.CAdES.detached"
+_HEX_STRING: Final = re.compile(rb"<[0-9A-Fa-f]*>")
+_EOL: Final = (b"", b"\n", b"\r\n", b"\r")
+
+# What a timestamping tool may rewrite when it appends a DSS or a document timestamp: pyHanko
+# rewrites /Info and the XMP packet in every incremental update, changing these only.
+_VOLATILE_INFO_KEYS: Final = frozenset({"/ModDate", "/Producer"})
+_VOLATILE_XMP_PROPERTIES: Final = frozenset(
+    {
+        "{http://ns.adobe.com/xap/1.0/}ModifyDate",
+        "{http://ns.adobe.com/xap/1.0/}MetadataDate",
+        "{http://ns.adobe.com/pdf/1.3/}Producer",
+    }
+)
+_RDF: Final = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+
+
+class _DatesOnlyInfoRule(DocInfoRule):
+    """/Info may be rewritten, but only its modification date and producer may change: the
+    title is what a viewer shows (our licences set /DisplayDocTitle), and the rest describes
+    the licence."""
+
+    def apply(self, old: HistoricalResolver, new: HistoricalResolver) -> Iterator[Any]:
+        if _stable_info(old) != _stable_info(new):
+            raise SuspiciousModification("/Info changed after signing")
+        yield from super().apply(old, new)
+
+
+class _DatesOnlyMetadataRule(MetadataUpdateRule):
+    """The XMP packet may be re-serialised, but it must say the same (dates and producer
+    aside). pyHanko's own rule only checks that it is well-formed XML."""
+
+    def apply(self, old: HistoricalResolver, new: HistoricalResolver) -> Iterator[Any]:
+        if _xmp_properties(old) != _xmp_properties(new):
+            raise SuspiciousModification("XMP metadata changed after signing")
+        yield from super().apply(old, new)
+
+
+def _stable_info(resolver: HistoricalResolver) -> dict[str, Any]:
+    # Resolve through the historical resolver: the trailer's reference would otherwise resolve
+    # in the newest revision.
+    info_ref = resolver.trailer_view.get_value_as_reference("/Info", optional=True)
+    if info_ref is None:
+        return {}
+    info = resolver(info_ref)
+    if not isinstance(info, generic.DictionaryObject):
+        raise SuspiciousModification("/Info is not a dictionary")
+    return {str(k): v for k, v in info.items() if k not in _VOLATILE_INFO_KEYS}
+
+
+def _xmp_properties(resolver: HistoricalResolver) -> frozenset[tuple[str, str]]:
+    metadata_ref = resolver.root.get_value_as_reference("/Metadata", optional=True)
+    if metadata_ref is None:
+        return frozenset()
+    stream = resolver(metadata_ref)
+    if not isinstance(stream, generic.StreamObject):
+        raise SuspiciousModification("/Metadata is not a stream")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(stream.read_data(DecodePurpose.XMP_METADATA), parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise SuspiciousModification("XMP metadata is not well-formed XML") from exc
+    properties: set[tuple[str, str]] = set()
+    for description in root.iter(f"{_RDF}Description"):
+        for name, value in description.attrib.items():
+            properties.add((str(name), str(value)))
+        for child in description:
+            properties.add((str(child.tag), _canonical_xml(child)))
+    return frozenset(
+        p for p in properties if p[0] not in _VOLATILE_XMP_PROPERTIES and p[0] != f"{_RDF}about"
+    )
+
+
+def _canonical_xml(element: Any) -> str:
+    """An element's content independent of where its namespaces were declared."""
+    children = "".join(_canonical_xml(child) for child in element)
+    attributes = sorted((str(k), str(v)) for k, v in element.attrib.items())
+    text = (element.text or "").strip()
+    return f"<{element.tag} {attributes}>{text}{children}</>"
+
+
+# EN 319 142-1 §5.4: after signing, a PAdES document may only gain validation data (DSS) and
+# document timestamps. pyHanko's default policy also accepts any /Info or XMP change and form
+# filling; here the metadata may only change its dates (see above) and forms not at all.
+STRICT_DIFF_POLICY: Final = StandardDiffPolicy(
+    global_rules=[
+        CatalogModificationRule(  # type: ignore[no-untyped-call]
+            ignored_keys=frozenset({"/AcroForm", "/DSS", "/Extensions", "/Metadata"})
+        ),
+        _DatesOnlyInfoRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        XrefStreamRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        ObjectStreamRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        DSSCompareRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        _DatesOnlyMetadataRule().as_qualified(  # type: ignore[no-untyped-call]
+            ModificationLevel.LTA_UPDATES
+        ),
+    ],
+    form_rule=FormUpdatingRule(
+        field_rules=[
+            SigFieldCreationRule(),  # type: ignore[no-untyped-call]
+            SigFieldModificationRule(),
+        ]
+    ),
+)
+
+# RFC 5280 §5.3.1 reasons that say nothing about the key: a signature made (provably, by a
+# timestamp) before such a revocation stays valid (EN 319 102-1 §5.6.2.1).
+_BENIGN_REVOCATION_REASONS: Final = frozenset(
+    {
+        x509.ReasonFlags.superseded,
+        x509.ReasonFlags.affiliation_changed,
+        x509.ReasonFlags.cessation_of_operation,
+        x509.ReasonFlags.privilege_withdrawn,
+    }
+)
+
+CrlSource: TypeAlias = Sequence[bytes] | Callable[[], Sequence[bytes]]
+
+
+class Indication(enum.StrEnum):
+    """EN 319 102-1 §5.1.3 main status indication."""
+
+    TOTAL_PASSED = "TOTAL_PASSED"
+    INDETERMINATE = "INDETERMINATE"
+    TOTAL_FAILED = "TOTAL_FAILED"
+
+
+class SubIndication(enum.StrEnum):
+    """EN 319 102-1 §5.1.3 Table 5 sub-indications (the ones this verifier can reach)."""
+
+    FORMAT_FAILURE = "FORMAT_FAILURE"
+    HASH_FAILURE = "HASH_FAILURE"
+    SIG_CRYPTO_FAILURE = "SIG_CRYPTO_FAILURE"
+    REVOKED = "REVOKED"
+    NOT_YET_VALID = "NOT_YET_VALID"
+    SIG_CONSTRAINTS_FAILURE = "SIG_CONSTRAINTS_FAILURE"
+    CHAIN_CONSTRAINTS_FAILURE = "CHAIN_CONSTRAINTS_FAILURE"
+    CERTIFICATE_CHAIN_GENERAL_FAILURE = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+    CRYPTO_CONSTRAINTS_FAILURE = "CRYPTO_CONSTRAINTS_FAILURE"
+    EXPIRED = "EXPIRED"
+    TIMESTAMP_ORDER_FAILURE = "TIMESTAMP_ORDER_FAILURE"
+    NO_SIGNING_CERTIFICATE_FOUND = "NO_SIGNING_CERTIFICATE_FOUND"
+    NO_CERTIFICATE_CHAIN_FOUND = "NO_CERTIFICATE_CHAIN_FOUND"
+    REVOKED_NO_POE = "REVOKED_NO_POE"
+    REVOKED_CA_NO_POE = "REVOKED_CA_NO_POE"
+    OUT_OF_BOUNDS_NO_POE = "OUT_OF_BOUNDS_NO_POE"
+    REVOCATION_OUT_OF_BOUNDS_NO_POE = "REVOCATION_OUT_OF_BOUNDS_NO_POE"
+    OUT_OF_BOUNDS_NOT_REVOKED = "OUT_OF_BOUNDS_NOT_REVOKED"
+    CRYPTO_CONSTRAINTS_FAILURE_NO_POE = "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"
+    NO_POE = "NO_POE"
+    TRY_LATER = "TRY_LATER"
+    SIGNED_DATA_NOT_FOUND = "SIGNED_DATA_NOT_FOUND"
+    POLICY_PROCESSING_ERROR = "POLICY_PROCESSING_ERROR"
+    SIGNATURE_POLICY_NOT_AVAILABLE = "SIGNATURE_POLICY_NOT_AVAILABLE"
+
+
+_FAILED = Indication.TOTAL_FAILED
+_UNSURE = Indication.INDETERMINATE
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reason the signature is not TOTAL_PASSED. `code` is stable (machine-readable);
+    `detail` is English prose for logs and developers."""
+
+    code: str
+    indication: Indication
+    sub_indication: SubIndication
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateSummary:
+    subject: str
+    issuer: str
+    serial_number: str  # hex
+    sha256: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+
+    @classmethod
+    def of(cls, cert: x509.Certificate) -> CertificateSummary:
+        return cls(
+            subject=cert.subject.rfc4514_string(),
+            issuer=cert.issuer.rfc4514_string(),
+            serial_number=f"{cert.serial_number:x}",
+            sha256=cert.fingerprint(_SHA256).hex(),
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TimestampSummary:
+    """A signature timestamp (RFC 3161 token in the CMS) or a document timestamp (/DocTimeStamp)."""
+
+    time: dt.datetime
+    intact: bool
+    valid: bool
+    trusted: bool
+    authority: CertificateSummary | None
+
+
+@dataclass(frozen=True, slots=True)
+class RevocationStatus:
+    """The signing certificate's revocation status, from every CRL available.
+
+    `status`: good (a CRL of its issuer, valid at the timestamp time, does not list it),
+    revoked, or unknown (no usable CRL). `source`: "embedded" when only the DSS was consulted,
+    "current" when the caller's current CRLs were too. `crl_issued_at`: the newest CRL seen.
+    """
+
+    status: str
+    source: str
+    crl_issued_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    reason: str | None = None
+    after_signing: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What the signature covers. `whole_file`: its /ByteRange spans every byte but the
+    signature value. Otherwise `revisions_after_signing` incremental updates follow the signed
+    revision, of which `document_timestamps` are document timestamps; `modification_level`
+    is the worst change they make (none, validation_data, form_filling, annotations, other);
+    `data_after_eof` means bytes follow the last %%EOF that belong to no revision."""
+
+    whole_file: bool
+    signed_bytes: int
+    file_bytes: int
+    revisions_after_signing: int
+    document_timestamps: int
+    modification_level: str
+    data_after_eof: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureVerification:
+    """The verdict on a PDF's (first) approval signature, and the details that support it."""
+
+    indication: Indication
+    sub_indication: SubIndication | None
+    findings: tuple[Finding, ...]
+    document_sha256: str
+    document_bytes: int
+    checked_at: dt.datetime
+    field_name: str | None = None
+    level: str | None = None  # PAdES baseline level reached: B-B, B-T, B-LT, B-LTA
+    intact: bool | None = None
+    signature_valid: bool | None = None
+    coverage: Coverage | None = None
+    signer: CertificateSummary | None = None
+    chain: tuple[CertificateSummary, ...] = ()
+    trust_anchor: CertificateSummary | None = None
+    claimed_signing_time: dt.datetime | None = None
+    timestamp: TimestampSummary | None = None
+    document_timestamps: tuple[TimestampSummary, ...] = ()
+    revocation: RevocationStatus | None = None
+    # The signed revision is document[:signed_revision_bytes]; its embedded files (name, bytes)
+    # are what the signature vouches for, whatever later revisions say.
+    signed_revision_bytes: int | None = None
+    attachments: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
+
+    @property
+    def passed(self) -> bool:
+        return self.indication is Indication.TOTAL_PASSED
+
+    @property
+    def first_finding(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+    def attachment(self, name: str) -> bytes | None:
+        """An embedded file of the signed revision, by name."""
+        return next((data for n, data in self.attachments if n == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        data = json_ready(self)
+        del data["attachments"]
+        data["attachment_names"] = [name for name, _ in self.attachments]
+        return data  # type: ignore[no-any-return]
+
+
+def json_ready(value: Any) -> Any:
+    """Dataclasses, enums, datetimes and tuples as JSON-compatible values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: json_ready(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [json_ready(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+_SHA256 = hashes.SHA256()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class _Refused(Exception):
+    """Stop verifying: the document fails a check no later check could rescue."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.detail)
+        self.finding = finding
+
+
+def _finding(
+    code: str, indication: Indication, sub_indication: SubIndication, detail: str
+) -> Finding:
+    return Finding(code, indication, sub_indication, detail)
+
+
+def _format_failure(code: str, detail: str) -> Finding:
+    return Finding(code, _FAILED, SubIndication.FORMAT_FAILURE, detail)
+
+
+# -- parsed revocation data and certificates, shared between documents ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Crl:
+    der_sha256: bytes
+    asn1: asn1_crl.CertificateList
+    crl: x509.CertificateRevocationList
+
+
+class _BoundedCache:
+    """A small thread-safe LRU keyed by content digest. Parsed asn1crypto objects memoise what
+    they compute (names prepared for comparison, lazily parsed children), so reusing them across
+    documents signed under the same CRLs saves most of the chain-validation work."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+                return item
+        item = make()
+        with self._lock:
+            self._items[key] = item
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return item
+
+
+class PdfSignatureVerifier:
+    """Verifies the approval signature of PDFs against fixed trust anchors. Build one and reuse
+    it: trust anchors are parsed once, and parsed certificates and CRLs are shared between
+    documents. Thread-safe.
+
+    `trust_roots`: the certificates trusted (for licences: the authority's published root).
+    `crls`: current CRLs (DER) consulted for every document in addition to what the document
+    embeds, or a callable returning them (e.g. `Pki.crls_der` for an online verifier). Nothing
+    is ever fetched from the network.
+    `signer_eku`: the extended key usage the signing certificate must carry (None: any).
+    `require_timestamp`: refuse signatures without a signature timestamp (PAdES B-B); without
+    one nothing proves when the signature was made, so revocation cannot be judged.
+    """
+
+    def __init__(
+        self,
+        trust_roots: Sequence[x509.Certificate],
+        *,
+        crls: CrlSource = (),
+        max_bytes: int = MAX_DOCUMENT_BYTES,
+        signer_eku: x509.ObjectIdentifier | None = DOCUMENT_SIGNING_EKU,
+        require_timestamp: bool = True,
+        clock: Callable[[], dt.datetime] = _now,
+    ) -> None:
+        if not trust_roots:
+            raise ValueError("a verifier needs at least one trust root")
+        _speedups.install()
+        self.trust_roots = tuple(trust_roots)
+        self.max_bytes = max_bytes
+        self.require_timestamp = require_timestamp
+        self._clock = clock
+        self._crl_source = crls
+        self._roots_asn1 = [_asn1(cert) for cert in self.trust_roots]
+        self._key_usage = KeyUsageConstraints(
+            key_usage={"non_repudiation"},
+            extd_key_usage={signer_eku.dotted_string} if signer_eku is not None else None,
+            explicit_extd_key_usage_required=signer_eku is not None,
+        )
+        self._crls = _BoundedCache(64)
+        self._certs = _BoundedCache(256)
+        self._crl_checks = _BoundedCache(256)
+
+    # -- public ------------------------------------------------------------------------------
+
+    def verify(self, pdf: bytes, *, crls: Sequence[bytes] = ()) -> SignatureVerification:
+        """Verify `pdf`'s first approval signature. Never raises for bad input: every problem
+        is a finding in the result. `crls`: further current CRLs for this document only."""
+        checked_at = self._clock()
+        digest = hashlib.sha256(pdf).hexdigest()
+        base = {"document_sha256": digest, "document_bytes": len(pdf), "checked_at": checked_at}
+        try:
+            return self._verify(pdf, crls, checked_at, base)
+        except _Refused as refused:
+            return _verdict([refused.finding], **base)
+        except PdfDecodeLimitError as exc:
+            detail = f"a stream decodes to more data than a licence can hold: {exc}"
+            return _verdict([_format_failure("decompression_bomb", detail)], **base)
+        except RecursionError:
+            detail = "objects are nested deeper than any genuine document"
+            return _verdict([_format_failure("too_deeply_nested", detail)], **base)
+        except MemoryError:
+            detail = "the document needs more memory than a licence can"
+            return _verdict([_format_failure("too_large", detail)], **base)
+        except Exception as exc:  # hostile input can break any parser in any way
+            logger.info(
+                "unreadable document %s: %s: %s",
+                digest[:16],
+                type(exc).__name__,
+                exc,
+                exc_info=logger.isEnabledFor(logging.DEBUG),
+            )
+            detail = f"the PDF cannot be read: {type(exc).__name__}"
+            return _verdict([_format_failure("unreadable_pdf", detail)], **base)
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def _verify(
+        self, pdf: bytes, extra_crls: Sequence[bytes], checked_at: dt.datetime, base: Any
+    ) -> SignatureVerification:
+        reader = self._open(pdf)
+        field_name, embedded = self._approval_signature(reader)
+        findings: list[Finding] = []
+        findings += _signature_dictionary_findings(pdf, embedded)
+
+        signature_time = _signature_timestamp_time(embedded.signer_info)
+        claimed_time = _claimed_signing_time(embedded)
+        dss = _read_dss(reader)
+        dss_certs = [self._cert(der) for der in dss.certificates]
+        dss_crls = [self._crl(der) for der in dss.crls]
+        current_crls = [self._crl(der) for der in (*self._current_crls(), *extra_crls)]
+        if len(dss_certs) > _MAX_CERTIFICATES or len(dss_crls) + len(current_crls) > _MAX_CRLS:
+            raise _Refused(
+                _format_failure(
+                    "too_much_validation_data",
+                    "more certificates or CRLs than a licence's chain needs",
+                )
+            )
+        all_crls = [*dss_crls, *current_crls]
+        moment = signature_time or checked_at
+        context = self._context(moment, dss_certs, all_crls)
+
+        status = self._validate_signature(embedded, context)
+        findings += _integrity_findings(status)
+        data_after_eof = _data_after_last_revision(pdf, reader)
+        if data_after_eof:
+            findings.append(
+                _format_failure(
+                    "data_after_eof",
+                    "bytes were appended after the end of the last revision (%%EOF)",
+                )
+            )
+        findings += _trust_findings(status, "signer")
+
+        signer = _crypto_cert(status.signing_cert)
+        chain = _path_certificates(status.validation_path)
+        revocation, revocation_findings = self._revocation(
+            chain or [signer], all_crls, signature_time, claimed_time, bool(current_crls)
+        )
+        findings += revocation_findings
+
+        timestamp = None
+        timestamp_status = status.timestamp_validity
+        document_timestamps, document_findings, last_poe = self._document_timestamps(
+            reader, embedded, dss_certs, all_crls
+        )
+        if timestamp_status is None:
+            if self.require_timestamp:
+                findings.append(
+                    _finding(
+                        "no_signature_timestamp",
+                        _UNSURE,
+                        SubIndication.SIG_CONSTRAINTS_FAILURE,
+                        "the signature has no timestamp, so nothing proves when it was made "
+                        "(PAdES B-B; licences are B-LT)",
+                    )
+                )
+        else:
+            timestamp = _timestamp_summary(timestamp_status, signature_time)
+            findings += _timestamp_findings(timestamp_status, "signature_timestamp")
+            tsa_chain = _path_certificates(timestamp_status.validation_path)
+            _, tsa_findings = self._revocation(
+                tsa_chain, all_crls, signature_time, None, bool(current_crls), subject="timestamp"
+            )
+            findings += tsa_findings
+            if (
+                tsa_chain
+                and timestamp_status.trusted
+                and last_poe is None
+                and tsa_chain[-1].not_valid_after_utc < checked_at
+            ):
+                findings.append(
+                    _finding(
+                        "timestamp_certificate_expired",
+                        _UNSURE,
+                        SubIndication.OUT_OF_BOUNDS_NO_POE,
+                        "the timestamp authority's certificate has expired and no archive "
+                        "timestamp (PAdES B-LTA) proves the timestamp existed before",
+                    )
+                )
+        findings += document_findings
+
+        coverage = _coverage(
+            pdf, reader, embedded, status, len(document_timestamps), data_after_eof
+        )
+        signed_end = embedded.byte_range[2] + embedded.byte_range[3]
+        return _verdict(
+            findings,
+            **base,
+            field_name=field_name,
+            level=_level(timestamp_status, dss, document_timestamps),
+            intact=status.intact,
+            signature_valid=status.valid,
+            coverage=coverage,
+            signer=CertificateSummary.of(signer),
+            chain=tuple(CertificateSummary.of(c) for c in reversed(chain)),
+            trust_anchor=CertificateSummary.of(chain[0]) if chain else None,
+            claimed_signing_time=claimed_time,
+            timestamp=timestamp,
+            document_timestamps=tuple(document_timestamps),
+            revocation=revocation,
+            signed_revision_bytes=signed_end,
+            attachments=_signed_attachments(reader, embedded.signed_revision),
+        )
+
+    def _open(self, pdf: bytes) -> PdfFileReader:
+        if len(pdf) > self.max_bytes:
+            raise _Refused(
+                _format_failure(
+                    "too_large", f"{len(pdf)} bytes; a licence is at most {self.max_bytes}"
+                )
+            )
+        if not pdf.startswith(b"%PDF-"):
+            raise _Refused(_format_failure("not_a_pdf", "the file does not start with %PDF-"))
+        if b"%%EOF" not in pdf[-4096:]:
+            raise _Refused(
+                _format_failure("truncated", "the file does not end with %%EOF: it is truncated")
+            )
+        reader = PdfFileReader(io.BytesIO(pdf), strict=True, decode_limits=_DECODE_LIMITS)
+        if reader.encrypted:
+            raise _Refused(_format_failure("encrypted", "the PDF is encrypted; licences never are"))
+        return reader
+
+    def _approval_signature(self, reader: PdfFileReader) -> tuple[str, EmbeddedPdfSignature]:
+        """The earliest approval (/Sig) signature, parsed. Later ones are modifications."""
+        candidates: list[tuple[int, str, EmbeddedPdfSignature]] = []
+        for count, (name, value, sig_field) in enumerate(
+            enumerate_sig_fields(reader, filled_status=True)
+        ):
+            if count >= _MAX_SIGNATURE_FIELDS:
+                raise _Refused(_format_failure("too_many_signatures", "too many signature fields"))
+            sig_object = value.get_object()
+            if not isinstance(sig_object, generic.DictionaryObject):
+                raise _Refused(
+                    _format_failure("signature_unreadable", f"field {name} has no signature")
+                )
+            if sig_object.get("/Type", "/Sig") == "/DocTimeStamp":
+                continue
+            try:
+                embedded = EmbeddedPdfSignature(reader, sig_field, name)
+            except Exception as exc:
+                raise _Refused(
+                    _format_failure(
+                        "signature_unreadable",
+                        f"the signature value (/Contents) of {name} is not a CMS signature: "
+                        f"{type(exc).__name__}",
+                    )
+                ) from exc
+            candidates.append((embedded.signed_revision, name, embedded))
+        if not candidates:
+            raise _Refused(
+                _format_failure("no_signature", "the document carries no approval signature")
+            )
+        _, name, embedded = min(candidates, key=lambda c: c[0])
+        return name, embedded
+
+    def _current_crls(self) -> Sequence[bytes]:
+        source = self._crl_source
+        return source() if callable(source) else source
+
+    def _crl(self, der: bytes) -> _Crl:
+        key = hashlib.sha256(der).digest()
+
+        def parse() -> _Crl:
+            return _Crl(key, asn1_crl.CertificateList.load(der), x509.load_der_x509_crl(der))
+
+        crl: _Crl = self._crls.get(key, parse)
+        return crl
+
+    def _cert(self, der: bytes) -> asn1_x509.Certificate:
+        key = hashlib.sha256(der).digest()
+        cert: asn1_x509.Certificate = self._certs.get(key, lambda: asn1_x509.Certificate.load(der))
+        return cert
+
+    def _context(
+        self, moment: dt.datetime, certs: list[asn1_x509.Certificate], crls: list[_Crl]
+    ) -> ValidationContext:
+        # Point-in-time validation at the signature timestamp's time (EN 319 102-1 §5.6.2):
+        # revocation data issued after that moment also counts (retroactive), as it would for
+        # any later verifier; certificate holds, the reason that option is off by default,
+        # do not exist in this PKI.
+        return ValidationContext(
+            trust_roots=self._roots_asn1,
+            other_certs=certs,
+            crls=[c.asn1 for c in crls],
+            moment=moment,
+            allow_fetching=False,
+            revocation_mode="hard-fail",
+            retroactive_revinfo=True,
+        )
+
+    def _validate_signature(
+        self, embedded: EmbeddedPdfSignature, context: ValidationContext
+    ) -> PdfSignatureStatus:
+        try:
+            status: PdfSignatureStatus = asyncio.run(
+                async_validate_pdf_signature(
+                    embedded,
+                    signer_validation_context=context,
+                    ts_validation_context=context,
+                    diff_policy=STRICT_DIFF_POLICY,
+                    key_usage_settings=self._key_usage,
+                )
+            )
+        except SignatureValidationError as exc:
+            raise _Refused(_validation_error_finding(exc)) from exc
+        except (PdfDecodeLimitError, RecursionError, MemoryError):
+            raise
+        except Exception as exc:  # a CMS or structure pyHanko cannot process
+            raise _Refused(
+                _format_failure(
+                    "signature_malformed",
+                    f"the signature cannot be processed: {type(exc).__name__}: {exc}"[:300],
+                )
+            ) from exc
+        return status
+
+    def _document_timestamps(
+        self,
+        reader: PdfFileReader,
+        signature: EmbeddedPdfSignature,
+        certs: list[asn1_x509.Certificate],
+        crls: list[_Crl],
+    ) -> tuple[list[TimestampSummary], list[Finding], dt.datetime | None]:
+        """Validate every document timestamp added after the signature (PAdES B-LTA), each at
+        its own time. Returns their summaries, findings and the latest trusted time."""
+        summaries: list[TimestampSummary] = []
+        findings: list[Finding] = []
+        latest: dt.datetime | None = None
+        for embedded in reader.embedded_timestamp_signatures:
+            if embedded.signed_revision <= signature.signed_revision:
+                continue
+            time = _document_timestamp_time(embedded)
+            if time is None:
+                findings.append(
+                    _format_failure(
+                        "document_timestamp_unreadable", "a document timestamp cannot be read"
+                    )
+                )
+                continue
+            context = self._context(time, certs, crls)
+            try:
+                status: DocumentTimestampStatus = asyncio.run(
+                    async_validate_pdf_timestamp(
+                        embedded, validation_context=context, diff_policy=STRICT_DIFF_POLICY
+                    )
+                )
+            except SignatureValidationError as exc:
+                findings.append(_validation_error_finding(exc, "document_timestamp"))
+                continue
+            summaries.append(_timestamp_summary(status, time))
+            findings += _timestamp_findings(status, "document_timestamp")
+            if status.intact and status.valid and status.trusted:
+                latest = time if latest is None else max(latest, time)
+        return summaries, findings, latest
+
+    def _revocation(
+        self,
+        chain: Sequence[x509.Certificate],
+        crls: Sequence[_Crl],
+        poe: dt.datetime | None,
+        claimed: dt.datetime | None,
+        have_current: bool,
+        *,
+        subject: str = "signer",
+    ) -> tuple[RevocationStatus | None, list[Finding]]:
+        """Look up every certificate of `chain` (leaf last) on every CRL its issuer signed.
+
+        pyHanko validates the chain at the timestamp time, where a later revocation does not
+        show; here every revocation counts, and is judged against the timestamp (POE).
+        """
+        findings: list[Finding] = []
+        if len(chain) < 2:
+            return None, findings
+        leaf_status: RevocationStatus | None = None
+        for index in range(1, len(chain)):
+            issuer, cert = chain[index - 1], chain[index]
+            is_leaf = index == len(chain) - 1
+            newest: dt.datetime | None = None
+            entry: x509.RevokedCertificate | None = None
+            for crl in crls:
+                if not self._issued_by(crl, issuer):
+                    continue
+                this_update = crl.crl.last_update_utc
+                newest = this_update if newest is None else max(newest, this_update)
+                revoked = crl.crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+                if revoked is not None and (
+                    entry is None or revoked.revocation_date_utc < entry.revocation_date_utc
+                ):
+                    entry = revoked
+            source = "current" if have_current else "embedded"
+            if entry is None:
+                if is_leaf:
+                    leaf_status = RevocationStatus(
+                        "good" if newest is not None else "unknown", source, newest
+                    )
+                continue
+            revoked_at = entry.revocation_date_utc
+            reason = _reason(entry)
+            after = poe is not None and poe < revoked_at
+            if is_leaf:
+                leaf_status = RevocationStatus(
+                    "revoked",
+                    source,
+                    newest,
+                    revoked_at,
+                    reason.name if reason is not None else "unspecified",
+                    after,
+                )
+            finding = _revocation_finding(subject, is_leaf, revoked_at, reason, after, claimed)
+            if finding is not None:
+                findings.append(finding)
+        return leaf_status, findings
+
+    def _issued_by(self, crl: _Crl, issuer: x509.Certificate) -> bool:
+        key = (crl.der_sha256, issuer.fingerprint(_SHA256))
+
+        def check() -> bool:
+            if crl.crl.issuer != issuer.subject:
+                return False
+            try:
+                return crl.crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+            except Exception:  # an unsupported key type cannot have signed it
+                return False
+
+        result: bool = self._crl_checks.get(key, check)
+        return result
+
+
+# -- pure helpers --------------------------------------------------------------------------------
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _crypto_cert(cert: asn1_x509.Certificate) -> x509.Certificate:
+    return x509.load_der_x509_certificate(cert.dump())
+
+
+def _path_certificates(path: Any) -> list[x509.Certificate]:
+    """Root first, leaf last; empty when no path was built."""
+    if path is None:
+        return []
+    return [_crypto_cert(c) for c in path.iter_certs(include_root=True)]
+
+
+def _reason(entry: x509.RevokedCertificate) -> x509.ReasonFlags | None:
+    try:
+        return entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _revocation_finding(
+    subject: str,
+    is_leaf: bool,
+    revoked_at: dt.datetime,
+    reason: x509.ReasonFlags | None,
+    after_poe: bool,
+    claimed: dt.datetime | None,
+) -> Finding | None:
+    benign = reason in _BENIGN_REVOCATION_REASONS
+    why = reason.name if reason is not None else "unspecified"
+    when = revoked_at.isoformat()
+    if after_poe and benign:
+        return None  # EN 319 102-1 §5.6.2.1: POE before a revocation that does not touch the key
+    if not is_leaf:
+        return _finding(
+            f"{subject}_ca_revoked",
+            _UNSURE,
+            SubIndication.REVOKED_CA_NO_POE,
+            f"a CA certificate above the {subject} was revoked on {when} ({why})",
+        )
+    if not after_poe and claimed is not None and claimed >= revoked_at and subject == "signer":
+        # EN 319 102-1 §5.2.6: the signer itself claims to have signed after the revocation.
+        return _finding(
+            "signer_revoked",
+            _FAILED,
+            SubIndication.REVOKED,
+            f"the signing certificate was revoked on {when} ({why}), before the signature was made",
+        )
+    if after_poe:
+        detail = (
+            f"the {subject} certificate was revoked on {when} for {why}; the timestamp proves "
+            "the signature predates the revocation but not the compromise"
+        )
+    else:
+        detail = (
+            f"the {subject} certificate was revoked on {when} ({why}) and nothing proves the "
+            "signature existed before"
+        )
+    return _finding(f"{subject}_revoked", _UNSURE, SubIndication.REVOKED_NO_POE, detail)
+
+
+def _verdict(findings: Iterable[Finding], **details: Any) -> SignatureVerification:
+    ordered = tuple(findings)
+    decisive = next((f for f in ordered if f.indication is _FAILED), None) or next(
+        (f for f in ordered if f.indication is _UNSURE), None
+    )
+    # The decisive finding first, then the others in the order they were found.
+    if decisive is not None:
+        ordered = (decisive, *(f for f in ordered if f is not decisive))
+    return SignatureVerification(
+        indication=decisive.indication if decisive else Indication.TOTAL_PASSED,
+        sub_indication=decisive.sub_indication if decisive else None,
+        findings=ordered,
+        **details,
+    )
+
+
+def _validation_error_finding(exc: SignatureValidationError, subject: str = "signature") -> Finding:
+    indic = exc.ades_subindication
+    name = getattr(indic, "name", "GENERIC")
+    if name in SubIndication.__members__:
+        sub = SubIndication[name]
+        failed = type(indic).__name__ == "AdESFailure"
+        return Finding(f"{subject}_invalid", _FAILED if failed else _UNSURE, sub, str(exc))
+    return _format_failure(f"{subject}_malformed", f"the signature cannot be validated: {exc}")
+
+
+def _signature_dictionary_findings(pdf: bytes, embedded: EmbeddedPdfSignature) -> list[Finding]:
+    findings: list[Finding] = []
+    subfilter = embedded.sig_object.get("/SubFilter")
+    if subfilter != _PADES_SUBFILTER:
+        findings.append(
+            _format_failure(
+                "not_pades",
+                f"the signature's /SubFilter is {subfilter}, not {_PADES_SUBFILTER} "
+                "(EN 319 142-1 §6.2.1)",
+            )
+        )
+    byte_range = embedded.byte_range
+    try:
+        start1, length1, start2, length2 = (int(v) for v in byte_range)
+    except (TypeError, ValueError):
+        raise _Refused(
+            _format_failure("byte_range_invalid", "/ByteRange is not four integers")
+        ) from None
+    well_formed = (
+        start1 == 0
+        and 0 < length1 < start2
+        and length2 >= 0
+        and start2 + length2 <= len(pdf)
+        and _HEX_STRING.fullmatch(pdf, length1, start2) is not None
+    )
+    if not well_formed:
+        # ISO 32000-1 §12.8.1: the excluded range is exactly the /Contents hex string.
+        raise _Refused(
+            _format_failure(
+                "byte_range_invalid",
+                f"/ByteRange {[start1, length1, start2, length2]} does not exclude exactly "
+                "the signature value",
+            )
+        )
+    return findings
+
+
+def _integrity_findings(status: PdfSignatureStatus) -> list[Finding]:
+    findings: list[Finding] = []
+    if not status.intact:
+        findings.append(
+            _finding(
+                "digest_mismatch",
+                _FAILED,
+                SubIndication.HASH_FAILURE,
+                "the signed bytes have changed: their digest differs from the signed one",
+            )
+        )
+    elif not status.valid:
+        findings.append(
+            _finding(
+                "signature_invalid",
+                _FAILED,
+                SubIndication.SIG_CRYPTO_FAILURE,
+                "the signature value does not verify with the signing certificate's key",
+            )
+        )
+    coverage = status.coverage
+    if coverage is None or coverage < SignatureCoverageLevel.ENTIRE_REVISION:
+        findings.append(
+            _format_failure(
+                "byte_range_invalid",
+                "the signature does not cover a whole revision of the document",
+            )
+        )
+    elif coverage == SignatureCoverageLevel.ENTIRE_REVISION:
+        level = _modification_level(status)
+        if level is None or level > ModificationLevel.LTA_UPDATES:
+            findings.append(
+                _format_failure(
+                    "modified_after_signing",
+                    "the document was changed after signing by an incremental update that "
+                    f"adds more than validation data ({_level_name(level)})",
+                )
+            )
+    return findings
+
+
+def _modification_level(status: Any) -> ModificationLevel | None:
+    diff = status.diff_result
+    if isinstance(diff, DiffResult):
+        return diff.modification_level
+    return None if diff is not None else ModificationLevel.NONE
+
+
+def _level_name(level: ModificationLevel | None) -> str:
+    return {
+        None: "other",
+        ModificationLevel.NONE: "none",
+        ModificationLevel.LTA_UPDATES: "validation_data",
+        ModificationLevel.FORM_FILLING: "form_filling",
+        ModificationLevel.ANNOTATIONS: "annotations",
+        ModificationLevel.OTHER: "other",
+    }[level]
+
+
+def _trust_findings(status: Any, subject: str) -> list[Finding]:
+    indic = status.trust_problem_indic
+    if indic is None and status.validation_path is not None:
+        return []
+    name = getattr(indic, "name", "NO_CERTIFICATE_CHAIN_FOUND")
+    sub = SubIndication.__members__.get(name, SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE)
+    failed = type(indic).__name__ == "AdESFailure"
+    details = {
+        SubIndication.NO_CERTIFICATE_CHAIN_FOUND: "no chain leads to a trusted root",
+        SubIndication.CHAIN_CONSTRAINTS_FAILURE: (
+            "the certificate may not be used for this (key usage or extended key usage)"
+        ),
+        SubIndication.TRY_LATER: "no revocation data valid at the signing time is available",
+        SubIndication.OUT_OF_BOUNDS_NO_POE: "the certificate was not valid at the signing time",
+        SubIndication.REVOKED_NO_POE: "the certificate was revoked at the signing time",
+    }
+    detail = details.get(sub, f"the certificate chain does not validate ({name})")
+    return [Finding(f"{subject}_{sub.value.lower()}", _FAILED if failed else _UNSURE, sub, detail)]
+
+
+def _timestamp_findings(status: Any, subject: str) -> list[Finding]:
+    if not status.intact:
+        return [
+            _finding(
+                f"{subject}_digest_mismatch",
+                _FAILED if subject == "document_timestamp" else _UNSURE,
+                SubIndication.HASH_FAILURE
+                if subject == "document_timestamp"
+                else SubIndication.SIG_CONSTRAINTS_FAILURE,
+                f"the {subject.replace('_', ' ')} does not match what it timestamps",
+            )
+        ]
+    if not status.valid:
+        return [
+            _finding(
+                f"{subject}_invalid",
+                _FAILED if subject == "document_timestamp" else _UNSURE,
+                SubIndication.SIG_CRYPTO_FAILURE
+                if subject == "document_timestamp"
+                else SubIndication.SIG_CONSTRAINTS_FAILURE,
+                f"the {subject.replace('_', ' ')}'s own signature does not verify",
+            )
+        ]
+    findings = _trust_findings(status, subject)
+    if subject == "document_timestamp":
+        coverage = status.coverage
+        level = _modification_level(status)
+        if coverage is None or coverage < SignatureCoverageLevel.ENTIRE_REVISION:
+            findings.append(
+                _format_failure(
+                    "document_timestamp_byte_range_invalid",
+                    "a document timestamp does not cover a whole revision",
+                )
+            )
+        elif level is None or level > ModificationLevel.LTA_UPDATES:
+            findings.append(
+                _format_failure(
+                    "modified_after_signing",
+                    "the document was changed after its last document timestamp",
+                )
+            )
+    return findings
+
+
+def _timestamp_summary(status: Any, time: dt.datetime | None) -> TimestampSummary:
+    authority = CertificateSummary.of(_crypto_cert(status.signing_cert))
+    return TimestampSummary(
+        time=status.timestamp if time is None else time,
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        authority=authority,
+    )
+
+
+def _signature_timestamp_time(signer_info: cms.SignerInfo) -> dt.datetime | None:
+    try:
+        for attribute in signer_info["unsigned_attrs"] or ():
+            if attribute["type"].native == "signature_time_stamp_token":
+                token = attribute["values"][0]
+                tst_info = token["content"]["encap_content_info"]["content"].parsed
+                time: dt.datetime = tst_info["gen_time"].native
+                return time
+    except Exception:  # a malformed token: pyHanko's validation reports it
+        return None
+    return None
+
+
+def _document_timestamp_time(embedded: EmbeddedPdfSignature) -> dt.datetime | None:
+    try:
+        tst_info = embedded.signed_data["encap_content_info"]["content"].parsed
+        time: dt.datetime = tst_info["gen_time"].native
+    except Exception:
+        return None
+    return time
+
+
+def _claimed_signing_time(embedded: EmbeddedPdfSignature) -> dt.datetime | None:
+    try:
+        claimed: dt.datetime | None = embedded.self_reported_timestamp
+    except Exception:
+        return None
+    return claimed
+
+
+@dataclass(frozen=True, slots=True)
+class _Dss:
+    certificates: tuple[bytes, ...] = ()
+    crls: tuple[bytes, ...] = ()
+    ocsps: int = 0
+
+    @property
+    def present(self) -> bool:
+        return bool(self.crls or self.ocsps)
+
+
+def _read_dss(reader: PdfFileReader) -> _Dss:
+    """The Document Security Store (ISO 32000-2 §12.8.4.3) of the newest revision, counted
+    before anything is decoded."""
+    try:
+        dss = reader.root["/DSS"]
+    except KeyError:
+        return _Dss()  # B-B or B-T
+    certs = list(dss.get("/Certs", ()))
+    crls = list(dss.get("/CRLs", ()))
+    ocsps = list(dss.get("/OCSPs", ()))
+    if len(certs) > _MAX_CERTIFICATES or len(crls) > _MAX_CRLS:
+        raise _Refused(
+            _format_failure(
+                "too_much_validation_data",
+                "the DSS holds more certificates or CRLs than a licence's chain needs",
+            )
+        )
+    return _Dss(
+        tuple(_stream_data(ref, DecodePurpose.CERTIFICATE) for ref in certs),
+        tuple(_stream_data(ref, DecodePurpose.CRL) for ref in crls),
+        len(ocsps),
+    )
+
+
+def _stream_data(ref: Any, purpose: DecodePurpose) -> bytes:
+    data: bytes = ref.get_object().read_data(purpose)
+    return data
+
+
+def _data_after_last_revision(pdf: bytes, reader: PdfFileReader) -> bool:
+    """True if bytes follow the end of the last revision pyHanko knows (ISO 32000-1 §7.5.6).
+
+    Catches both plain trailing bytes and a fake trailer with its own %%EOF that points back
+    to an earlier cross-reference section (the reader then sees no new revision at all).
+    """
+    last_eof = pdf.rfind(b"%%EOF")
+    if pdf[last_eof + 5 :] not in _EOL:
+        return True
+    xrefs = reader.xrefs
+    last = xrefs.total_revisions - 1
+    xref_end = xrefs.get_xref_container_info(last).end_location
+    return pdf.find(b"%%EOF", xref_end) != last_eof
+
+
+def _coverage(
+    pdf: bytes,
+    reader: PdfFileReader,
+    embedded: EmbeddedPdfSignature,
+    status: PdfSignatureStatus,
+    document_timestamps: int,
+    data_after_eof: bool,
+) -> Coverage:
+    start2, length2 = embedded.byte_range[2], embedded.byte_range[3]
+    signed_end = start2 + length2
+    level = _modification_level(status)
+    return Coverage(
+        whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        signed_bytes=signed_end,
+        file_bytes=len(pdf),
+        revisions_after_signing=reader.xrefs.total_revisions - 1 - embedded.signed_revision,
+        document_timestamps=document_timestamps,
+        modification_level=_level_name(level),
+        data_after_eof=data_after_eof,
+    )
+
+
+def _level(timestamp: Any, dss: _Dss, document_timestamps: Sequence[TimestampSummary]) -> str:
+    if timestamp is None:
+        return "B-B"
+    if not dss.present:
+        return "B-T"
+    return "B-LTA" if document_timestamps else "B-LT"
+
+
+def _signed_attachments(reader: PdfFileReader, revision: int) -> tuple[tuple[str, bytes], ...]:
+    """Embedded files (ISO 32000-1 §7.11.4) as the signed revision has them: from the
+    catalog's /AF array (PDF/A-3 associated files) and the /EmbeddedFiles name tree's top level.
+    Later revisions cannot change what this returns."""
+    try:
+        resolver = reader.get_historical_resolver(revision)
+        root = resolver.root
+        specs: list[Any] = list(root.get("/AF", ()))[:_MAX_ATTACHMENTS]
+        name_dictionary = root.get("/Names")
+        names = name_dictionary.get("/EmbeddedFiles") if name_dictionary is not None else None
+        if names is not None:
+            entries = list(names.get("/Names", ()))[: 2 * _MAX_ATTACHMENTS]
+            specs += entries[1::2]
+    except Exception:
+        return ()
+    found: dict[str, bytes] = {}
+    for spec in specs[:_MAX_ATTACHMENTS]:
+        try:
+            spec = spec.get_object()
+            name = str(spec.get("/UF", spec.get("/F")))
+            stream = spec["/EF"].get("/UF", spec["/EF"].get("/F")).get_object()
+            if name in found:
+                continue
+            data = stream.data
+            if len(data) <= _MAX_ATTACHMENT_BYTES:
+                found[name] = data
+        except Exception as exc:  # a broken file specification is simply not an attachment
+            logger.debug("unreadable attachment: %s: %s", type(exc).__name__, exc)
+            continue
+    return tuple(found.items())

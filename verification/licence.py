@@ -1,0 +1,233 @@
+"""`LicenceVerifier` / `verify_licence`: a licence PDF in, a `VerificationReport` out.
+
+Composes `signing.verification` (is the signature sound, and what does it cover?) with
+`templates` (the licence data embedded as licence.json) and, online, the registry (is this the
+file we issued, and is the licence still in force?). Imports neither `registration` nor any web
+or database framework: the registry is a callback.
+
+Why the licence data comes from the signed revision: a reader of the newest revision (any PDF
+viewer, `templates.read_licence_data`) would show data replaced by an incremental update; the
+verifier reports only what the signature covers, and refuses the file anyway if such an update
+exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Final, TypeAlias
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from signing.verification import (
+    MAX_DOCUMENT_BYTES,
+    CrlSource,
+    Indication,
+    PdfSignatureVerifier,
+    SignatureVerification,
+    SubIndication,
+)
+from templates import ATTACHMENT_NAME, InvalidLicenceContent, content_from_data
+from verification.report import (
+    LicenceData,
+    LicenceStatus,
+    RegistryCheck,
+    RegistryRecord,
+    Verdict,
+    VerificationReport,
+)
+
+__all__ = ["LicenceVerifier", "Registry", "verify_licence"]
+
+logger = logging.getLogger(__name__)
+
+Registry: TypeAlias = Callable[[str, int], RegistryRecord | None]
+
+_NOT_IN_FORCE: Final = {
+    LicenceStatus.SUPERSEDED: "licence_superseded",
+    LicenceStatus.REVOKED: "licence_revoked",
+    LicenceStatus.DEREGISTERED: "licence_deregistered",
+}
+
+
+class LicenceVerifier:
+    """Verifies licences against the authority's published root(s). Build once, reuse: it keeps
+    the parsed trust anchors and the certificates and CRLs seen. Thread-safe.
+
+    `crls`: current CRLs (or a callable returning them), for online verification; offline,
+    the CRLs embedded in each licence (PAdES B-LT) are enough. `registry`: looks up
+    (uscc, version) in the registry; None verifies offline.
+    """
+
+    def __init__(
+        self,
+        trust_roots: Sequence[x509.Certificate],
+        *,
+        crls: CrlSource = (),
+        registry: Registry | None = None,
+        max_bytes: int = MAX_DOCUMENT_BYTES,
+    ) -> None:
+        self.signatures = PdfSignatureVerifier(trust_roots, crls=crls, max_bytes=max_bytes)
+        self.registry = registry
+
+    @property
+    def max_bytes(self) -> int:
+        return self.signatures.max_bytes
+
+    def verify(self, pdf: bytes, *, registry: Registry | None = None) -> VerificationReport:
+        """Verify one licence. `registry` overrides the verifier's (e.g. one bound to the
+        request's database session)."""
+        signature = self.signatures.verify(pdf)
+        return assess(pdf, signature, registry if registry is not None else self.registry)
+
+
+def assess(
+    pdf: bytes, signature: SignatureVerification, registry: Registry | None
+) -> VerificationReport:
+    """The licence-level report for a signature verification of `pdf`."""
+    problems = [f.code for f in signature.findings]
+    indication, sub_indication = signature.indication, signature.sub_indication
+    reason = problems[0] if problems else "authentic"
+
+    licence, data_problem = _licence_data(signature)
+    if data_problem is not None and signature.passed:
+        # We only ever sign licences: a signed document without licence data is not one.
+        indication, sub_indication, reason = (
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            data_problem,
+        )
+        problems.insert(0, data_problem)
+
+    check = _consult(registry, licence, pdf, signature) if registry is not None else None
+    in_force: bool | None = None
+    if indication is Indication.TOTAL_PASSED and check is not None and check.consulted:
+        if not check.found:
+            reason, in_force = "not_in_registry", False
+        elif check.file_match == "different":
+            # The registry holds the SHA-256 of what it issued; a document that differs is not
+            # that document, whatever its signature says.
+            indication, sub_indication, reason = (
+                Indication.TOTAL_FAILED,
+                SubIndication.HASH_FAILURE,
+                "registry_hash_mismatch",
+            )
+            problems.insert(0, reason)
+        elif check.status in _NOT_IN_FORCE:
+            reason, in_force = _NOT_IN_FORCE[check.status], False
+        else:
+            reason, in_force = "in_force", True
+        if reason in ("not_in_registry", *_NOT_IN_FORCE.values()):
+            problems.append(reason)
+    if indication is Indication.TOTAL_FAILED:
+        in_force = False
+
+    if indication is Indication.TOTAL_FAILED:
+        verdict = Verdict.INVALID
+    elif indication is Indication.INDETERMINATE:
+        verdict = Verdict.INDETERMINATE
+    elif in_force is True:
+        verdict = Verdict.IN_FORCE
+    elif in_force is False:
+        verdict = Verdict.NOT_IN_FORCE
+    else:
+        verdict = Verdict.AUTHENTIC
+    return VerificationReport(
+        indication=indication,
+        sub_indication=sub_indication,
+        verdict=verdict,
+        reason=reason,
+        in_force=in_force,
+        signature=signature,
+        licence=licence,
+        registry=check,
+        problems=tuple(dict.fromkeys(problems)),
+    )
+
+
+def _licence_data(signature: SignatureVerification) -> tuple[LicenceData | None, str | None]:
+    raw = signature.attachment(ATTACHMENT_NAME)
+    if raw is None:
+        return None, "licence_data_invalid"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise TypeError("licence.json is not an object")
+        content = content_from_data(data)  # the licence.schema.json rules, GB 32100 check
+    except (UnicodeDecodeError, ValueError, TypeError, InvalidLicenceContent, RecursionError):
+        return None, "licence_data_invalid"
+    licence = LicenceData(
+        uscc=content.uscc, version=content.version, data=data, verified=signature.passed
+    )
+    return licence, None
+
+
+def _consult(
+    registry: Registry, licence: LicenceData | None, pdf: bytes, signature: SignatureVerification
+) -> RegistryCheck:
+    if licence is None:
+        return RegistryCheck(consulted=False, found=False, error="no_licence_data")
+    try:
+        record = registry(licence.uscc, licence.version)
+    except Exception:  # the registry is down: report authenticity, status unknown
+        logger.exception("registry lookup failed for %s v%s", licence.uscc, licence.version)
+        return RegistryCheck(consulted=False, found=False, error="registry_unavailable")
+    if record is None:
+        return RegistryCheck(consulted=True, found=False)
+    return RegistryCheck(
+        consulted=True,
+        found=True,
+        status=LicenceStatus(record.status),
+        status_reason=record.status_reason,
+        status_changed_at=record.status_changed_at,
+        issued_at=record.issued_at,
+        latest_version=record.latest_version,
+        issued_sha256=record.sha256,
+        file_match=_file_match(pdf, record, signature),
+    )
+
+
+def _file_match(pdf: bytes, record: RegistryRecord, signature: SignatureVerification) -> str:
+    if signature.document_sha256 == record.sha256.lower():
+        return "identical"
+    coverage = signature.coverage
+    # An archive may renew a B-LTA licence by appending a DSS and a document timestamp: the
+    # issued bytes are then a prefix, and everything after it must be validation data.
+    if (
+        coverage is not None
+        and 0 < record.size < len(pdf)
+        and hashlib.sha256(pdf[: record.size]).hexdigest() == record.sha256.lower()
+        and coverage.modification_level == "validation_data"
+        and not coverage.data_after_eof
+        and signature.passed
+    ):
+        return "issued_plus_validation_data"
+    return "different"
+
+
+_shared: dict[tuple[Any, ...], PdfSignatureVerifier] = {}
+_shared_lock = threading.Lock()
+
+
+def verify_licence(
+    pdf: bytes,
+    *,
+    trust_roots: Sequence[x509.Certificate],
+    crls: Sequence[bytes] | None = None,
+    registry: Registry | None = None,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+) -> VerificationReport:
+    """Verify one licence PDF (see `LicenceVerifier`). Offline by default: `crls=None` uses
+    only the revocation data the licence embeds, and nothing is ever fetched from the network.
+    Verifiers are kept per trust-root set, so repeated calls share parsed certificates."""
+    key = (tuple(sorted(root.fingerprint(hashes.SHA256()) for root in trust_roots)), max_bytes)
+    with _shared_lock:
+        verifier = _shared.get(key)
+        if verifier is None:
+            verifier = _shared[key] = PdfSignatureVerifier(trust_roots, max_bytes=max_bytes)
+    signature = verifier.verify(pdf, crls=tuple(crls or ()))
+    return assess(pdf, signature, registry)
