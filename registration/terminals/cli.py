@@ -320,8 +320,9 @@ def submit(
     ]
     with _client(base_url, client_id, keyid, key_path) as bizreg:
         try:
-            application = bizreg.create_application(payload, idempotency_key=key)
-            app_id = application["id"]
+            app_id = bizreg.create_application(payload, idempotency_key=key)["id"]
+            # A re-run replays the first create's answer: read where the application is now.
+            application = bizreg.get_application(app_id)
             click.echo(f"application {app_id}: {application['status']}")
             if application["status"] == "draft":
                 if attestation_key is not None:
