@@ -75,6 +75,8 @@ class Application(SQLModel, table=True):
     company_name_zh: str = Field(max_length=50)
     company_type: str = Field(max_length=40)
     category: str | None = Field(default=None, max_length=40)
+    # Set for an amendment: the licence (USCC) whose next version this application asks for.
+    amends_uscc: str | None = Field(default=None, max_length=18, index=True)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     flags: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
@@ -202,3 +204,19 @@ class Licence(SQLModel, table=True):
     signer_certificate_sha256: str = Field(max_length=64)
     size: int
     pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class LicenceEvent(SQLModel, table=True):
+    """Append-only history of a licence's status (revocation, supersession): who, when, why."""
+
+    __tablename__ = "licence_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    licence_id: str = Field(foreign_key="licence.id", index=True, max_length=36)
+    action: str = Field(max_length=20)
+    from_status: str = Field(max_length=20)
+    to_status: str = Field(max_length=20)
+    actor: str = Field(max_length=64)
+    role: str = Field(max_length=32)
+    reason: str | None = Field(default=None, max_length=500)
+    at: datetime = _utc()

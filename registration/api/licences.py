@@ -6,10 +6,12 @@ import base64
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
-from registration.api.deps import PrincipalDep, SessionDep
+from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep
+from registration.api.schemas import ApplicationOut
+from registration.domain.application import ApplicationPayload
 from registration.services import licences as service
 
 router = APIRouter(prefix="/api/v1/licences", tags=["licences"])
@@ -40,6 +42,10 @@ def licence_status(
     uscc: str, session: SessionDep, v: Annotated[int | None, Query(ge=1)] = None
 ) -> LicenceStatusOut:
     """Public: whether a licence is in force (active / superseded / revoked), for anyone."""
+    return _status(session, uscc, v)
+
+
+def _status(session: SessionDep, uscc: str, v: int | None) -> LicenceStatusOut:
     licence, versions = service.public_status(session, uscc, v)
     return LicenceStatusOut(
         uscc=licence.uscc,
@@ -79,3 +85,38 @@ def licence_pdf(
             "Repr-Digest": f"sha-256=:{digest}:",  # RFC 9530 §3
         },
     )
+
+
+class RevocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=3, max_length=500, description="Why, in words the public may read"
+    )
+
+
+@router.post("/{uscc}/revoke", response_model=LicenceStatusOut)
+def revoke_licence(
+    uscc: str, body: RevocationIn, session: SessionDep, principal: PrincipalDep
+) -> LicenceStatusOut:
+    """Registrar administration: revoke the licence in force (the PDF stays as signed)."""
+    licence = service.revoke(session, principal, uscc, body.reason)
+    return _status(session, licence.uscc, licence.version)
+
+
+@router.post(
+    "/{uscc}/amendments", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut
+)
+def amend_licence(
+    uscc: str,
+    payload: ApplicationPayload,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> ApplicationOut:
+    """The company's client files a change (the whole application as it should now read). Once
+    approved, version n+1 of the licence is issued under the same USCC; version n is superseded."""
+    application = service.start_amendment(session, principal, uscc, payload, idempotency_key)
+    response.headers["Location"] = f"/api/v1/applications/{application.id}"
+    return ApplicationOut.of(application, [], None)

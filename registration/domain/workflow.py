@@ -99,6 +99,9 @@ class WorkflowError(Exception):
 class TransitionNotAllowed(WorkflowError):
     code = "transition_not_allowed"
 
+    def __reduce__(self) -> tuple[type, tuple[Status, Action]]:  # picklable across processes
+        return (type(self), (self.status, self.action))
+
     def __init__(self, status: Status, action: Action) -> None:
         self.status = status
         self.action = action
@@ -110,6 +113,9 @@ class TransitionNotAllowed(WorkflowError):
 class RoleNotPermitted(WorkflowError):
     code = "role_not_permitted"
 
+    def __reduce__(self) -> tuple[type, tuple[Role, Action, Status]]:
+        return (type(self), (self.role, self.action, self.status))
+
     def __init__(self, role: Role, action: Action, status: Status) -> None:
         self.role = role
         self.action = action
@@ -119,6 +125,9 @@ class RoleNotPermitted(WorkflowError):
 
 class ReasonsRequired(WorkflowError):
     code = "reasons_required"
+
+    def __reduce__(self) -> tuple[type, tuple[Action]]:
+        return (type(self), (self.action,))
 
     def __init__(self, action: Action) -> None:
         self.action = action

@@ -2,12 +2,51 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from registration.domain import catalogue
-from registration.domain.application import ApplicationPayload
+from registration.domain.application import ApplicationPayload, FieldError
 from registration.settings import Settings
-from templates import LanguageVariant, LicenceContent, LocalizedText, Money, PersonName
+from templates import (
+    LanguageVariant,
+    LicenceContent,
+    LicenceTemplateError,
+    LocalizedText,
+    Money,
+    PersonName,
+    UnrenderableCharacter,
+    render_licence,
+)
+from templates.fonts import check_coverage
+
+# A syntactically valid code for the dry run at submission; never issued (body 'MA000000' is
+# sequence 0, which the allocator never hands out).
+PREVIEW_USCC = "91441900MA0000000X"
+_PREVIEW_AUTHORITY = LocalizedText(
+    zh="东莞市市场监督管理局",
+    en="Dongguan Administration for Market Regulation",
+    fr="Administration de la régulation des marchés de Dongguan",
+)
+_FIELD_OF = {
+    "name.zh": "company.name.zh",
+    "name.en": "company.name.en",
+    "name.fr": "company.name.fr",
+    "domicile": "company.domicile",
+    "legal_representative.name": "legal_representative",
+    "legal_representative.latin": "legal_representative",
+}
+
+
+def authority_text(settings: Settings) -> LocalizedText:
+    return LocalizedText(
+        zh=settings.authority_name_zh, en=settings.authority_name_en, fr=settings.authority_name_fr
+    )
+
+
+def _clean(text: str) -> str:
+    # The licence prints NFC text with single spaces; the registered meaning is unchanged.
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def licence_content(
@@ -17,7 +56,7 @@ def licence_content(
     version: int,
     established: date,
     issued: date,
-    settings: Settings,
+    authority: LocalizedText,
 ) -> LicenceContent:
     company = payload.company
     company_type = catalogue.company_types()[company.type]
@@ -30,25 +69,58 @@ def licence_content(
         variant=LanguageVariant.ZH_EN_FR if french else LanguageVariant.ZH_EN,
         # An English name is optional in the application; the Chinese name is the legal one.
         name=LocalizedText(
-            zh=company.name.zh,
-            en=company.name.en or company.name.zh,
-            fr=(company.name.fr or company.name.en) if french else None,
+            zh=_clean(company.name.zh),
+            en=_clean(company.name.en or company.name.zh),
+            fr=_clean(company.name.fr or company.name.en or company.name.zh) if french else None,
         ),
         company_type=LocalizedText(
             zh=company_type.zh, en=company_type.en, fr=company_type.fr if french else None
         ),
-        legal_representative=PersonName(name=representative.name, latin=representative.name_latin),
+        legal_representative=PersonName(
+            name=_clean(representative.name),
+            latin=_clean(representative.name_latin) if representative.name_latin else None,
+        ),
         registered_capital=Money(
             amount=company.registered_capital.amount, currency=company.registered_capital.currency
         ),
         date_of_establishment=established,
         business_term_years=company.business_term_years,
-        domicile=company.domicile,
-        business_scope=tuple(company.business_scope),
+        domicile=_clean(company.domicile),
+        business_scope=tuple(_clean(item) for item in company.business_scope),
         registration_authority=LocalizedText(
-            zh=settings.authority_name_zh,
-            en=settings.authority_name_en,
-            fr=settings.authority_name_fr if french else None,
+            zh=authority.zh, en=authority.en, fr=authority.fr if french else None
         ),
         issue_date=issued,
     )
+
+
+def printability_errors(payload: ApplicationPayload, today: date) -> list[FieldError]:
+    """Would this application print as a licence? Checked at submission, so that issuance
+    never meets a name the font cannot draw or a scope too long for the page."""
+    try:
+        content = licence_content(
+            payload,
+            uscc=PREVIEW_USCC,
+            version=1,
+            established=today,
+            issued=today,
+            authority=_PREVIEW_AUTHORITY,
+        )
+        for path, text in content.text_fields():
+            check_coverage(path, text)
+        render_licence(content, public_base_url="https://preview.invalid")
+    except UnrenderableCharacter as error:
+        field = _FIELD_OF.get(
+            error.field, error.field.replace("business_scope", "company.business_scope")
+        )
+        return [
+            FieldError(
+                field,
+                f"the character {error.character!r} cannot be printed on the licence",
+                "unprintable_character",
+            )
+        ]
+    except LicenceTemplateError as error:
+        field = getattr(error, "field", None) or "company"
+        return [FieldError(_FIELD_OF.get(field, f"company.{field}"), str(error), "not_printable")]
+    return []

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from registration.clock import china_today
@@ -23,25 +23,52 @@ from registration.db import utcnow
 from registration.domain.application import ApplicationPayload
 from registration.domain.workflow import Action, Status
 from registration.issuance.authority import LicenceAuthority
-from registration.issuance.content import licence_content
+from registration.issuance.content import authority_text, licence_content
 from registration.models import Application, IssuanceJob, Licence
-from registration.services import applications, names
+from registration.services import applications, licences, names
 from registration.services.uscc import allocate_uscc
 
 log = logging.getLogger("bizreg.issuance")
 MAX_ATTEMPTS = 5
+LEASE = timedelta(seconds=60)
 FIRST_VERSION = 1
 
 
 def claim_next(session: Session) -> IssuanceJob | None:
-    statement = (
+    """The next due job, held by this worker until its transaction ends.
+
+    PostgreSQL: the row stays locked (`FOR UPDATE SKIP LOCKED`), other workers skip it.
+    SQLite has no row locks: the job is leased instead (its `not_before` is pushed past the
+    lease and committed at once, a conditional UPDATE only one worker wins), so workers in
+    several processes sign in parallel and never pick the same job; a worker that dies leaves
+    the job to be retried when the lease runs out.
+    """
+    due = (
         select(IssuanceJob)
         .where(IssuanceJob.status == "pending", col(IssuanceJob.not_before) <= utcnow())
         .order_by(col(IssuanceJob.created_at))
         .limit(1)
-        .with_for_update(skip_locked=True)
     )
-    return session.exec(statement).first()
+    if session.get_bind().dialect.name == "postgresql":
+        return session.exec(due.with_for_update(skip_locked=True)).first()
+    for _ in range(10):
+        job = session.exec(due).first()
+        if job is None:
+            return None
+        leased = session.execute(
+            update(IssuanceJob)
+            .where(
+                col(IssuanceJob.application_id) == job.application_id,
+                col(IssuanceJob.status) == "pending",
+                col(IssuanceJob.not_before) == job.not_before,
+            )
+            .values(not_before=utcnow() + LEASE)
+        )
+        session.commit()
+        if leased.rowcount == 1:  # type: ignore[attr-defined]
+            session.refresh(job)
+            return job
+    return None
 
 
 def issue(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Licence:
@@ -51,21 +78,28 @@ def issue(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Li
         raise LookupError(f"issuance job for missing application {job.application_id}")
     payload = ApplicationPayload.model_validate(application.payload)
     today = china_today()
-    uscc = allocate_uscc(session, authority.settings.region_code, application.id)
+    now = utcnow()
+    if application.amends_uscc is not None:
+        # An amendment: the same company, the next version of its licence.
+        uscc = application.amends_uscc
+        version = licences.latest_version(session, uscc) + 1
+        replaced = licences.supersede(session, uscc, version, now)
+    else:
+        uscc = allocate_uscc(session, authority.settings.region_code, application.id)
+        version, replaced = FIRST_VERSION, []
     content = licence_content(
         payload,
         uscc=uscc,
-        version=FIRST_VERSION,
+        version=version,
         established=today,
         issued=today,
-        settings=authority.settings,
+        authority=authority_text(authority.settings),
     )
     pdf = authority.issue_pdf(content)
-    now = utcnow()
     licence = Licence(
         id=str(uuid.uuid4()),
         uscc=uscc,
-        version=FIRST_VERSION,
+        version=version,
         application_id=application.id,
         client_id=application.client_id,
         company_name_zh=payload.company.name.zh,
@@ -78,7 +112,7 @@ def issue(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Li
     )
     session.add(licence)
     applications.record_system_step(session, application, Action.ISSUE, Status.ISSUED)
-    names.register_for_application(session, application.id)
+    names.register_for_application(session, application.id, replaces=replaced)
     job.status, job.done_at, job.attempts = "done", now, job.attempts + 1
     session.add(job)
     return licence

@@ -43,6 +43,7 @@ from registration.errors import (
     PayloadInvalid,
     PayloadTooLarge,
 )
+from registration.issuance.content import printability_errors
 from registration.models import Application, ApplicationDocument, ApplicationEvent, IssuanceJob
 from registration.principal import SYSTEM, Principal
 from registration.services import names
@@ -96,7 +97,12 @@ def _check_payload(principal: Principal, payload: ApplicationPayload) -> None:
 
 
 def create_application(
-    session: Session, principal: Principal, payload: ApplicationPayload, idempotency_key: str | None
+    session: Session,
+    principal: Principal,
+    payload: ApplicationPayload,
+    idempotency_key: str | None,
+    *,
+    amends_uscc: str | None = None,
 ) -> Application:
     _require_client(principal)
     _check_payload(principal, payload)
@@ -109,6 +115,7 @@ def create_application(
         status=Status.DRAFT.value,
         company_name_zh=payload.company.name.zh,
         company_type=payload.company.type,
+        amends_uscc=amends_uscc,
         payload=payload.model_dump(mode="json", exclude_unset=True),
         revision=1,
         created_at=now,
@@ -362,21 +369,29 @@ def _submit(
 ) -> None:
     payload = parse_payload(application.payload)
     kinds = {d.kind for d in list_documents(session, application.id)}
+    # An amendment may keep the company's own registered name.
+    own = [application.id, *names.applications_of_licence(session, application.amends_uscc)]
     name_check = names.check(
         session,
         region_code,
         payload.company.name.zh,
-        ignore_application=application.id,
+        ignore_applications=own,
         ignore_client_reservation=application.client_id,
     )
     report = run_automatic_checks(payload, kinds, name_check, china_today())
+    report.errors.extend(printability_errors(payload, china_today()))
     # DESIGN.md §6: the bank's identity check of each person who must be verified.
     unattested = terminal_hooks.attestation_errors(session, application.id, payload)
     name_errors = (
         []
         if report.errors or unattested
         else names.hold_for_application(
-            session, region_code, payload.company.name.zh, application.id, application.client_id
+            session,
+            region_code,
+            payload.company.name.zh,
+            application.id,
+            application.client_id,
+            own_applications=own,
         )
     )
     if report.errors or unattested or name_errors:

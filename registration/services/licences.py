@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from registration.domain.workflow import OFFICER_ROLES
-from registration.errors import NotFound
-from registration.models import Licence
+from registration.db import utcnow
+from registration.domain.application import ApplicationPayload
+from registration.domain.workflow import OFFICER_ROLES, Role
+from registration.errors import Conflict, Forbidden, NotFound
+from registration.models import Application, Licence, LicenceEvent
 from registration.principal import Principal
+from registration.services import applications
+
+# DESIGN.md §3: active → superseded (a newer version was issued) | revoked | deregistered.
+ACTIVE, SUPERSEDED, REVOKED, DEREGISTERED = "active", "superseded", "revoked", "deregistered"
 
 
 def _versions(session: Session, uscc: str) -> list[Licence]:
@@ -41,3 +50,114 @@ def pdf_for(session: Session, principal: Principal, uscc: str, version: int | No
 
 def for_application(session: Session, application_id: str) -> Licence | None:
     return session.exec(select(Licence).where(Licence.application_id == application_id)).first()
+
+
+def revoke(session: Session, principal: Principal, uscc: str, reason: str) -> Licence:
+    """Revoke the licence in force. The signed PDF is never touched: verification reports it."""
+    if principal.role is not Role.REGISTRAR_ADMIN:
+        raise Forbidden(
+            "only the registrar administration revokes licences", code="role_not_permitted"
+        )
+    versions = _versions(session, uscc)
+    if not versions:
+        raise NotFound(f"no licence {uscc}", code="licence_not_found")
+    current = versions[-1]
+    if current.status != ACTIVE:
+        raise Conflict(
+            f"licence {uscc} is {current.status}, not active",
+            code="licence_not_active",
+            extra={"current_status": current.status},
+        )
+    now = utcnow()
+    result = session.execute(
+        update(Licence)
+        .where(col(Licence.id) == current.id, col(Licence.status) == ACTIVE)
+        .values(status=REVOKED, status_reason=reason, status_changed_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict(f"licence {uscc} changed meanwhile", code="concurrent_modification")
+    session.add(
+        LicenceEvent(
+            licence_id=current.id,
+            action="revoke",
+            from_status=ACTIVE,
+            to_status=REVOKED,
+            actor=principal.subject,
+            role=principal.role.value,
+            reason=reason,
+            at=now,
+        )
+    )
+    session.commit()
+    session.refresh(current)
+    return current
+
+
+OPEN_STATUSES = ("draft", "submitted", "returned", "accepted", "approved")
+
+
+def start_amendment(
+    session: Session,
+    principal: Principal,
+    uscc: str,
+    payload: ApplicationPayload,
+    idempotency_key: str | None,
+) -> Application:
+    """A change to a registered company: an application whose approval issues version n+1 of
+    the same licence (same USCC) and supersedes the one in force."""
+    versions = _versions(session, uscc)
+    if not versions or not (principal.is_client and versions[-1].client_id == principal.subject):
+        raise NotFound(f"no licence {uscc} of yours to amend", code="licence_not_found")
+    current = versions[-1]
+    if current.status != ACTIVE:
+        raise Conflict(
+            f"licence {uscc} is {current.status}: only a licence in force can be amended",
+            code="licence_not_active",
+            extra={"current_status": current.status},
+        )
+    pending = session.exec(
+        select(Application.id).where(
+            Application.amends_uscc == current.uscc, col(Application.status).in_(OPEN_STATUSES)
+        )
+    ).first()
+    if pending is not None:
+        raise Conflict(
+            f"amendment {pending} of licence {uscc} is still open",
+            code="amendment_in_progress",
+            extra={"application_id": pending},
+        )
+    return applications.create_application(
+        session, principal, payload, idempotency_key, amends_uscc=current.uscc
+    )
+
+
+def supersede(session: Session, uscc: str, by_version: int, at: datetime) -> list[str]:
+    """Mark every earlier version in force as superseded; returns their application ids."""
+    earlier = [x for x in _versions(session, uscc) if x.version < by_version]
+    for licence in earlier:
+        if licence.status == ACTIVE:
+            session.add(
+                LicenceEvent(
+                    licence_id=licence.id,
+                    action="supersede",
+                    from_status=ACTIVE,
+                    to_status=SUPERSEDED,
+                    actor="system",
+                    role=Role.SYSTEM.value,
+                    reason=f"superseded by version {by_version}",
+                    at=at,
+                )
+            )
+            licence.status = SUPERSEDED
+            licence.status_reason = f"superseded by version {by_version}"
+            licence.status_changed_at = at
+            session.add(licence)
+    return [x.application_id for x in earlier]
+
+
+def latest_version(session: Session, uscc: str) -> int:
+    versions = _versions(session, uscc)
+    if not versions:
+        raise NotFound(f"no licence {uscc}", code="licence_not_found")
+    return versions[-1].version

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, or_
@@ -19,7 +20,7 @@ from registration.db import utcnow
 from registration.domain.application import FieldError
 from registration.domain.names import NAME_KEY_VERSION, ExistingName, NameCheck, check_name
 from registration.errors import Conflict, Forbidden, PayloadInvalid
-from registration.models import CompanyName
+from registration.models import CompanyName, Licence
 from registration.principal import Principal
 
 RESERVED, HELD, REGISTERED = "reserved", "held", "registered"
@@ -55,14 +56,14 @@ def check(
     region_code: str,
     name: str,
     *,
-    ignore_application: str | None = None,
+    ignore_applications: Collection[str] = (),
     ignore_client_reservation: str | None = None,
 ) -> NameCheck:
     now = utcnow()
     existing = [
         ExistingName(row.name, "reserved" if row.kind == RESERVED else "registered")
         for row in _taken(session, region_code, name, now)
-        if not (ignore_application and row.application_id == ignore_application)
+        if row.application_id not in ignore_applications
         and not (
             ignore_client_reservation
             and row.kind == RESERVED
@@ -131,11 +132,19 @@ def _insert(session: Session, row: CompanyName, now: datetime) -> None:
 
 
 def hold_for_application(
-    session: Session, region_code: str, name: str, application_id: str, client_id: str
+    session: Session,
+    region_code: str,
+    name: str,
+    application_id: str,
+    client_id: str,
+    *,
+    own_applications: Collection[str] = (),
 ) -> list[FieldError]:
     """At submission: consume the client's reservation of the name, or take the free name.
 
-    Returns itemised reasons if the name cannot be held; flushes but does not commit.
+    `own_applications` (an amendment's earlier applications) may already hold the name as
+    registered: then there is nothing to take. Returns itemised reasons if the name cannot be
+    held; flushes but does not commit.
     """
     now = utcnow()
     session.execute(
@@ -147,11 +156,16 @@ def hold_for_application(
         session,
         region_code,
         name,
-        ignore_application=application_id,
+        ignore_applications=[application_id, *own_applications],
         ignore_client_reservation=client_id,
     )
     if not result.available:
         return [FieldError("company.name.zh", r.message, r.code) for r in result.reasons]
+    if any(
+        row.application_id in own_applications and row.trade_key == result.trade_key
+        for row in _taken(session, region_code, name, now)
+    ):
+        return []
     mine = [
         row
         for row in _taken(session, region_code, name, now)
@@ -196,10 +210,28 @@ def release_for_application(session: Session, application_id: str) -> None:
     )
 
 
-def register_for_application(session: Session, application_id: str) -> None:
-    """An issued licence makes its held name permanently registered."""
-    for row in session.exec(
-        select(CompanyName).where(CompanyName.application_id == application_id)
-    ):
+def register_for_application(
+    session: Session, application_id: str, replaces: Collection[str] = ()
+) -> None:
+    """An issued licence makes its held name registered; an amendment that took a new name
+    frees the name its earlier applications registered."""
+    statement = select(CompanyName).where(CompanyName.application_id == application_id)
+    held = list(session.exec(statement))
+    for row in held:
         row.kind = REGISTERED
         session.add(row)
+    if held and replaces:
+        session.execute(
+            delete(CompanyName).where(
+                col(CompanyName.application_id).in_(list(replaces)),
+                col(CompanyName.kind) == REGISTERED,
+            )
+        )
+
+
+def applications_of_licence(session: Session, uscc: str | None) -> list[str]:
+    """The applications that produced the versions of licence `uscc` (none for a new company)."""
+    if uscc is None:
+        return []
+    statement = select(Licence.application_id).where(Licence.uscc == uscc)
+    return list(session.exec(statement))

@@ -128,3 +128,17 @@ def test_replay_reproduces_the_status_of_any_legal_history(
 def test_replay_refuses_a_broken_log(log: list[EventRecord]) -> None:
     with pytest.raises(BrokenEventLog):
         replay(log)
+
+
+def test_workflow_errors_survive_pickling() -> None:
+    """Worker processes report errors across process boundaries."""
+    import pickle
+
+    for error in (
+        TransitionNotAllowed(Status.ISSUED, Action.ISSUE),
+        RoleNotPermitted(Role.AUDITOR, Action.APPROVE, Status.ACCEPTED),
+        ReasonsRequired(Action.REJECT),
+    ):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert str(copy) == str(error)
