@@ -30,6 +30,7 @@ from sqlmodel import Session, col
 
 from bank_adapter import (
     ClientSuspended,
+    NonceStore,
     PublicKey,
     RequestSignatureError,
     SignatureMissing,
@@ -120,7 +121,7 @@ def refusal(error: RequestSignatureError) -> NotAuthenticated:
 
 def authenticate(
     session: Session,
-    nonce_store: DatabaseNonceStore,
+    nonce_store: NonceStore,
     *,
     method: str,
     uri: str,
