@@ -3,7 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import registration.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+# Importing the model modules registers their tables on SQLModel.metadata.
+import registration.models
 import registration.terminals.models  # noqa: F401
 
 target_metadata = SQLModel.metadata
