@@ -50,6 +50,14 @@ def serve(host: str, port: int) -> None:
         click.echo("Development API clients (client id / bearer token):")
         for client_id, token in credentials["clients"].items():
             click.echo(f"  {client_id:<18} {token}")
+        terminal = credentials["signing_terminal"]
+        click.echo("Development signing terminal (RFC 9421), e.g.:")
+        click.echo(
+            f"  bizreg terminal submit tests/contract/application-yinzhengtong.json "
+            f"--base-url http://{host}:{port} --client-id {terminal['client_id']} "
+            f"--keyid {terminal['keyid']} --key {terminal['key']} "
+            f"--attestation-key {terminal['attestation_key']}"
+        )
         click.echo(f"(kept in {settings.data_dir / 'dev-credentials.json'})")
     click.echo(f"API docs: http://{host}:{port}/docs")
     app = create_app(settings, engine, authority, issuance_worker=True, webhook_worker=True)

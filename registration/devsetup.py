@@ -13,6 +13,7 @@ from sqlmodel import Session
 from registration.domain.workflow import Role
 from registration.errors import Conflict
 from registration.services import accounts
+from registration.terminals.devkeys import ensure_dev_keys
 
 DEV_OFFICERS: list[tuple[str, Role, list[str]]] = [
     ("frontdesk", Role.FRONT_DESK, []),
@@ -58,6 +59,10 @@ def ensure_dev_accounts(engine: Engine, data_dir: Path) -> dict[str, dict[str, s
             except Conflict:
                 continue
             stored["clients"][client_id] = token
+    # Attestation keys for every client, and a terminal that signs (registration/terminals).
+    stored["attestation_keys"], stored["signing_terminal"] = ensure_dev_keys(
+        engine, data_dir, [client_id for client_id, _, _ in DEV_CLIENTS]
+    )
     path.write_text(json.dumps(stored, indent=2))
     os.chmod(path, 0o600)
     return stored
