@@ -303,3 +303,27 @@ def test_cli_without_a_key_still_prints_a_development_token(
     with Session(engine) as session:
         principal = accounts.authenticate(session, result.output.strip())
     assert principal.subject == "dev-t"
+
+
+def test_development_setup_gives_every_client_an_attestation_key_and_a_signing_terminal(
+    app_client: TestClient, engine: Engine, settings: object, tmp_path: Path
+) -> None:
+    from bank_adapter import BizregClient, load_private_key
+    from registration.devsetup import ensure_dev_accounts
+
+    first = ensure_dev_accounts(engine, tmp_path)
+    assert ensure_dev_accounts(engine, tmp_path) == first  # a restart changes nothing
+    terminal = first["signing_terminal"]
+    assert set(first["attestation_keys"]) == {
+        "dev-yinzhengtong",
+        "dev-hong-kong",
+        "dev-paris",
+        "dev-terminal",
+    }
+    key = load_private_key(Path(terminal["key"]).read_bytes())
+    base_url = str(app_client.base_url).rstrip("/")
+    with BizregClient(
+        base_url, terminal["client_id"], terminal["keyid"], key, http=app_client
+    ) as bizreg:
+        created = bizreg.create_application(example("yinzhengtong"), idempotency_key="dev")
+    assert created["client_id"] == "dev-terminal"
