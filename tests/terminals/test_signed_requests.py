@@ -228,10 +228,14 @@ def test_bearer_refused_for_a_client_with_keys_even_with_a_surviving_token(
         )
         token = accounts.issue_client_token(session, "keyed")  # e.g. restored from a backup
         session.commit()
-    response = app_client.get(
-        "/api/v1/queues/front-desk", headers={"Authorization": f"Bearer {token}"}
+    counts = row_counts(engine)
+    response = app_client.post(
+        "/api/v1/applications",
+        json=example("paris"),
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k"},
     )
     _refused(response, "signature_missing")
+    assert row_counts(engine) == counts
 
 
 def test_officers_keep_bearer_tokens(
