@@ -129,6 +129,8 @@ _MAX_ATTACHMENT_BYTES: Final = 256 * 1024
 
 _PADES_SUBFILTER: Final = "/ETSI.CAdES.detached"
 _HEX_STRING: Final = re.compile(rb"<[0-9A-Fa-f]*>")
+_LOWER_HEX: Final = re.compile(rb"[a-f]")
+_UPPER_HEX: Final = re.compile(rb"[A-F]")
 _EOL: Final = (b"", b"\n", b"\r\n", b"\r")
 
 # What a timestamping tool may rewrite when it appends a DSS or a document timestamp: pyHanko
@@ -529,6 +531,8 @@ class PdfSignatureVerifier:
         self._crls = _BoundedCache(64)
         self._certs = _BoundedCache(256)
         self._crl_checks = _BoundedCache(256)
+        self._crypto_certs = _BoundedCache(256)
+        self._issued = _BoundedCache(1024)
 
     # -- public ------------------------------------------------------------------------------
 
@@ -569,28 +573,19 @@ class PdfSignatureVerifier:
     ) -> SignatureVerification:
         reader = self._open(pdf)
         field_name, embedded = self._approval_signature(reader)
-        findings: list[Finding] = []
-        findings += _signature_dictionary_findings(pdf, embedded)
-
+        findings = _signature_dictionary_findings(pdf, embedded)
         signature_time = _signature_timestamp_time(embedded.signer_info)
         claimed_time = _claimed_signing_time(embedded)
-        dss = _read_dss(reader)
-        dss_certs = [self._cert(der) for der in dss.certificates]
-        dss_crls = [self._crl(der) for der in dss.crls]
-        current_crls = [self._crl(der) for der in (*self._current_crls(), *extra_crls)]
-        if len(dss_certs) > _MAX_CERTIFICATES or len(dss_crls) + len(current_crls) > _MAX_CRLS:
-            raise _Refused(
-                _format_failure(
-                    "too_much_validation_data",
-                    "more certificates or CRLs than a licence's chain needs",
-                )
-            )
-        all_crls = [*dss_crls, *current_crls]
-        moment = signature_time or checked_at
-        context = self._context(moment, dss_certs, all_crls)
+        data = self._validation_data(reader, extra_crls)
+        context = self._context(signature_time or checked_at, data.certs, data.crls)
 
         status = self._validate_signature(embedded, context)
+        # §5.2.7 cryptographic verification and what the signature covers
         findings += _integrity_findings(status)
+        findings += self._container_findings(embedded.signed_data, data.pool, "signature")
+        token = _signature_timestamp_token(embedded.signer_info)
+        if token is not None:
+            findings += self._container_findings(token, data.pool, "signature_timestamp")
         data_after_eof = _data_after_last_revision(pdf, reader)
         if data_after_eof:
             findings.append(
@@ -599,68 +594,56 @@ class PdfSignatureVerifier:
                     "bytes were appended after the end of the last revision (%%EOF)",
                 )
             )
+        timestamp_status = status.timestamp_validity
+        if timestamp_status is None and self.require_timestamp:
+            # Policy constraint first: without it the chain's findings would only be symptoms.
+            findings.append(
+                _finding(
+                    "no_signature_timestamp",
+                    _UNSURE,
+                    SubIndication.SIG_CONSTRAINTS_FAILURE,
+                    "the signature has no timestamp, so nothing proves when it was made "
+                    "(PAdES B-B; licences are B-LT)",
+                )
+            )
+        # §5.2.6 the chain, §5.6.2 revocation judged against the timestamp
         findings += _trust_findings(status, "signer")
-
         signer = _crypto_cert(status.signing_cert)
         chain = _path_certificates(status.validation_path)
         revocation, revocation_findings = self._revocation(
-            chain or [signer], all_crls, signature_time, claimed_time, bool(current_crls)
+            chain or [signer], data.crls, signature_time, claimed_time, data.have_current
         )
         findings += revocation_findings
-
+        # the timestamps
         timestamp = None
-        timestamp_status = status.timestamp_validity
-        document_timestamps, document_findings, last_poe = self._document_timestamps(
-            reader, embedded, dss_certs, all_crls
-        )
-        if timestamp_status is None:
-            if self.require_timestamp:
-                findings.append(
-                    _finding(
-                        "no_signature_timestamp",
-                        _UNSURE,
-                        SubIndication.SIG_CONSTRAINTS_FAILURE,
-                        "the signature has no timestamp, so nothing proves when it was made "
-                        "(PAdES B-B; licences are B-LT)",
-                    )
-                )
-        else:
+        if timestamp_status is not None:
             timestamp = _timestamp_summary(timestamp_status, signature_time)
             findings += _timestamp_findings(timestamp_status, "signature_timestamp")
-            tsa_chain = _path_certificates(timestamp_status.validation_path)
             _, tsa_findings = self._revocation(
-                tsa_chain, all_crls, signature_time, None, bool(current_crls), subject="timestamp"
+                _path_certificates(timestamp_status.validation_path),
+                data.crls,
+                signature_time,
+                None,
+                data.have_current,
+                subject="timestamp",
             )
             findings += tsa_findings
-            if (
-                tsa_chain
-                and timestamp_status.trusted
-                and last_poe is None
-                and tsa_chain[-1].not_valid_after_utc < checked_at
-            ):
-                findings.append(
-                    _finding(
-                        "timestamp_certificate_expired",
-                        _UNSURE,
-                        SubIndication.OUT_OF_BOUNDS_NO_POE,
-                        "the timestamp authority's certificate has expired and no archive "
-                        "timestamp (PAdES B-LTA) proves the timestamp existed before",
-                    )
-                )
-        findings += document_findings
-
-        coverage = _coverage(
-            pdf, reader, embedded, status, len(document_timestamps), data_after_eof
+        document_timestamps, document_findings = self._document_timestamps(
+            pdf, reader, embedded, data
         )
-        signed_end = embedded.byte_range[2] + embedded.byte_range[3]
+        findings += document_findings
+        findings += _expired_timestamp_findings(timestamp, document_timestamps, checked_at)
+
         return _verdict(
             findings,
             **base,
             field_name=field_name,
-            level=_level(timestamp_status, dss, document_timestamps),
+            level=_level(timestamp_status, data.dss, document_timestamps),
             intact=status.intact,
             signature_valid=status.valid,
-            coverage=coverage,
+            coverage=_coverage(
+                pdf, reader, embedded, status, len(document_timestamps), data_after_eof
+            ),
             signer=CertificateSummary.of(signer),
             chain=tuple(CertificateSummary.of(c) for c in reversed(chain)),
             trust_anchor=CertificateSummary.of(chain[0]) if chain else None,
@@ -668,9 +651,24 @@ class PdfSignatureVerifier:
             timestamp=timestamp,
             document_timestamps=tuple(document_timestamps),
             revocation=revocation,
-            signed_revision_bytes=signed_end,
+            signed_revision_bytes=embedded.byte_range[2] + embedded.byte_range[3],
             attachments=_signed_attachments(reader, embedded.signed_revision),
         )
+
+    def _validation_data(self, reader: PdfFileReader, extra_crls: Sequence[bytes]) -> _Data:
+        """The certificates and CRLs to validate with: the DSS's, and the current CRLs."""
+        dss = _read_dss(reader)
+        certs = [self._cert(der) for der in dss.certificates]
+        current = [self._crl(der) for der in (*self._current_crls(), *extra_crls)]
+        if len(dss.crls) + len(current) > _MAX_CRLS:
+            raise _Refused(
+                _format_failure(
+                    "too_much_validation_data", "more CRLs than a licence's chain needs"
+                )
+            )
+        crls = [*(self._crl(der) for der in dss.crls), *current]
+        pool = [*self.trust_roots, *(self._crypto(c) for c in certs)]
+        return _Data(dss, certs, crls, pool, bool(current))
 
     def _open(self, pdf: bytes) -> PdfFileReader:
         if len(pdf) > self.max_bytes:
@@ -786,19 +784,22 @@ class PdfSignatureVerifier:
 
     def _document_timestamps(
         self,
+        pdf: bytes,
         reader: PdfFileReader,
         signature: EmbeddedPdfSignature,
-        certs: list[asn1_x509.Certificate],
-        crls: list[_Crl],
-    ) -> tuple[list[TimestampSummary], list[Finding], dt.datetime | None]:
-        """Validate every document timestamp added after the signature (PAdES B-LTA), each at
-        its own time. Returns their summaries, findings and the latest trusted time."""
+        data: _Data,
+    ) -> tuple[list[TimestampSummary], list[Finding]]:
+        """Validate every document timestamp added after the signature (PAdES B-LTA, EN 319
+        142-1 §5.4), each at its own time, oldest first."""
         summaries: list[TimestampSummary] = []
         findings: list[Finding] = []
-        latest: dt.datetime | None = None
         for embedded in reader.embedded_timestamp_signatures:
             if embedded.signed_revision <= signature.signed_revision:
                 continue
+            findings += _byte_range_findings(pdf, embedded, "document_timestamp")
+            findings += self._container_findings(
+                embedded.signed_data, data.pool, "document_timestamp"
+            )
             time = _document_timestamp_time(embedded)
             if time is None:
                 findings.append(
@@ -807,7 +808,7 @@ class PdfSignatureVerifier:
                     )
                 )
                 continue
-            context = self._context(time, certs, crls)
+            context = self._context(time, data.certs, data.crls)
             try:
                 status: DocumentTimestampStatus = asyncio.run(
                     async_validate_pdf_timestamp(
@@ -819,9 +820,90 @@ class PdfSignatureVerifier:
                 continue
             summaries.append(_timestamp_summary(status, time))
             findings += _timestamp_findings(status, "document_timestamp")
-            if status.intact and status.valid and status.trusted:
-                latest = time if latest is None else max(latest, time)
-        return summaries, findings, latest
+        return summaries, findings
+
+    def _crypto(self, cert: asn1_x509.Certificate) -> x509.Certificate:
+        der = cert.dump()
+        parsed: x509.Certificate = self._crypto_certs.get(
+            hashlib.sha256(der).digest(), lambda: x509.load_der_x509_certificate(der)
+        )
+        return parsed
+
+    def _certified(self, cert: x509.Certificate, pool: Sequence[x509.Certificate]) -> bool:
+        """Whether `cert` carries a valid signature of a certificate in `pool` (itself included,
+        for a root)."""
+        for issuer in pool:
+            if issuer.subject != cert.issuer:
+                continue
+            key = (cert.fingerprint(_SHA256), issuer.fingerprint(_SHA256))
+
+            def check(issuer: x509.Certificate = issuer) -> bool:
+                try:
+                    cert.verify_directly_issued_by(issuer)
+                except Exception:  # wrong key, bad signature, unsupported algorithm
+                    return False
+                return True
+
+            if self._issued.get(key, check):
+                return True
+        return False
+
+    def _container_findings(
+        self, signed_data: cms.SignedData, pool: Sequence[x509.Certificate], subject: str
+    ) -> list[Finding]:
+        """The parts of a CMS SignedData that its signature does not cover must still be as the
+        signer wrote them (RFC 5652 §5.1, §5.3): the digest algorithm set names the signer's
+        algorithm, the signer identifier names the signing certificate byte for byte, and every
+        certificate carried is intact (its issuer's signature verifies). Otherwise bytes of the
+        file could change without any verdict changing."""
+        problem = _format_failure(
+            "signature_container_altered" if subject == "signature" else f"{subject}_altered",
+            f"the {subject.replace('_', ' ')} container holds data its signer did not write "
+            "(a damaged certificate copy, an altered algorithm list or signer identifier)",
+        )
+        try:
+            signer_info = signed_data["signer_infos"][0]
+            algorithms = {a.dump() for a in signed_data["digest_algorithms"]}
+            if algorithms != {signer_info["digest_algorithm"].dump()}:
+                return [problem]
+            # §5.1/§5.3: the versions follow from the structure (v1 SignerInfo for an
+            # issuerAndSerialNumber; SignedData v3 when the content is not id-data).
+            content_type = signed_data["encap_content_info"]["content_type"].native
+            expected = 1 if content_type == "data" else 3
+            if (
+                len(signed_data["signer_infos"]) != 1
+                or signed_data["version"].native != f"v{expected}"
+                or signer_info["version"].native != "v1"
+            ):
+                return [problem]
+            choices = list(signed_data["certificates"] or ())
+            if any(choice.name != "certificate" for choice in choices):
+                return [problem]
+            certs = [self._crypto(choice.chosen) for choice in choices]
+            sid = signer_info["sid"]
+            if sid.name != "issuer_and_serial_number":
+                return [problem]
+            issuer_der = sid.chosen["issuer"].dump()
+            serial = sid.chosen["serial_number"].native
+            named = [
+                c
+                for choice, c in zip(choices, certs, strict=True)
+                if c.serial_number == serial
+                and choice.chosen["tbs_certificate"]["issuer"].dump() == issuer_der
+            ]
+            everything = [*certs, *pool]
+            if not named or not all(self._certified(c, everything) for c in certs):
+                return [problem]
+            for choice in signed_data["crls"] or ():
+                crl = x509.load_der_x509_crl(choice.chosen.dump())
+                if not any(
+                    issuer.subject == crl.issuer and crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+                    for issuer in everything
+                ):
+                    return [problem]
+        except Exception:  # unparseable: the validation above has reported it already
+            return [problem]
+        return []
 
     def _revocation(
         self,
@@ -941,8 +1023,9 @@ def _revocation_finding(
             SubIndication.REVOKED_CA_NO_POE,
             f"a CA certificate above the {subject} was revoked on {when} ({why})",
         )
-    if not after_poe and claimed is not None and claimed >= revoked_at and subject == "signer":
+    if not after_poe and claimed is not None and claimed > revoked_at and subject == "signer":
         # EN 319 102-1 §5.2.6: the signer itself claims to have signed after the revocation.
+        # Strictly after: CRL dates have one-second precision, so the same second is a tie.
         return _finding(
             "signer_revoked",
             _FAILED,
@@ -999,12 +1082,20 @@ def _signature_dictionary_findings(pdf: bytes, embedded: EmbeddedPdfSignature) -
                 "(EN 319 142-1 §6.2.1)",
             )
         )
-    byte_range = embedded.byte_range
+    findings += _byte_range_findings(pdf, embedded, "signature")
+    return findings
+
+
+def _byte_range_findings(pdf: bytes, embedded: EmbeddedPdfSignature, subject: str) -> list[Finding]:
+    """ISO 32000-1 §12.8.1: the /ByteRange excludes exactly the /Contents hex string. And the
+    signature value must be written the one way a signer writes it: the container is not
+    covered by its own signature, so a hex digit changing case or a non-zero byte in the
+    padding after the DER would otherwise make a different file that still verifies."""
     try:
-        start1, length1, start2, length2 = (int(v) for v in byte_range)
+        start1, length1, start2, length2 = (int(v) for v in embedded.byte_range)
     except (TypeError, ValueError):
         raise _Refused(
-            _format_failure("byte_range_invalid", "/ByteRange is not four integers")
+            _format_failure(f"{subject}_byte_range_invalid", "/ByteRange is not four integers")
         ) from None
     well_formed = (
         start1 == 0
@@ -1013,16 +1104,43 @@ def _signature_dictionary_findings(pdf: bytes, embedded: EmbeddedPdfSignature) -
         and start2 + length2 <= len(pdf)
         and _HEX_STRING.fullmatch(pdf, length1, start2) is not None
     )
+    code = "byte_range_invalid" if subject == "signature" else f"{subject}_byte_range_invalid"
     if not well_formed:
-        # ISO 32000-1 §12.8.1: the excluded range is exactly the /Contents hex string.
         raise _Refused(
             _format_failure(
-                "byte_range_invalid",
+                code,
                 f"/ByteRange {[start1, length1, start2, length2]} does not exclude exactly "
                 "the signature value",
             )
         )
-    return findings
+    digits = pdf[length1 + 1 : start2 - 1]
+    mixed_case = _LOWER_HEX.search(digits) is not None and _UPPER_HEX.search(digits) is not None
+    container = bytes(embedded.pkcs7_content)
+    der_length = _der_length(container)
+    padded_with_zeros = der_length is not None and not container[der_length:].strip(b"\x00")
+    if mixed_case or not padded_with_zeros:
+        return [
+            _format_failure(
+                f"{subject}_not_canonical" if subject != "signature" else "signature_not_canonical",
+                "the signature value is not encoded as a signer writes it (hex digits of mixed "
+                "case, or data after the signature container)",
+            )
+        ]
+    return []
+
+
+def _der_length(data: bytes) -> int | None:
+    """Length of the DER TLV at the start of `data` (X.690 §8.1.3), or None if malformed."""
+    if len(data) < 2 or data[0] != 0x30:
+        return None
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if not 0 < count <= 4 or len(data) < 2 + count:
+        return None
+    length = 2 + count + int.from_bytes(data[2 : 2 + count], "big")
+    return length if length <= len(data) else None
 
 
 def _integrity_findings(status: PdfSignatureStatus) -> list[Finding]:
@@ -1148,6 +1266,29 @@ def _timestamp_findings(status: Any, subject: str) -> list[Finding]:
     return findings
 
 
+def _expired_timestamp_findings(
+    timestamp: TimestampSummary | None,
+    document_timestamps: Sequence[TimestampSummary],
+    now: dt.datetime,
+) -> list[Finding]:
+    """EN 319 102-1 §5.4/§5.6.2: the newest timestamp is evidence only while its TSA's
+    certificate is valid; after that, a fresher archive timestamp (B-LTA renewal) must vouch
+    for it."""
+    trusted = [t for t in (timestamp, *document_timestamps) if t is not None and t.trusted]
+    newest = trusted[-1] if trusted else None
+    if newest is None or newest.authority is None or newest.authority.not_after >= now:
+        return []
+    return [
+        _finding(
+            "timestamp_certificate_expired",
+            _UNSURE,
+            SubIndication.OUT_OF_BOUNDS_NO_POE,
+            "the newest timestamp's authority certificate has expired and no later archive "
+            "timestamp vouches for it",
+        )
+    ]
+
+
 def _timestamp_summary(status: Any, time: dt.datetime | None) -> TimestampSummary:
     authority = CertificateSummary.of(_crypto_cert(status.signing_cert))
     return TimestampSummary(
@@ -1157,6 +1298,17 @@ def _timestamp_summary(status: Any, time: dt.datetime | None) -> TimestampSummar
         trusted=bool(status.trusted),
         authority=authority,
     )
+
+
+def _signature_timestamp_token(signer_info: cms.SignerInfo) -> cms.SignedData | None:
+    try:
+        for attribute in signer_info["unsigned_attrs"] or ():
+            if attribute["type"].native == "signature_time_stamp_token":
+                signed_data: cms.SignedData = attribute["values"][0]["content"]
+                return signed_data
+    except Exception:  # a malformed token: pyHanko's validation reports it
+        return None
+    return None
 
 
 def _signature_timestamp_time(signer_info: cms.SignerInfo) -> dt.datetime | None:
@@ -1198,6 +1350,17 @@ class _Dss:
     @property
     def present(self) -> bool:
         return bool(self.crls or self.ocsps)
+
+
+@dataclass(frozen=True, slots=True)
+class _Data:
+    """Validation data for one document: its DSS, parsed, plus the current CRLs."""
+
+    dss: _Dss
+    certs: list[asn1_x509.Certificate]
+    crls: list[_Crl]
+    pool: list[x509.Certificate]  # trust roots and DSS certificates, for container checks
+    have_current: bool
 
 
 def _read_dss(reader: PdfFileReader) -> _Dss:

@@ -95,6 +95,15 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "The signature's coverage has been tampered with: part of the file is not protected "
         "by the signature.",
     ),
+    "signature_not_canonical": (
+        "签名值的编码被改动过（签名后文件被修改）。",
+        "The signature value's encoding was changed: the file was modified after signing.",
+    ),
+    "signature_container_altered": (
+        "签名容器中的数据被改动过（如证书副本损坏），文件在签名后被修改。",
+        "Data inside the signature container was changed (e.g. a damaged certificate copy): "
+        "the file was modified after signing.",
+    ),
     "digest_mismatch": (
         "文件内容在签名后被修改过。",
         "The file's content was changed after it was signed.",
@@ -116,6 +125,11 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "签名证书不属于登记机关（无法链接到受信任的根证书）。",
         "The signing certificate does not belong to the registration authority (no chain to "
         "the trusted root).",
+    ),
+    "signer_certificate_chain_general_failure": (
+        "签名证书自称来自登记机关，但证书链验证失败（冒充的证书）。",
+        "The signing certificate claims to come from the registration authority, but its chain "
+        "does not verify (an impostor certificate).",
     ),
     "signer_chain_constraints_failure": (
         "该证书无权签署执照。",
