@@ -13,6 +13,7 @@ from registration.errors import ServiceError
 from registration.services import accounts
 from registration.settings import Settings
 from registration.terminals import cli as terminal_cli
+from registration.verify_cli import verify as verify_command
 
 
 def _prepare(settings: Settings) -> Engine:
@@ -151,3 +152,5 @@ def client() -> None:
 for _command in terminal_cli.CLIENT_COMMANDS:
     client.add_command(_command)
 main.add_command(terminal_cli.terminal)
+# `verify FILE...`: registration/verify_cli.py.
+main.add_command(verify_command)
