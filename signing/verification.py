@@ -1118,7 +1118,8 @@ def _byte_range_findings(pdf: bytes, embedded: EmbeddedPdfSignature, subject: st
     container = bytes(embedded.pkcs7_content)
     der_length = _der_length(container)
     padded_with_zeros = der_length is not None and not container[der_length:].strip(b"\x00")
-    if mixed_case or not padded_with_zeros:
+    strict = padded_with_zeros and _strict_der(container[:der_length])
+    if mixed_case or not strict:
         return [
             _format_failure(
                 f"{subject}_not_canonical" if subject != "signature" else "signature_not_canonical",
@@ -1127,6 +1128,40 @@ def _byte_range_findings(pdf: bytes, embedded: EmbeddedPdfSignature, subject: st
             )
         ]
     return []
+
+
+def _strict_der(data: bytes, depth: int = 0) -> bool:
+    """Whether `data` is a sequence of DER elements (X.690 §10.1: definite, minimal lengths)
+    whose constructed elements are exactly filled by their children, all the way down. A
+    lenient parser accepts a length that reaches into the zero padding after the container, or
+    slack inside it; such bytes change the file without changing any verdict."""
+    if depth > 40:
+        return False
+    offset = 0
+    while offset < len(data):
+        if offset + 2 > len(data) or data[offset] & 0x1F == 0x1F or data[offset] == 0:
+            return False  # truncated, a multi-byte tag (none in CMS), or BER end-of-contents
+        constructed = bool(data[offset] & 0x20)
+        first = data[offset + 1]
+        header = 2
+        if first < 0x80:
+            length = first
+        else:
+            count = first & 0x7F
+            if not 0 < count <= 4 or offset + 2 + count > len(data):
+                return False  # indefinite (BER) or absurd length
+            length_bytes = data[offset + 2 : offset + 2 + count]
+            length = int.from_bytes(length_bytes, "big")
+            if length < 0x80 or length_bytes[0] == 0:
+                return False  # not the shortest form
+            header += count
+        end = offset + header + length
+        if end > len(data):
+            return False
+        if constructed and not _strict_der(data[offset + header : end], depth + 1):
+            return False
+        offset = end
+    return True
 
 
 def _der_length(data: bytes) -> int | None:
