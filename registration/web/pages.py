@@ -12,12 +12,16 @@ with the reason in words.
 
 from __future__ import annotations
 
+import functools
+import io
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from fontTools.ttLib import TTCollection  # type: ignore[import-untyped]
 
 from registration.api.deps import SessionDep
 from registration.api.verify import verify_upload
@@ -26,10 +30,22 @@ from registration.models import Licence
 from registration.services import licences as licence_service
 from registration.web import i18n
 from templates import LicenceDataError, read_licence_data
+from templates.fonts import FONT_FILE
 from verification import VerificationReport, explain, verdict_title
 
 router = APIRouter(include_in_schema=False)
 _pages = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+
+
+def _money(amount: object) -> str:
+    """1000000.00 → 1,000,000.00 (exact: the amount is a decimal string)."""
+    try:
+        return f"{Decimal(str(amount)):,}"
+    except InvalidOperation:
+        return str(amount)
+
+
+_pages.env.filters["money"] = _money
 
 # Colour of each verdict: a reader must not need to read the words to know whether to trust.
 _TONE = {
@@ -65,6 +81,26 @@ def _render(
     response.headers["Content-Language"] = "zh-CN" if language == "zh" else "en"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@functools.cache
+def _cjk_font() -> bytes:
+    """The licence typeface's first face as a TrueType file (browsers do not load .ttc
+    collections), for readers whose system has no Chinese font. Built once, ~4.6 MB."""
+    collection = TTCollection(str(FONT_FILE))
+    out = io.BytesIO()
+    collection.fonts[0].save(out)
+    return out.getvalue()
+
+
+@router.get("/verify/assets/cjk.ttf")
+def cjk_font() -> Response:
+    # Only fetched when no local CJK font matches (see base.html's @font-face).
+    return Response(
+        _cjk_font(),
+        media_type="font/ttf",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
 
 
 @router.get("/verify", response_class=HTMLResponse)
