@@ -56,8 +56,10 @@ def add_officer(
     return officer
 
 
-def add_client(session: Session, client_id: str, channel: str, org: str) -> tuple[ApiClient, str]:
-    """Register an integrator; returns it with a fresh bearer token (shown once)."""
+def new_client(
+    session: Session, client_id: str, channel: str, org: str, callback_url: str | None = None
+) -> ApiClient:
+    """A client row, checked (known channel, id free) and added to the session, not committed."""
     channels = catalogue.channels()
     if channel not in channels:
         raise PayloadInvalid(f"unknown channel {channel!r}", code="unknown_channel")
@@ -69,9 +71,16 @@ def add_client(session: Session, client_id: str, channel: str, org: str) -> tupl
         org=org,
         role=channels[channel].client_role,
         created_at=utcnow(),
+        callback_url=callback_url,
     )
     session.add(client)
-    token = _new_token(session, "client", client_id, ttl=None)
+    return client
+
+
+def add_client(session: Session, client_id: str, channel: str, org: str) -> tuple[ApiClient, str]:
+    """Register a development integrator (no keys); returns it with a bearer token (shown once)."""
+    client = new_client(session, client_id, channel, org)
+    token = issue_client_token(session, client_id)
     session.commit()
     return client, token
 

@@ -26,7 +26,6 @@ from sqlmodel import Session, col, select
 
 from bank_adapter import PublicKey, load_public_key, signature_algorithm_for
 from registration.db import utcnow
-from registration.domain import catalogue
 from registration.domain.application import FieldError
 from registration.errors import Conflict, NotFound, PayloadInvalid
 from registration.models import AccessToken, ApiClient
@@ -154,22 +153,10 @@ def register_client(
             code="invalid_client_id",
             errors=[FieldError("client_id", "letters, digits, . _ -", "invalid_client_id")],
         )
-    channels = catalogue.channels()
-    if channel not in channels:
-        raise PayloadInvalid(f"unknown channel {channel!r}", code="unknown_channel")
-    if session.get(ApiClient, client_id) is not None:
-        raise Conflict(f"client {client_id!r} exists already", code="client_exists")
-    client = ApiClient(
-        client_id=client_id,
-        channel=channel,
-        org=org,
-        role=channels[channel].client_role,
-        created_at=utcnow(),
-        callback_url=(
-            check_callback_url(callback_url, require_https=require_https) if callback_url else None
-        ),
+    checked_url = (
+        check_callback_url(callback_url, require_https=require_https) if callback_url else None
     )
-    session.add(client)
+    client = accounts.new_client(session, client_id, channel, org, checked_url)
     session.flush()  # the keys' foreign key needs the client row first
     keys = [_add_key(session, client, spec, REQUEST_SIGNING) for spec in request_keys]
     if attestation_key is not None:
