@@ -12,7 +12,7 @@ from registration.domain.application import ApplicationPayload
 from registration.domain.workflow import OFFICER_ROLES, Role
 from registration.errors import Conflict, Forbidden, NotFound
 from registration.models import Application, Licence, LicenceEvent
-from registration.principal import Principal
+from registration.principal import SYSTEM, Principal
 from registration.services import applications
 
 # DESIGN.md §3: active → superseded (a newer version was issued) | revoked | deregistered.
@@ -68,27 +68,7 @@ def revoke(session: Session, principal: Principal, uscc: str, reason: str) -> Li
             code="licence_not_active",
             extra={"current_status": current.status},
         )
-    now = utcnow()
-    result = session.execute(
-        update(Licence)
-        .where(col(Licence.id) == current.id, col(Licence.status) == ACTIVE)
-        .values(status=REVOKED, status_reason=reason, status_changed_at=now)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise Conflict(f"licence {uscc} changed meanwhile", code="concurrent_modification")
-    session.add(
-        LicenceEvent(
-            licence_id=current.id,
-            action="revoke",
-            from_status=ACTIVE,
-            to_status=REVOKED,
-            actor=principal.subject,
-            role=principal.role.value,
-            reason=reason,
-            at=now,
-        )
-    )
+    _leave_active(session, current, REVOKED, "revoke", principal, reason, utcnow())
     session.commit()
     session.refresh(current)
     return current
@@ -133,27 +113,47 @@ def start_amendment(
 
 
 def supersede(session: Session, uscc: str, by_version: int, at: datetime) -> list[str]:
-    """Mark every earlier version in force as superseded; returns their application ids."""
+    """Mark the version in force superseded by `by_version`; returns the earlier versions'
+    application ids. A licence revoked meanwhile is not amended (409)."""
     earlier = [x for x in _versions(session, uscc) if x.version < by_version]
-    for licence in earlier:
-        if licence.status == ACTIVE:
-            session.add(
-                LicenceEvent(
-                    licence_id=licence.id,
-                    action="supersede",
-                    from_status=ACTIVE,
-                    to_status=SUPERSEDED,
-                    actor="system",
-                    role=Role.SYSTEM.value,
-                    reason=f"superseded by version {by_version}",
-                    at=at,
-                )
-            )
-            licence.status = SUPERSEDED
-            licence.status_reason = f"superseded by version {by_version}"
-            licence.status_changed_at = at
-            session.add(licence)
+    if not earlier or earlier[-1].status != ACTIVE:
+        raise Conflict(f"licence {uscc} is no longer in force", code="licence_not_active")
+    reason = f"superseded by version {by_version}"
+    _leave_active(session, earlier[-1], SUPERSEDED, "supersede", SYSTEM, reason, at)
     return [x.application_id for x in earlier]
+
+
+def _leave_active(
+    session: Session,
+    licence: Licence,
+    status: str,
+    action: str,
+    principal: Principal,
+    reason: str,
+    at: datetime,
+) -> None:
+    """The one way a licence leaves `active`: a conditional UPDATE (of a revocation and an
+    amendment racing, exactly one wins) and its event, in the caller's transaction."""
+    result = session.execute(
+        update(Licence)
+        .where(col(Licence.id) == licence.id, col(Licence.status) == ACTIVE)
+        .values(status=status, status_reason=reason, status_changed_at=at)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict(f"licence {licence.uscc} changed meanwhile", code="concurrent_modification")
+    session.add(
+        LicenceEvent(
+            licence_id=licence.id,
+            action=action,
+            from_status=ACTIVE,
+            to_status=status,
+            actor=principal.subject,
+            role=principal.role.value,
+            reason=reason,
+            at=at,
+        )
+    )
 
 
 def latest_version(session: Session, uscc: str) -> int:
