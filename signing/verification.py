@@ -1091,12 +1091,11 @@ def _byte_range_findings(pdf: bytes, embedded: EmbeddedPdfSignature, subject: st
     signature value must be written the one way a signer writes it: the container is not
     covered by its own signature, so a hex digit changing case or a non-zero byte in the
     padding after the DER would otherwise make a different file that still verifies."""
+    code = "byte_range_invalid" if subject == "signature" else f"{subject}_byte_range_invalid"
     try:
         start1, length1, start2, length2 = (int(v) for v in embedded.byte_range)
     except (TypeError, ValueError):
-        raise _Refused(
-            _format_failure(f"{subject}_byte_range_invalid", "/ByteRange is not four integers")
-        ) from None
+        raise _Refused(_format_failure(code, "/ByteRange is not four integers")) from None
     well_formed = (
         start1 == 0
         and 0 < length1 < start2
@@ -1104,7 +1103,6 @@ def _byte_range_findings(pdf: bytes, embedded: EmbeddedPdfSignature, subject: st
         and start2 + length2 <= len(pdf)
         and _HEX_STRING.fullmatch(pdf, length1, start2) is not None
     )
-    code = "byte_range_invalid" if subject == "signature" else f"{subject}_byte_range_invalid"
     if not well_formed:
         raise _Refused(
             _format_failure(
