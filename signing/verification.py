@@ -109,9 +109,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# A licence is ~80-100 KB, and every archive renewal (DSS + document timestamp) adds ~12 KB.
-# Anything beyond this is not a licence, and refusing it early bounds parsing time and memory.
-MAX_DOCUMENT_BYTES: Final = 2 * 1024 * 1024
+# A licence is 80-96 KB (the longest content at B-LTA: 95.7 KB), and every archive renewal
+# (DSS + document timestamp) adds ~12 KB. Anything beyond this is not a licence; refusing it
+# early bounds parsing time (pyHanko tokenises ~7 µs per token: a 512 KiB array of integers
+# takes ~2 s) and memory.
+MAX_DOCUMENT_BYTES: Final = 512 * 1024
+# A licence has one revision for its content, one for the signature (with its DSS), one per
+# document timestamp: 32 allows decades of renewals, and bounds the difference analysis, whose
+# cost grows with the number of revisions (2,000 empty ones took a minute).
+_MAX_REVISIONS: Final = 32
 MiB: Final = 1024 * 1024
 
 # Decompression bombs: pyHanko (0.38) bounds what its stream decoders may produce. A licence's
@@ -586,6 +592,7 @@ class PdfSignatureVerifier:
         token = _signature_timestamp_token(embedded.signer_info)
         if token is not None:
             findings += self._container_findings(token, data.pool, "signature_timestamp")
+        findings += _updates_without_validation_data(reader, embedded)
         data_after_eof = _data_after_last_revision(pdf, reader)
         if data_after_eof:
             findings.append(
@@ -686,6 +693,14 @@ class PdfSignatureVerifier:
         reader = PdfFileReader(io.BytesIO(pdf), strict=True, decode_limits=_DECODE_LIMITS)
         if reader.encrypted:
             raise _Refused(_format_failure("encrypted", "the PDF is encrypted; licences never are"))
+        if reader.xrefs.total_revisions > _MAX_REVISIONS:
+            raise _Refused(
+                _format_failure(
+                    "too_many_revisions",
+                    f"{reader.xrefs.total_revisions} revisions; a licence has at most "
+                    f"{_MAX_REVISIONS}",
+                )
+            )
         return reader
 
     def _approval_signature(self, reader: PdfFileReader) -> tuple[str, EmbeddedPdfSignature]:
@@ -1423,6 +1438,44 @@ def _read_dss(reader: PdfFileReader) -> _Dss:
 def _stream_data(ref: Any, purpose: DecodePurpose) -> bytes:
     data: bytes = ref.get_object().read_data(purpose)
     return data
+
+
+def _updates_without_validation_data(
+    reader: PdfFileReader, signature: EmbeddedPdfSignature
+) -> list[Finding]:
+    """EN 319 142-1 §5.4: each revision after the signed one must bring validation data (new
+    DSS entries) or a document timestamp. The difference analysis only rules out harmful
+    changes; an update that changes nothing at all still appends bytes after signing."""
+    total = reader.xrefs.total_revisions
+    if signature.signed_revision >= total - 1:
+        return []
+    timestamped = {ts.signed_revision for ts in reader.embedded_timestamp_signatures}
+    previous = _dss_entries(reader.get_historical_resolver(signature.signed_revision))
+    for revision in range(signature.signed_revision + 1, total):
+        entries = _dss_entries(reader.get_historical_resolver(revision))
+        if revision not in timestamped and not entries - previous:
+            return [
+                _format_failure(
+                    "update_after_signing",
+                    f"revision {revision}, appended after signing, adds neither validation "
+                    "data nor a document timestamp",
+                )
+            ]
+        previous = entries
+    return []
+
+
+def _dss_entries(resolver: HistoricalResolver) -> set[tuple[int, int]]:
+    """The objects a revision's DSS lists (certificates, CRLs, OCSP responses), by reference."""
+    dss = resolver.root.get("/DSS")
+    if not isinstance(dss, generic.DictionaryObject):
+        return set()
+    entries: set[tuple[int, int]] = set()
+    for key in ("/Certs", "/CRLs", "/OCSPs"):
+        for item in dss.get(key, ()):
+            if isinstance(item, generic.IndirectObject):
+                entries.add((item.idnum, item.generation))
+    return entries
 
 
 def _data_after_last_revision(pdf: bytes, reader: PdfFileReader) -> bool:

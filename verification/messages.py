@@ -117,6 +117,15 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "The file was changed after signing by an appended update that adds more than "
         "validation data; what it shows may have been replaced.",
     ),
+    "update_after_signing": (
+        "签名后文件被追加了更新（既不是验证数据也不是时间戳）。",
+        "An update was appended to the file after signing that is neither validation data "
+        "nor a timestamp.",
+    ),
+    "too_many_revisions": (
+        "文件的修订次数异常，不可能是营业执照。",
+        "The file has an abnormal number of revisions for a licence.",
+    ),
     "data_after_eof": (
         "签名后在文件末尾追加了数据。",
         "Data was appended to the end of the file after signing.",

@@ -148,6 +148,33 @@ def fake_trailer_after_eof(pdf: bytes) -> bytes:
     return pdf + b"\n% junk\nstartxref\n" + startxref + b"\n%%EOF\n"
 
 
+def empty_updates(pdf: bytes, count: int = 1) -> bytes:
+    """Incremental updates that change nothing: harmless to the content, but bytes appended
+    after signing that carry no validation data."""
+    out = bytearray(pdf)
+    previous = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    size = int(re.findall(rb"/Size\s+(\d+)", pdf)[-1])
+    for _ in range(count):
+        at = len(out)
+        out += (
+            b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size %d /Root 1 0 R /Prev %d >>\n"
+            b"startxref\n%d\n%%%%EOF\n" % (size, previous, at)
+        )
+        previous = at
+    return bytes(out)
+
+
+def huge_array(size: int = 500_000) -> bytes:
+    """A PDF of `size` bytes that is one array of integers: the most tokens pyHanko can be made
+    to parse within the size limit."""
+    return _minimal_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R /X [" + b"1 " * (size // 2) + b"] >>",
+            b"<< /Type /Pages /Kids [] /Count 0 >>",
+        ]
+    )
+
+
 # -- the signed bytes themselves --------------------------------------------------------------
 
 
@@ -294,6 +321,7 @@ CHANGES_AFTER_SIGNING: dict[str, Attack] = {
     "add_form_field": add_form_field,
     "append_after_eof": append_after_eof,
     "fake_trailer_after_eof": fake_trailer_after_eof,
+    "empty_update": empty_updates,
 }
 
 SIGNED_BYTES: dict[str, Attack] = {

@@ -29,6 +29,7 @@ EXPECTED: dict[str, tuple[SubIndication, str]] = {
     "add_form_field": (FORMAT, "modified_after_signing"),
     "append_after_eof": (FORMAT, "data_after_eof"),
     "fake_trailer_after_eof": (FORMAT, "data_after_eof"),
+    "empty_update": (FORMAT, "update_after_signing"),
     "flip_byte": (HASH, "digest_mismatch"),
     "zero_contents": (FORMAT, "signature_unreadable"),
     "truncate_contents": (FORMAT, "signature_malformed"),
@@ -135,6 +136,7 @@ def test_content_replacement_is_caught_although_pyhanko_calls_it_intact(
         ("nested dictionaries", lambda: attacks.deeply_nested_dictionaries(), None),
         ("PDF header only", lambda: b"%PDF-1.7\n%%EOF\n", "unreadable_pdf"),
         ("too large", lambda: b"%PDF-1.7\n" + b"0" * (3 * 1024 * 1024), "too_large"),
+        ("half a million tokens", lambda: attacks.huge_array(500_000), "no_signature"),
     ],
 )
 def test_garbage_is_refused(
@@ -144,6 +146,17 @@ def test_garbage_is_refused(
     assert (report.indication, report.sub_indication) == (FAILED, FORMAT), name
     if code is not None:
         assert report.reason == code
+
+
+def test_too_many_revisions_are_refused_before_any_analysis(
+    genuine: Genuine, verifier: LicenceVerifier
+) -> None:
+    """2,000 empty revisions once took pyHanko's difference analysis a minute."""
+    report = _timed(verifier, attacks.empty_updates(genuine.blt, 2000))
+    assert (report.indication, report.reason) == (FAILED, "too_many_revisions")
+    assert _timed(verifier, attacks.empty_updates(genuine.blt, 25)).reason == (
+        "update_after_signing"
+    )
 
 
 def test_unsigned_licence_is_refused(genuine: Genuine, verifier: LicenceVerifier) -> None:
