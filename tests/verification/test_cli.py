@@ -3,12 +3,14 @@ a batch on several processes; exit status 0 only if every file passed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
@@ -18,6 +20,7 @@ from registration.cli import main
 from registration.issuance import service
 from registration.issuance.authority import LicenceAuthority
 from registration.models import Licence
+from signing import LicenceSigner, RevocationReason, init_pki
 from tests.api.helpers import act, create
 from tests.verification import attacks
 from tests.verification.conftest import Genuine
@@ -138,3 +141,25 @@ def test_online_uses_the_registry_of_this_deployment(
     code, lines, _ = _run(str(pdf), env=env)
     assert code == 1
     assert "REVOKED" in lines[0]
+
+
+def test_offline_with_a_current_crl_sees_a_revocation(genuine: Genuine, tmp_path: Path) -> None:
+    """Offline, only the CRLs embedded at signing are known; --crl adds the current one."""
+    pki = init_pki(tmp_path / "pki", public_base_url="https://ca.example", passphrase="p" * 16)
+    pdf = tmp_path / "licence.pdf"
+    pdf.write_bytes(LicenceSigner.for_pki(pki).sign(genuine.unsigned))
+    root = tmp_path / "root.pem"
+    root.write_bytes(pki.root_certificate.public_bytes(serialization.Encoding.PEM))
+    pki.revoke_certificate(
+        pki.signer_certificate.serial_number,
+        RevocationReason.KEY_COMPROMISE,
+        revoked_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2),
+    )
+    crl = tmp_path / "crl.pem"
+    crl.write_bytes(
+        x509.load_der_x509_crl(pki.current_crl_der()).public_bytes(serialization.Encoding.PEM)
+    )
+    assert _run("--offline", "--trust", str(root), str(pdf))[0] == 0
+    code, lines, _ = _run("--offline", "--trust", str(root), "--crl", str(crl), str(pdf))
+    assert code == 1
+    assert "INDETERMINATE/REVOKED_NO_POE" in lines[0]
