@@ -518,7 +518,7 @@ class PdfSignatureVerifier:
         max_bytes: int = MAX_DOCUMENT_BYTES,
         signer_eku: x509.ObjectIdentifier | None = DOCUMENT_SIGNING_EKU,
         require_timestamp: bool = True,
-        clock: Callable[[], dt.datetime] = _now,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         if not trust_roots:
             raise ValueError("a verifier needs at least one trust root")
@@ -526,7 +526,7 @@ class PdfSignatureVerifier:
         self.trust_roots = tuple(trust_roots)
         self.max_bytes = max_bytes
         self.require_timestamp = require_timestamp
-        self._clock = clock
+        self._clock = clock or _now
         self._crl_source = crls
         self._roots_asn1 = [_asn1(cert) for cert in self.trust_roots]
         self._key_usage = KeyUsageConstraints(

@@ -13,6 +13,7 @@ exists.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -60,7 +61,7 @@ class LicenceVerifier:
 
     `crls`: current CRLs (or a callable returning them), for online verification; offline,
     the CRLs embedded in each licence (PAdES B-LT) are enough. `registry`: looks up
-    (uscc, version) in the registry; None verifies offline.
+    (uscc, version) in the registry; None verifies offline. `clock`: "now" (tests: the future).
     """
 
     def __init__(
@@ -70,8 +71,11 @@ class LicenceVerifier:
         crls: CrlSource = (),
         registry: Registry | None = None,
         max_bytes: int = MAX_DOCUMENT_BYTES,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
-        self.signatures = PdfSignatureVerifier(trust_roots, crls=crls, max_bytes=max_bytes)
+        self.signatures = PdfSignatureVerifier(
+            trust_roots, crls=crls, max_bytes=max_bytes, clock=clock
+        )
         self.registry = registry
 
     @property

@@ -181,8 +181,7 @@ def test_timestamp_authority_expired_without_archive_timestamp(genuine: Genuine)
     """B-LT verifies offline for as long as the TSA certificate is valid; B-LTA is what keeps
     a licence verifiable after that (once an archive renews it with a fresh TSA)."""
     tsa_expiry = genuine.authority.pki.tsa_certificate.not_valid_after_utc
-    later = LicenceVerifier([genuine.root])
-    later.signatures._clock = lambda: tsa_expiry + dt.timedelta(days=1)
+    later = LicenceVerifier([genuine.root], clock=lambda: tsa_expiry + dt.timedelta(days=1))
     report = later.verify(genuine.blt)
     assert (report.indication, report.sub_indication, report.reason) == (
         Indication.INDETERMINATE,
@@ -194,8 +193,8 @@ def test_timestamp_authority_expired_without_archive_timestamp(genuine: Genuine)
 def test_years_later_the_embedded_crls_still_suffice(genuine: Genuine) -> None:
     """Validation happens at the time the timestamp proves, with the CRLs valid then: the
     embedded CRLs lapse within a week, yet a B-LT licence still verifies offline a year on."""
-    later = LicenceVerifier([genuine.root])
-    later.signatures._clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=365)
+    a_year_on = dt.datetime.now(dt.UTC) + dt.timedelta(days=365)
+    later = LicenceVerifier([genuine.root], clock=lambda: a_year_on)
     assert later.verify(genuine.blt).passed
 
 
