@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -177,10 +177,24 @@ def hold_for_application(
         )
     ]
     if mine:
+        # Conditional: of two submissions consuming one reservation at once, one wins; the
+        # other finds the row no longer an unassigned reservation and gets a 409.
         row = mine[0]
-        row.kind, row.application_id, row.expires_at, row.name = HELD, application_id, None, name
-        session.add(row)
-        session.flush()
+        taken = session.execute(
+            update(CompanyName)
+            .where(
+                col(CompanyName.id) == row.id,
+                or_(
+                    col(CompanyName.application_id) == application_id,
+                    (col(CompanyName.kind) == RESERVED)
+                    & col(CompanyName.application_id).is_(None),
+                ),
+            )
+            .values(kind=HELD, application_id=application_id, expires_at=None, name=name)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            raise Conflict("the reserved name was taken a moment ago", code="name_unavailable")
         return []
     _insert(
         session,

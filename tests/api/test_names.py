@@ -224,3 +224,34 @@ def test_simultaneous_submissions_of_equivalent_names_one_wins(engine: Engine) -
         with Session(engine) as session:
             held = list(session.exec(select(CompanyName).where(CompanyName.kind == "held")))
         assert len(held) == round_ + 1
+
+
+def test_two_submissions_consuming_one_reservation_one_wins(engine: Engine) -> None:
+    """The same client files two applications under the name it reserved, at once."""
+    with Session(engine) as session:
+        accounts.add_client(session, "a", "yinzhengtong", "Test")
+    client = Principal(kind="client", subject="a", role=Role.TERMINAL, channel="yinzhengtong")
+    for round_ in range(ROUNDS // 5):
+        name = unique_name(round_, "贸易")
+        with Session(engine) as session:
+            names.reserve(session, client, "441900", name)
+        app_ids = []
+        for _ in range(2):
+            data = example("yinzhengtong")
+            data["company"]["name"]["zh"] = name
+            with Session(engine, expire_on_commit=False) as session:
+                payload = ApplicationPayload.model_validate(data)
+                app_ids.append(applications.create_application(session, client, payload, None).id)
+            attest_directly(engine, client, app_ids[-1])
+        outcomes = _race(
+            engine,
+            [
+                lambda s, a=app_ids[0]: applications.perform(s, client, a, Action.SUBMIT),
+                lambda s, a=app_ids[1]: applications.perform(s, client, a, Action.SUBMIT),
+            ],
+        )
+        assert outcomes.count("ok") == 1, (round_, outcomes)
+        with Session(engine) as session:
+            rows = list(session.exec(select(CompanyName).where(CompanyName.name == name)))
+        assert len(rows) == 1
+        assert rows[0].application_id in app_ids
