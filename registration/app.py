@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
 
-from registration.api import applications, licences, names, officers, pki, verify
+from registration.api import applications, issuance, licences, names, officers, pki, verify
 from registration.api.limits import BodySizeLimit
 from registration.api.problems import install_problem_handlers
 from registration.db import create_db_engine
@@ -50,6 +50,7 @@ def create_app(
     app.include_router(officers.router)
     app.include_router(names.router)
     app.include_router(licences.router)
+    app.include_router(issuance.router)
     app.include_router(pki.router)
     app.include_router(verify.router)
     app.include_router(pages.router)

@@ -174,7 +174,7 @@ class IssuanceJob(SQLModel, table=True):
     __tablename__ = "issuance_job"
 
     application_id: str = Field(primary_key=True, foreign_key="application.id", max_length=36)
-    status: str = Field(default="pending", max_length=10, index=True)  # pending | done | failed
+    status: str = Field(default="pending", max_length=10, index=True)  # pending | done
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=2000)
     created_at: datetime = _utc()

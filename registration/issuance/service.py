@@ -29,7 +29,7 @@ from registration.services import applications, licences, names
 from registration.services.uscc import allocate_uscc
 
 log = logging.getLogger("bizreg.issuance")
-MAX_ATTEMPTS = 5
+MAX_RETRY_SECONDS = 600
 LEASE = timedelta(seconds=60)
 FIRST_VERSION = 1
 
@@ -153,9 +153,21 @@ def _record_failure(engine: Engine, application_id: str, error: Exception) -> No
             return
         job.attempts += 1
         job.last_error = f"{type(error).__name__}: {error}"[:2000]
-        # Back off so a broken job does not starve the queue; an officer sees `failed` ones.
-        job.not_before = utcnow() + timedelta(seconds=2**job.attempts)
-        if job.attempts >= MAX_ATTEMPTS:
-            job.status = "failed"
+        # Never given up: an approved application must get its licence once the cause (a TSA or
+        # HSM outage, say) is gone. Back off so a broken job does not starve the queue; the
+        # registrar sees retried jobs at GET /api/v1/admin/issuance-jobs.
+        delay = min(2**job.attempts, MAX_RETRY_SECONDS)
+        job.not_before = utcnow() + timedelta(seconds=delay)
         session.add(job)
         session.commit()
+
+
+def troubled_jobs(session: Session, limit: int = 100) -> list[IssuanceJob]:
+    """Pending jobs that failed at least once, oldest first: what an operator must look at."""
+    statement = (
+        select(IssuanceJob)
+        .where(IssuanceJob.status == "pending", col(IssuanceJob.attempts) > 0)
+        .order_by(col(IssuanceJob.created_at))
+        .limit(limit)
+    )
+    return list(session.exec(statement))

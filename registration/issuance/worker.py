@@ -11,6 +11,7 @@ from registration.issuance import service
 from registration.issuance.authority import LicenceAuthority
 
 log = logging.getLogger("bizreg.issuance")
+MAX_PAUSE_SECONDS = 30.0
 
 
 class IssuanceWorker:
@@ -29,13 +30,18 @@ class IssuanceWorker:
     def drain(self) -> int:
         """Issue every job that is due; returns how many were issued."""
         issued = 0
+        pause = self.poll_seconds
         while not self._stop.is_set():
             try:
                 if service.run_once(self.engine, self.authority) is None:
                     return issued
                 issued += 1
+                pause = self.poll_seconds
             except Exception:
                 log.exception("issuance failed; the job will be retried")
+                # A database or TSA outage fails every job: do not spin on it.
+                self._stop.wait(pause)
+                pause = min(pause * 2, MAX_PAUSE_SECONDS)
         return issued
 
     def run_forever(self) -> None:

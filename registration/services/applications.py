@@ -44,7 +44,13 @@ from registration.errors import (
     PayloadTooLarge,
 )
 from registration.issuance.content import printability_errors
-from registration.models import Application, ApplicationDocument, ApplicationEvent, IssuanceJob
+from registration.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationEvent,
+    IssuanceJob,
+    Licence,
+)
 from registration.principal import SYSTEM, Principal
 from registration.services import names
 from registration.terminals import hooks as terminal_hooks
@@ -351,6 +357,18 @@ def record_system_step(
     _record(session, application, action, target, SYSTEM, [], None)
 
 
+def _require_licence_in_force(session: Session, uscc: str) -> None:
+    """An amendment of a licence revoked meanwhile must not be approved (nor then issued)."""
+    statement = select(Licence).where(Licence.uscc == uscc).order_by(col(Licence.version).desc())
+    current = session.exec(statement).first()
+    if current is None or current.status != "active":
+        session.rollback()
+        raise Conflict(
+            f"licence {uscc} is no longer in force: this amendment cannot be approved",
+            code="licence_not_active",
+        )
+
+
 def _require_category(principal: Principal, application: Application) -> None:
     if principal.role is Role.BACK_OFFICE and application.category not in principal.categories:
         raise Forbidden(
@@ -457,6 +475,8 @@ def _record(
         )
     for key, value in changes.items():
         set_committed_value(application, key, value)
+    if target is Status.APPROVED and application.amends_uscc is not None:
+        _require_licence_in_force(session, application.amends_uscc)
     if target is Status.APPROVED:
         # The issuance job is born with the approval, in the same transaction: no approved
         # application can be left without a job to issue its licence.

@@ -68,6 +68,18 @@ def revoke(session: Session, principal: Principal, uscc: str, reason: str) -> Li
             code="licence_not_active",
             extra={"current_status": current.status},
         )
+    being_issued = session.exec(
+        select(Application.id).where(
+            Application.amends_uscc == current.uscc, Application.status == "approved"
+        )
+    ).first()
+    if being_issued is not None:
+        # Its version n+1 is being signed right now; revoke that one in a moment instead.
+        raise Conflict(
+            f"amendment {being_issued} of licence {uscc} is being issued; retry shortly",
+            code="amendment_being_issued",
+            extra={"application_id": being_issued},
+        )
     _leave_active(session, current, REVOKED, "revoke", principal, reason, utcnow())
     session.commit()
     session.refresh(current)
@@ -89,7 +101,11 @@ def start_amendment(
     versions = _versions(session, uscc)
     if not versions or not (principal.is_client and versions[-1].client_id == principal.subject):
         raise NotFound(f"no licence {uscc} of yours to amend", code="licence_not_found")
-    current = versions[-1]
+    # Lock the licence in force: two concurrent amendment requests queue here, and the second
+    # then sees the first one's open application.
+    current = session.exec(
+        select(Licence).where(Licence.id == versions[-1].id).with_for_update()
+    ).one()
     if current.status != ACTIVE:
         raise Conflict(
             f"licence {uscc} is {current.status}: only a licence in force can be amended",

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from registration.app import create_app
-from registration.domain.workflow import TransitionNotAllowed
+from registration.domain.workflow import Role, TransitionNotAllowed
 from registration.errors import ConcurrentModification
 from registration.issuance import service
 from registration.issuance.authority import LicenceAuthority
@@ -106,6 +106,7 @@ def test_a_crash_before_commit_leaves_nothing_and_the_retry_issues_once(
     engine: Engine,
     authority: LicenceAuthority,
     api_client_for: Callable[[str], Headers],
+    officer: Callable[..., Headers],
 ) -> None:
     bank = api_client_for("yinzhengtong")
     app_id = _approved(app_client, bank)
@@ -125,6 +126,11 @@ def test_a_crash_before_commit_leaves_nothing_and_the_retry_issues_once(
         job.not_before = job.created_at  # skip the back-off for the test
         session.add(job)
         session.commit()
+
+    listed = app_client.get("/api/v1/admin/issuance-jobs", headers=officer(Role.REGISTRAR_ADMIN))
+    assert [(j["application_id"], j["attempts"]) for j in listed.json()] == [(app_id, 1)]
+    assert "power cut" in listed.json()[0]["last_error"]
+    assert app_client.get("/api/v1/admin/issuance-jobs", headers=bank).status_code == 403
 
     assert service.run_once(engine, authority) == app_id
     assert service.run_once(engine, authority) is None

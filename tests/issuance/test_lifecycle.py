@@ -183,3 +183,49 @@ def test_a_revoked_licence_cannot_be_amended(
     )
     assert response.status_code == 409
     assert response.json()["code"] == "licence_not_active"
+
+
+def test_revocation_and_amendment_do_not_cross(
+    app_client: TestClient,
+    engine: Engine,
+    authority: LicenceAuthority,
+    issued: tuple[str, Headers],
+    officer: Callable[..., Headers],
+) -> None:
+    uscc, bank = issued
+    admin = officer(Role.REGISTRAR_ADMIN)
+    # An amendment approved (instantly) and waiting for the worker: revocation waits for it.
+    app_id = str(_amend(app_client, bank, uscc, domicile="广东省东莞市南城街道鸿福路77号")["id"])
+    assert act(app_client, bank, app_id, "submit").json()["status"] == "approved"
+    busy = app_client.post(
+        f"/api/v1/licences/{uscc}/revoke", json={"reason": "fraud"}, headers=admin
+    )
+    assert busy.status_code == 409
+    assert busy.json()["code"] == "amendment_being_issued"
+    service.run_once(engine, authority)
+    assert (
+        app_client.post(
+            f"/api/v1/licences/{uscc}/revoke", json={"reason": "fraud"}, headers=admin
+        ).status_code
+        == 200
+    )
+    assert app_client.get(f"/api/v1/licences/{uscc}").json()["version"] == 2
+
+
+def test_an_amendment_opened_before_revocation_cannot_be_approved(
+    app_client: TestClient,
+    issued: tuple[str, Headers],
+    officer: Callable[..., Headers],
+) -> None:
+    uscc, bank = issued
+    app_id = str(_amend(app_client, bank, uscc, domicile="广东省东莞市南城街道鸿福路66号")["id"])
+    app_client.post(
+        f"/api/v1/licences/{uscc}/revoke",
+        json={"reason": "fraud"},
+        headers=officer(Role.REGISTRAR_ADMIN),
+    )
+    refused = act(app_client, bank, app_id, "submit")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "licence_not_active"
+    status = app_client.get(f"/api/v1/applications/{app_id}", headers=bank).json()["status"]
+    assert status == "draft"

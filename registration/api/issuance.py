@@ -1,0 +1,40 @@
+"""/api/v1/admin/issuance-jobs: approved applications whose licence has not been issued yet
+because issuance failed at least once (the worker keeps retrying with back-off)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from registration.api.deps import PrincipalDep, SessionDep
+from registration.domain.workflow import Role
+from registration.errors import Forbidden
+from registration.issuance import service
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+class IssuanceJobOut(BaseModel):
+    application_id: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime
+
+
+@router.get("/issuance-jobs", response_model=list[IssuanceJobOut])
+def troubled_issuance_jobs(session: SessionDep, principal: PrincipalDep) -> list[IssuanceJobOut]:
+    if principal.role is not Role.REGISTRAR_ADMIN:
+        raise Forbidden("for the registrar administration", code="role_not_permitted")
+    return [
+        IssuanceJobOut(
+            application_id=job.application_id,
+            attempts=job.attempts,
+            last_error=job.last_error,
+            created_at=job.created_at,
+            next_attempt_at=job.not_before,
+        )
+        for job in service.troubled_jobs(session)
+    ]
