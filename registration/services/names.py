@@ -186,8 +186,7 @@ def hold_for_application(
                 col(CompanyName.id) == row.id,
                 or_(
                     col(CompanyName.application_id) == application_id,
-                    (col(CompanyName.kind) == RESERVED)
-                    & col(CompanyName.application_id).is_(None),
+                    (col(CompanyName.kind) == RESERVED) & col(CompanyName.application_id).is_(None),
                 ),
             )
             .values(kind=HELD, application_id=application_id, expires_at=None, name=name)
