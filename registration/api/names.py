@@ -44,8 +44,10 @@ def check_name(
     name: Annotated[str, Query(min_length=1, max_length=50)],
     session: SessionDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
 ) -> NameCheckOut:
-    """Is this name acceptable and free in the authority's region? Anyone may ask."""
+    """Is this name acceptable and free in the authority's region? For clients and officers:
+    the answer reveals names reserved for applications that are not public yet."""
     result = names.check(session, settings.region_code, name)
     return NameCheckOut(
         available=result.available,

@@ -18,6 +18,7 @@ from typing import Any
 import pikepdf
 from pydantic import ValidationError
 from sqlalchemy import update
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -56,6 +57,7 @@ from registration.services import names
 from registration.terminals import hooks as terminal_hooks
 
 DOCUMENT_KINDS = frozenset({"articles_of_association", "other"})
+MAX_DOCUMENTS = 10
 DEFAULT_REGION = "441900"
 
 
@@ -145,20 +147,31 @@ def create_application(
     return application
 
 
-def get_application(session: Session, principal: Principal, application_id: str) -> Application:
+# DESIGN.md §5: auditors read the audit log (events), not the applications' personal data.
+CONTENT_READERS = (OFFICER_ROLES - {Role.AUDITOR}) | {Role.SYSTEM}
+AUDIT_READERS = CONTENT_READERS | {Role.AUDITOR}
+
+
+def get_application(
+    session: Session,
+    principal: Principal,
+    application_id: str,
+    *,
+    readers: frozenset[Role] = CONTENT_READERS,
+) -> Application:
     application = session.get(Application, application_id)
     # A client must not learn that another client's application exists: same 404 either way.
     if application is None or (principal.is_client and application.client_id != principal.subject):
         raise NotFound(f"no application {application_id}", code="application_not_found")
-    if not principal.is_client and principal.role not in OFFICER_ROLES | {Role.SYSTEM}:
-        raise Forbidden("this role may not read applications", code="role_not_permitted")
+    if not principal.is_client and principal.role not in readers:
+        raise Forbidden(f"role {principal.role} may not read this", code="role_not_permitted")
     return application
 
 
 def list_events(
     session: Session, principal: Principal, application_id: str
 ) -> list[ApplicationEvent]:
-    get_application(session, principal, application_id)
+    get_application(session, principal, application_id, readers=AUDIT_READERS)
     statement = (
         select(ApplicationEvent)
         .where(ApplicationEvent.application_id == application_id)
@@ -168,10 +181,12 @@ def list_events(
 
 
 def list_documents(session: Session, application_id: str) -> list[ApplicationDocument]:
+    """The documents' metadata; their content (up to the upload limit each) stays unloaded."""
     statement = (
         select(ApplicationDocument)
         .where(ApplicationDocument.application_id == application_id)
         .order_by(col(ApplicationDocument.uploaded_at))
+        .options(defer(ApplicationDocument.content))  # type: ignore[arg-type]
     )
     return list(session.exec(statement))
 
@@ -233,6 +248,10 @@ def add_document(
     _require_client(principal)
     application = get_application(session, principal, application_id)
     _require_editable(application)
+    if len(list_documents(session, application.id)) >= MAX_DOCUMENTS:
+        raise Conflict(
+            f"an application holds at most {MAX_DOCUMENTS} documents", code="too_many_documents"
+        )
     if kind not in DOCUMENT_KINDS:
         raise PayloadInvalid(
             f"unknown document kind {kind!r}",
@@ -325,9 +344,7 @@ def perform(
             idempotency_key,
             accepted_by=principal.subject,
         )
-    elif action in (Action.APPROVE, Action.REJECT) or (
-        action is Action.RETURN and status is Status.ACCEPTED
-    ):
+    elif action in (Action.APPROVE, Action.REJECT, Action.RETURN):
         _require_category(principal, application)
         if (
             action is Action.APPROVE

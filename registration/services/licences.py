@@ -39,7 +39,8 @@ def public_status(
 
 def pdf_for(session: Session, principal: Principal, uscc: str, version: int | None) -> Licence:
     licence, _ = public_status(session, uscc, version)
-    entitled = principal.role in OFFICER_ROLES or (
+    # Auditors read the audit log, not the licence's personal data (DESIGN.md §5).
+    entitled = principal.role in OFFICER_ROLES - {Role.AUDITOR} or (
         principal.is_client and principal.subject == licence.client_id
     )
     if not entitled:

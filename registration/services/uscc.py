@@ -5,8 +5,10 @@ GB 11714 organisation check character + GB 32100 check character. The body is `M
 the allocation sequence number in base 31 over the USCC alphabet, the pattern the market
 regulation administration has used for new enterprises since 2015; it yields 31^6 (887 million)
 codes per region. The sequence is the autoincrement key of `uscc_allocation`: the database
-hands each transaction its own number, so concurrent issuance never collides, and a number is
-never reused even when its transaction rolls back.
+hands each transaction its own number, so concurrent issuance never collides, and a committed
+number is never reused, not even after its row is deleted. (PostgreSQL never hands out a
+rolled-back number again; SQLite rolls its counter back with the transaction, which is harmless:
+that code was never committed, so never issued.)
 """
 
 from __future__ import annotations

@@ -29,10 +29,14 @@ ROUNDS = 50
 def test_check_reports_reasons_and_similar_names(
     app_client: TestClient, api_client_for: Callable[[str], Headers]
 ) -> None:
-    free = app_client.get("/api/v1/names/check", params={"name": "东莞市蓝海贸易有限公司"}).json()
+    bank = api_client_for("yinzhengtong")
+    anonymous = app_client.get("/api/v1/names/check", params={"name": "东莞市蓝海贸易有限公司"})
+    assert anonymous.status_code == 401  # DESIGN.md §5: the public may only verify licences
+    free = app_client.get(
+        "/api/v1/names/check", params={"name": "东莞市蓝海贸易有限公司"}, headers=bank
+    ).json()
     assert free == {"available": True, "reasons": [], "similar": []}
 
-    bank = api_client_for("yinzhengtong")
     assert (
         app_client.post(
             "/api/v1/names/reservations", json={"name": "东莞市蓝海贸易有限公司"}, headers=bank
@@ -40,12 +44,16 @@ def test_check_reports_reasons_and_similar_names(
         == 201
     )
     # A Hong Kong applicant typing Traditional characters and full-width brackets collides.
-    taken = app_client.get("/api/v1/names/check", params={"name": "東莞市藍海貿易有限公司"}).json()
+    taken = app_client.get(
+        "/api/v1/names/check", params={"name": "東莞市藍海貿易有限公司"}, headers=bank
+    ).json()
     assert taken["available"] is False
     assert taken["similar"] == ["东莞市蓝海贸易有限公司"]
     assert {r["code"] for r in taken["reasons"]} & {"identical_name", "similar_name"}
 
-    bad = app_client.get("/api/v1/names/check", params={"name": "东莞市中华蓝贸易有限公司"}).json()
+    bad = app_client.get(
+        "/api/v1/names/check", params={"name": "东莞市中华蓝贸易有限公司"}, headers=bank
+    ).json()
     assert bad["available"] is False
     assert bad["reasons"][0]["code"] in {
         "prohibited_word",
@@ -111,9 +119,10 @@ def test_withdrawal_frees_the_name(
     app_id = create(app_client, bank, "paris")["id"]
     act(app_client, bank, app_id, "submit")
     name = example("paris")["company"]["name"]["zh"]
-    assert app_client.get("/api/v1/names/check", params={"name": name}).json()["available"] is False
+    check = {"params": {"name": name}, "headers": bank}
+    assert app_client.get("/api/v1/names/check", **check).json()["available"] is False
     act(app_client, bank, app_id, "withdraw")
-    assert app_client.get("/api/v1/names/check", params={"name": name}).json()["available"] is True
+    assert app_client.get("/api/v1/names/check", **check).json()["available"] is True
 
 
 def test_an_expired_reservation_frees_the_name(
@@ -132,7 +141,8 @@ def test_an_expired_reservation_frees_the_name(
             update(CompanyName).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
         session.commit()
-    assert app_client.get("/api/v1/names/check", params={"name": name}).json()["available"] is True
+    check = {"params": {"name": name}, "headers": second}
+    assert app_client.get("/api/v1/names/check", **check).json()["available"] is True
     assert (
         app_client.post(
             "/api/v1/names/reservations", json={"name": name}, headers=second

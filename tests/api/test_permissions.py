@@ -110,8 +110,27 @@ def test_officers_may_not_edit_or_submit(
         f"/api/v1/applications/{app_id}", json={"language": "en"}, headers=headers
     )
     assert patch.status_code == 403
-    # Every officer role may read (regulators and auditors included).
-    assert app_client.get(f"/api/v1/applications/{app_id}", headers=headers).status_code == 200
+    # Officers read applications; auditors read only their audit log (DESIGN.md §5).
+    detail = app_client.get(f"/api/v1/applications/{app_id}", headers=headers)
+    assert detail.status_code == (403 if caller == "auditor" else 200)
+    events = app_client.get(f"/api/v1/applications/{app_id}/events", headers=headers)
+    assert events.status_code == 200
+
+
+def test_back_office_returns_only_its_own_category(
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    officer: Callable[..., Headers],
+) -> None:
+    bank = api_client_for("paris")
+    app_id = create(app_client, bank, "paris")["id"]
+    act(app_client, bank, app_id, "submit")  # food_safety
+    general = officer(Role.BACK_OFFICE, ("general",))
+    refused = act(app_client, general, app_id, "return", REASONS)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "category_not_permitted"
+    food = officer(Role.BACK_OFFICE, ("food_safety",))
+    assert act(app_client, food, app_id, "return", REASONS).json()["status"] == "returned"
 
 
 def test_bad_and_expired_tokens(app_client: TestClient) -> None:

@@ -134,16 +134,23 @@ def test_an_amendment_that_renames_frees_the_old_name(
     new_name = unique_name(3, "贸易")
     app_id = str(_amend(app_client, bank, uscc, name={"zh": new_name})["id"])
     assert (
-        app_client.get("/api/v1/names/check", params={"name": old_name}).json()["available"]
+        app_client.get("/api/v1/names/check", params={"name": old_name}, headers=bank).json()[
+            "available"
+        ]
         is False
     )
     act(app_client, bank, app_id, "submit")
     service.run_once(engine, authority)
     assert (
-        app_client.get("/api/v1/names/check", params={"name": old_name}).json()["available"] is True
+        app_client.get("/api/v1/names/check", params={"name": old_name}, headers=bank).json()[
+            "available"
+        ]
+        is True
     )
     assert (
-        app_client.get("/api/v1/names/check", params={"name": new_name}).json()["available"]
+        app_client.get("/api/v1/names/check", params={"name": new_name}, headers=bank).json()[
+            "available"
+        ]
         is False
     )
 
