@@ -199,3 +199,22 @@ def test_uploaded_articles_are_required_before_submission(
     assert _upload(app_client, headers, app_id, _pdf()).status_code == 201
     submitted = act(app_client, headers, app_id, "submit")  # attests, then submits
     assert submitted.json()["status"] == "submitted"
+
+
+def test_an_application_holds_at_most_ten_documents(
+    app_client: TestClient, engine: Engine, api_client_for: Callable[[str], Headers]
+) -> None:
+    headers = api_client_for("paris")
+    app_id = create(app_client, headers, "paris")["id"]
+    pdf = _pdf()
+    for _ in range(10):
+        assert _upload(app_client, headers, app_id, pdf).status_code == 201
+    counts = row_counts(engine)
+    refused = _upload(app_client, headers, app_id, pdf)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "too_many_documents"
+    assert row_counts(engine) == counts
+    documents = app_client.get(f"/api/v1/applications/{app_id}", headers=headers).json()[
+        "documents"
+    ]
+    assert len(documents) == 10
