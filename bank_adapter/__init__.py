@@ -12,6 +12,7 @@ URL, header fields, body bytes) so the application can call it from anywhere.
 | `webhooks`          | signed status-change webhooks, retry backoff schedule            |
 | `client`            | the reference client banks can copy                              |
 | `keys`              | Ed25519 / P-256 key types and loading                            |
+| `json_depth`        | `json.loads` with nesting bounded (untrusted JSON, no recursion) |
 | `errors`            | every refusal, each with a stable `code` (tree in its docstring) |
 """
 

@@ -62,6 +62,7 @@ from bank_adapter.errors import (
     FaceMatchBelowThreshold,
     LivenessCheckFailed,
 )
+from bank_adapter.json_depth import JsonTooDeep, loads_bounded
 from bank_adapter.keys import PrivateKey, PublicKey, sign_raw, signature_algorithm_for, verify_raw
 
 __all__ = [
@@ -263,8 +264,12 @@ def _decode_json(raw: bytes, what: str) -> dict[str, Any]:
         return result
 
     try:
-        decoded = json.loads(raw.decode("utf-8"), object_pairs_hook=refuse_duplicates)
-    except (UnicodeDecodeError, ValueError) as exc:
+        # Nesting is bounded before parsing: the header is parsed before the signature is
+        # checked, and `[[[[…` would otherwise exhaust the parser's recursion (a 500).
+        decoded = loads_bounded(raw.decode("utf-8"), object_pairs_hook=refuse_duplicates)
+    except JsonTooDeep as exc:
+        raise AttestationMalformed(f"the {what} nests too deeply") from exc
+    except ValueError as exc:  # UnicodeDecodeError included
         raise AttestationMalformed(f"the {what} is not JSON") from exc
     if not isinstance(decoded, dict):
         raise AttestationMalformed(f"the {what} is not a JSON object")

@@ -22,7 +22,7 @@ from registration.errors import Conflict, Forbidden, PayloadInvalid
 from registration.principal import Principal
 from registration.services import applications
 from registration.terminals import registry
-from registration.terminals.identity import Match, match_attested_person
+from registration.terminals.identity import AttestedFacts, Match, match_attested_person
 from registration.terminals.models import IdentityAttestation
 
 
@@ -82,7 +82,14 @@ def attest(
     payload = applications.parse_payload(application.payload)
     person = verified.person
     match = match_attested_person(
-        payload, person.document_type, person.document_number, person.birth_date, person.nationality
+        payload,
+        AttestedFacts(
+            document_type=person.document_type,
+            document_number=person.document_number,
+            name=person.name,
+            birth_date=person.birth_date,
+            nationality=person.nationality,
+        ),
     )
     if match is None:
         raise PayloadInvalid(

@@ -15,7 +15,7 @@ from registration.errors import Forbidden, NotFound, ServiceError
 from registration.principal import Principal
 from registration.services import applications
 from registration.terminals import attestations, registry, webhooks
-from registration.terminals.identity import persons_to_attest
+from registration.terminals.identity import AttestedFacts, attested_person
 from registration.terminals.models import WebhookOutbox
 from registration.terminals.schemas import (
     AttestationOut,
@@ -216,11 +216,19 @@ def get_attestations(
 ) -> list[AttestationOut]:
     rows = attestations.list_attestations(session, principal, application_id)
     application = applications.get_application(session, principal, application_id)
-    people = {
-        (p.document_type, p.document_key): p
-        for p in persons_to_attest(applications.parse_payload(application.payload))
-    }
-    return [AttestationOut.of(r, people.get((r.document_type, r.document_key))) for r in rows]
+    payload = applications.parse_payload(application.payload)
+    return [
+        AttestationOut.of(
+            r,
+            attested_person(
+                payload,
+                AttestedFacts(
+                    r.document_type, r.document_key, r.person_name, r.birth_date, r.nationality
+                ),
+            ),
+        )
+        for r in rows
+    ]
 
 
 # --- the authority's webhook key ----------------------------------------------------------

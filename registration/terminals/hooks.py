@@ -18,23 +18,34 @@ from sqlmodel import Session, select
 from bank_adapter import StatusChangeEvent
 from registration.domain.application import ApplicationPayload, FieldError
 from registration.models import ApiClient, Application, Licence
-from registration.terminals.identity import missing_attestations
+from registration.terminals import identity
 from registration.terminals.models import IdentityAttestation, WebhookOutbox
 
 
 def attestation_errors(
     session: Session, application_id: str, payload: ApplicationPayload
 ) -> list[FieldError]:
-    """`attestation_missing` for each person the bank has not attested for this application.
+    """`attestation_missing` / `attested_person_mismatch` for each person the bank has not
+    attested, as the application is now.
 
-    Matched against the application as it is now: an attestation for a document number that
-    was edited away afterwards no longer counts.
+    The full match (document, name, birth date, nationality) is re-run against the current
+    payload: an attestation for a document number edited away, or for a person whose name,
+    birth date or nationality was edited afterwards, no longer counts.
     """
-    statement = select(IdentityAttestation.document_type, IdentityAttestation.document_key).where(
+    return identity.attestation_errors(payload, stored_facts(session, application_id))
+
+
+def stored_facts(session: Session, application_id: str) -> list[identity.AttestedFacts]:
+    """What the stored attestations of an application state about their persons."""
+    statement = select(IdentityAttestation).where(
         IdentityAttestation.application_id == application_id
     )
-    attested = {(row[0], row[1]) for row in session.exec(statement)}
-    return missing_attestations(payload, attested)
+    return [
+        identity.AttestedFacts(
+            row.document_type, row.document_key, row.person_name, row.birth_date, row.nationality
+        )
+        for row in session.exec(statement)
+    ]
 
 
 def status_changed(

@@ -36,6 +36,7 @@ from typing import Final
 from sqlalchemy import ColumnElement, Engine, and_, delete, event, update
 from sqlmodel import Session, col, select
 
+from bank_adapter.json_depth import loads_bounded
 from registration.domain.application import FieldError
 from registration.errors import Conflict, PayloadInvalid
 from registration.principal import Principal
@@ -85,15 +86,19 @@ def request_hash(method: str, target: str, content_type: str, body: bytes) -> st
 
     A JSON body is compared by value (key order and whitespace do not matter), so a client
     that re-serializes its payload on retry is not refused; any other body by its bytes.
+    A body labelled JSON that does not parse as JSON nested at most `MAX_JSON_DEPTH` deep
+    (a JWS; garbage; `[[[[…`, which would exhaust the parser's recursion) is compared by its
+    bytes too: its fingerprint is then exact rather than by value, and the endpoint refuses
+    the body itself (400/422) — which the key then replays.
     """
     material = body
     if content_type.split(";")[0].strip().lower() in ("application/json", "application/jose"):
         try:
             material = json.dumps(
-                json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+                loads_bounded(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
             ).encode("utf-8")
-        except ValueError:
-            material = body  # not JSON after all (a JWS): its bytes are the request
+        except ValueError:  # JsonTooDeep and UnicodeDecodeError included
+            material = body  # not (acceptable) JSON: its bytes are the request
     digest = hashlib.sha256()
     for part in (method.upper().encode(), target.encode("utf-8"), material):
         digest.update(len(part).to_bytes(8, "big"))

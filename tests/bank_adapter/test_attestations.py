@@ -410,6 +410,25 @@ def test_payload_must_be_a_json_object(private_key: PrivateKey) -> None:
         assert _refusal(token, private_key).code == "attestation_malformed"
 
 
+def test_deeply_nested_json_is_malformed_not_a_recursion_error(private_key: PrivateKey) -> None:
+    deep = b"[" * 5000 + b"]" * 5000
+    header_segment = _b64(deep)
+    # In the header: refused before the signature is even looked at.
+    refused = _refusal(f"{header_segment}.{_b64(b'{}')}.{_b64(b'sig')}", private_key)
+    assert (refused.code, str(refused)) == (
+        "attestation_malformed",
+        "the protected header nests too deeply",
+    )
+    # In a validly signed payload (within the token size limit: the depth is what refuses it).
+    for payload in (deep, b'{"a":' * 2000 + b"1" + b"}" * 2000):
+        token = _compact({"alg": _alg(private_key)}, payload, private_key)
+        refused = _refusal(token, private_key)
+        assert (refused.code, str(refused)) == (
+            "attestation_malformed",
+            "the payload nests too deeply",
+        )
+
+
 def test_duplicate_claims_are_refused(private_key: PrivateKey) -> None:
     # Which application_id would another parser believe? Neither: refuse.
     payload = json.dumps(_claims())[:-1] + ', "application_id": "other"}'

@@ -294,3 +294,156 @@ def test_editing_a_document_number_voids_its_attestation(
     refused = app_client.post(f"/api/v1/applications/{app_id}/submit", headers=bank)
     assert refused.status_code == 409
     assert {e["code"] for e in refused.json()["errors"]} == {"attestation_missing"}
+
+
+# --- the match is re-run at submission against the application as it is then ---------------
+
+
+def _hong_kong_draft(
+    app_client: TestClient, api_client_for: Callable[[str], Headers]
+) -> tuple[Headers, Attester, str]:
+    bank = api_client_for("hong_kong")
+    return bank, ATTESTERS[bank["Authorization"]], create(app_client, bank, "hong_kong")["id"]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"birth_date": "1978-11-06"},
+        {"nationality": "CHN"},
+        {"name": "陳小文", "name_latin": "CHAN Siu Man"},
+    ],
+    ids=lambda edit: "+".join(edit),
+)
+def test_editing_an_attested_person_afterwards_voids_the_attestation(
+    app_client: TestClient,
+    engine: Engine,
+    api_client_for: Callable[[str], Headers],
+    edit: dict[str, str],
+) -> None:
+    bank, attester, app_id = _hong_kong_draft(app_client, api_client_for)
+    persons = example("hong_kong")["persons"]
+    assert _post(app_client, bank, app_id, attester.token(app_id, persons[0])).status_code == 201
+    # Same document, another person: the old attestation must not vouch for them.
+    persons[0].update(edit)
+    patched = app_client.patch(
+        f"/api/v1/applications/{app_id}", json={"persons": persons}, headers=bank
+    )
+    assert patched.status_code == 200, patched.text
+    counts = row_counts(engine)
+
+    refused = app_client.post(f"/api/v1/applications/{app_id}/submit", headers=bank)
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["code"] == "submission_checks_failed"
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [
+        ("persons[0]", "attested_person_mismatch")
+    ]
+    detail = problem["errors"][0]["message"]
+    assert ("birth date" in detail) == ("birth_date" in edit)
+    assert ("nationality" in detail) == ("nationality" in edit)
+    assert ("name" in detail) == ("name" in edit)
+    assert row_counts(engine) == counts
+    base = f"/api/v1/applications/{app_id}"
+    assert app_client.get(base, headers=bank).json()["status"] == "draft"
+    # The attestation no longer verifies anyone in the current payload ...
+    listed = app_client.get(f"{base}/attestations", headers=bank).json()
+    assert [a["person_ref"] for a in listed] == [None]
+    # ... and one about the person as they now are lets the application through.
+    assert _post(app_client, bank, app_id, attester.token(app_id, persons[0])).status_code == 201
+    assert app_client.post(f"{base}/submit", headers=bank).json()["status"] == "approved"
+
+
+def test_an_unchanged_attested_person_submits(
+    app_client: TestClient, api_client_for: Callable[[str], Headers]
+) -> None:
+    bank, attester, app_id = _hong_kong_draft(app_client, api_client_for)
+    person = example("hong_kong")["persons"][0]
+    assert _post(app_client, bank, app_id, attester.token(app_id, person)).status_code == 201
+    # An edit elsewhere (even re-sending the same persons) leaves the attestation standing.
+    patched = app_client.patch(
+        f"/api/v1/applications/{app_id}",
+        json={"persons": example("hong_kong")["persons"]},
+        headers=bank,
+    )
+    assert patched.status_code == 200, patched.text
+    submitted = app_client.post(f"/api/v1/applications/{app_id}/submit", headers=bank)
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["status"] == "approved"
+
+
+@pytest.mark.parametrize(
+    "attested_name",
+    [
+        "陳大文",
+        "CHAN Tai Man",
+        "chan tai-man",
+        "Chan, Tai Man",
+        "ＣＨＡＮ　ＴＡＩ　ＭＡＮ",
+        " 陳 大 文 ",
+    ],
+)
+def test_the_attested_name_matches_name_or_name_latin_loosely(
+    app_client: TestClient, api_client_for: Callable[[str], Headers], attested_name: str
+) -> None:
+    bank, attester, app_id = _hong_kong_draft(app_client, api_client_for)
+    person = example("hong_kong")["persons"][0] | {"name": attested_name}
+    assert _post(app_client, bank, app_id, attester.token(app_id, person)).status_code == 201
+    submitted = app_client.post(f"/api/v1/applications/{app_id}/submit", headers=bank)
+    assert submitted.json()["status"] == "approved", submitted.text
+
+
+@pytest.mark.parametrize("attested_name", ["CHAN Siu Man", "陳小文", "Chan Taiman Wong", "-"])
+def test_an_attestation_naming_someone_else_is_refused(
+    app_client: TestClient,
+    engine: Engine,
+    api_client_for: Callable[[str], Headers],
+    attested_name: str,
+) -> None:
+    bank, attester, app_id = _hong_kong_draft(app_client, api_client_for)
+    person = example("hong_kong")["persons"][0] | {"name": attested_name}
+    counts = row_counts(engine)
+    refused = _post(app_client, bank, app_id, attester.token(app_id, person))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "attested_person_mismatch"
+    assert [e["field"] for e in refused.json()["errors"]] == ["persons[0].name"]
+    assert row_counts(engine) == counts
+
+
+# --- JSON nested deeply enough to exhaust a recursive parser: refused, never a 500 ----------
+
+
+def _deep_token(attester: Attester, app_id: str, where: str) -> str:
+    from bank_adapter.attestations import jose_algorithm_for
+    from bank_adapter.keys import sign_raw
+
+    def segment(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    deep = b"[" * 5000 + b"]" * 5000
+    header = deep if where == "header" else json.dumps({"alg": jose_algorithm_for(attester.key)})
+    payload = deep if where == "payload" else json.dumps(attester.claims(app_id, _person()))
+    signing_input = f"{segment(_bytes(header))}.{segment(_bytes(payload))}"
+    # Validly signed, so the payload is parsed too (the header is parsed before the check).
+    return f"{signing_input}.{segment(sign_raw(attester.key, signing_input.encode()))}"
+
+
+def _bytes(data: str | bytes) -> bytes:
+    return data.encode() if isinstance(data, str) else data
+
+
+@pytest.mark.parametrize("where", ["header", "payload"])
+def test_deeply_nested_jws_json_is_malformed(
+    app_client: TestClient,
+    engine: Engine,
+    draft: tuple[Headers, Attester, dict[str, Any]],
+    where: str,
+) -> None:
+    bank, attester, application = draft
+    token = _deep_token(attester, application["id"], where)
+    assert len(token) <= 16384
+    counts = row_counts(engine)
+    response = _post(app_client, bank, application["id"], token)
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "attestation_malformed"
+    assert row_counts(engine) == counts

@@ -360,3 +360,45 @@ def test_concurrent_duplicates_create_exactly_one_application(
         assert len(list(session.exec(select(Application)))) == 1
     if is_postgres():
         assert statuses.count(409) + statuses.count(201) == THREADS
+
+
+# --- bodies labelled JSON that nest too deeply to parse: compared by bytes, never a 500 -----
+
+_DEEP = b"[" * 12000 + b"]" * 12000
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/jose"])
+def test_a_deeply_nested_body_is_fingerprinted_by_its_bytes(content_type: str) -> None:
+    deep = idempotency.request_hash("POST", "/x", content_type, _DEEP)
+    assert deep == idempotency.request_hash("POST", "/x", "application/octet-stream", _DEEP)
+    assert deep != idempotency.request_hash("POST", "/x", content_type, _DEEP + b" ")
+    # Within the bound, still by value.
+    shallow = b"[" * 32 + b"]" * 32
+    assert idempotency.request_hash(
+        "POST", "/x", content_type, shallow
+    ) == idempotency.request_hash("POST", "/x", content_type, shallow.replace(b"[]", b"[ ]"))
+
+
+def test_a_deeply_nested_json_body_with_a_key_is_a_4xx(
+    app_client: TestClient, engine: Engine, api_client_for: Callable[[str], Headers]
+) -> None:
+    bank = api_client_for("paris")
+    counts = row_counts(engine)
+    created = app_client.post(
+        "/api/v1/applications",
+        content=_DEEP,
+        headers={**bank, "Idempotency-Key": "deep-1", "Content-Type": "application/json"},
+    )
+    assert 400 <= created.status_code < 500, created.text
+
+    app_id = create(app_client, bank, "paris")["id"]
+    for attempt in range(2):  # the refusal is stored, and replayed
+        attested = app_client.post(
+            f"/api/v1/applications/{app_id}/attestations",
+            content=_DEEP[:6000] + _DEEP[-6000:],
+            headers={**bank, "Idempotency-Key": "deep-2", "Content-Type": "application/jose"},
+        )
+        assert attested.status_code == 422, attested.text
+        assert attested.json()["code"] == "attestation_malformed"
+        assert ("idempotent-replayed" in attested.headers) == (attempt == 1)
+    assert row_counts(engine)["identity_attestation"] == counts["identity_attestation"]
