@@ -12,7 +12,8 @@ two hot spots that are pure overhead, not cryptography:
 * asn1crypto compares X.509 names after RFC 4518 string preparation (stringprep, NFKC,
   case folding), recomputed for every freshly parsed name; certificate path building compares
   names dozens of times per signature. The preparation is a pure function of the string, so it
-  is memoised (bounded LRU).
+  is memoised (bounded LRU) for strings of a genuine name's length only: the names come from
+  certificates anyone can put in a document, and an entry keeps its string alive.
 
 Both are semantically identical to the originals (tests/signing/test_speedups.py checks that
 with generated inputs). They patch library functions process-wide, so everything in the
@@ -25,7 +26,7 @@ import binascii
 import functools
 import re
 import threading
-from typing import Any
+from typing import Any, Final
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import generic
@@ -71,13 +72,23 @@ def read_hex_string(stream: Any) -> Any:
     return _original_read_hex(stream)
 
 
-@functools.lru_cache(maxsize=4096)
+# RFC 5280 Appendix A upper bounds: 64 characters for a common or organisation name, 128 for
+# a locality or an organisational unit. Longer values are prepared afresh every time, so the
+# cache holds at most 1024 x 128 characters (≤ 0.5 MiB, prepared copies included: ~1 MiB).
+_MEMOISED_LENGTH: Final = 128
+_MEMOISED_ENTRIES: Final = 1024
+
+
+@functools.lru_cache(maxsize=_MEMOISED_ENTRIES)
 def _string_prep(value: str) -> str:
     prepared: str = _original_string_prep(None, value)
     return prepared
 
 
 def _memoised_string_prep(self: Any, value: str) -> str:
+    if len(value) > _MEMOISED_LENGTH:
+        prepared: str = _original_string_prep(None, value)
+        return prepared
     return _string_prep(value)
 
 

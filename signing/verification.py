@@ -33,6 +33,7 @@ TOTAL_FAILED finding outranks any INDETERMINATE one):
 from __future__ import annotations
 
 import asyncio
+import binascii
 import datetime as dt
 import enum
 import hashlib
@@ -45,7 +46,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Final, TypeAlias
 
-from asn1crypto import cms
+from asn1crypto import cms, core
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -53,6 +54,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from lxml import etree
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import (
+    DEFAULT_PURPOSE_LIMITS,
     DecodeLimits,
     DecodePurpose,
     DocumentDecodeBudget,
@@ -120,23 +122,43 @@ MAX_DOCUMENT_BYTES: Final = 512 * 1024
 _MAX_REVISIONS: Final = 32
 MiB: Final = 1024 * 1024
 
-# Decompression bombs: pyHanko (0.38) bounds what its stream decoders may produce. A licence's
-# largest stream (the subset CJK font) inflates to well under 1 MiB.
-_DECODE_LIMITS: Final = DecodeLimits(
-    per_stream=StreamDecodeLimits(max_ratio=1100, ratio_floor=MiB, max_output_size=16 * MiB),
-    document_budget=DocumentDecodeBudget(base_allowance=32 * MiB, max_ratio=16),
-)
 # Bounds on what one document may ask the path builder and the revocation checker to chew on.
+# A licence's DSS holds 3-5 certificates of ~1 KB and 2-3 CRLs of a few hundred bytes: the
+# caps leave room for decades of revocations, and keep an anonymous upload from making the
+# verifier parse (and, before, cache) megabytes of fake certificates.
 _MAX_CERTIFICATES: Final = 32
 _MAX_CRLS: Final = 16
+_MAX_CERTIFICATE_BYTES: Final = 16 * 1024
+_MAX_CRL_BYTES: Final = MiB
+_MAX_VALIDATION_DATA_BYTES: Final = 2 * MiB  # all DSS certificates and CRLs together
+
+# Decompression bombs: pyHanko (0.38) bounds what its stream decoders may produce. A licence's
+# largest stream (the subset CJK font) inflates to well under 1 MiB. DSS certificates and CRLs
+# are cut off while inflating, at the caps above.
+_DECODE_LIMITS: Final = DecodeLimits(
+    per_stream=StreamDecodeLimits(max_ratio=1100, ratio_floor=MiB, max_output_size=16 * MiB),
+    per_purpose={
+        **DEFAULT_PURPOSE_LIMITS,
+        DecodePurpose.CERTIFICATE: StreamDecodeLimits(
+            max_ratio=None, max_output_size=_MAX_CERTIFICATE_BYTES
+        ),
+        DecodePurpose.CRL: StreamDecodeLimits(max_ratio=None, max_output_size=_MAX_CRL_BYTES),
+    },
+    document_budget=DocumentDecodeBudget(base_allowance=32 * MiB, max_ratio=16),
+)
+# What the process-wide caches may hold, as DER bytes (parsed objects are a few times larger).
+# Only certificates small enough for a DSS are cached; only CRLs signed by a trusted CA.
+_CERTIFICATE_CACHE_BYTES: Final = MiB
+_CRL_CACHE_BYTES: Final = 8 * MiB
 _MAX_SIGNATURE_FIELDS: Final = 8
 _MAX_ATTACHMENTS: Final = 8
 _MAX_ATTACHMENT_BYTES: Final = 256 * 1024
 
 _PADES_SUBFILTER: Final = "/ETSI.CAdES.detached"
 _HEX_STRING: Final = re.compile(rb"<[0-9A-Fa-f]*>")
-_LOWER_HEX: Final = re.compile(rb"[a-f]")
-_UPPER_HEX: Final = re.compile(rb"[A-F]")
+# RFC 5652 §11.4 / RFC 3161 §2.4.2 (via RFC 5126 §5.11.4): id-aa-signatureTimeStampToken, the
+# one unsigned attribute a PAdES B-T signature carries (EN 319 142-1 §5.3).
+_SIGNATURE_TIMESTAMP_OID: Final = "1.2.840.113549.1.9.16.2.14"
 _EOL: Final = (b"", b"\n", b"\r\n", b"\r")
 
 # What a timestamping tool may rewrite when it appends a DSS or a document timestamp: pyHanko
@@ -473,26 +495,52 @@ class _Crl:
 
 
 class _BoundedCache:
-    """A small thread-safe LRU keyed by content digest. Parsed asn1crypto objects memoise what
-    they compute (names prepared for comparison, lazily parsed children), so reusing them across
-    documents signed under the same CRLs saves most of the chain-validation work."""
+    """A small thread-safe LRU keyed by content digest, bounded by its number of entries and by
+    their total weight (the DER bytes they were parsed from). Parsed asn1crypto objects memoise
+    what they compute (names prepared for comparison, lazily parsed children), so reusing them
+    across documents signed under the same CRLs saves most of the chain-validation work."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int = 0, max_item_bytes: int | None = None) -> None:
         self._size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._max_bytes = max_bytes
+        self._max_item_bytes = max_bytes if max_item_bytes is None else max_item_bytes
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def peek(self, key: Any) -> Any:
         with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-                return item
-        item = make()
+            entry = self._items.get(key)
+            if entry is None:
+                return None
+            self._items.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: Any, item: Any, weight: int = 0) -> None:
+        if weight > self._max_item_bytes:
+            return  # larger than anything worth keeping: used once, then dropped
         with self._lock:
-            self._items[key] = item
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
+            previous = self._items.pop(key, None)
+            if previous is not None:
+                self._bytes -= previous[1]
+            self._items[key] = (item, weight)
+            self._bytes += weight
+            while len(self._items) > self._size or self._bytes > self._max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+
+    def get(self, key: Any, make: Callable[[], Any], weight: int = 0) -> Any:
+        item = self.peek(key)
+        if item is None:
+            item = make()
+            self.put(key, item, weight)
         return item
 
 
@@ -534,11 +582,23 @@ class PdfSignatureVerifier:
             extd_key_usage={signer_eku.dotted_string} if signer_eku is not None else None,
             explicit_extd_key_usage_required=signer_eku is not None,
         )
-        self._crls = _BoundedCache(64)
-        self._certs = _BoundedCache(256)
+        # Weightless entries are booleans keyed by two SHA-256 digests: bounded by their count.
+        self._crls = _BoundedCache(64, _CRL_CACHE_BYTES, _MAX_CRL_BYTES)
+        self._certs = _BoundedCache(256, _CERTIFICATE_CACHE_BYTES, _MAX_CERTIFICATE_BYTES)
         self._crl_checks = _BoundedCache(256)
-        self._crypto_certs = _BoundedCache(256)
+        self._crypto_certs = _BoundedCache(256, _CERTIFICATE_CACHE_BYTES, _MAX_CERTIFICATE_BYTES)
         self._issued = _BoundedCache(1024)
+
+    def cache_usage(self) -> dict[str, tuple[int, int]]:
+        """What the process-wide caches hold: name → (entries, DER bytes)."""
+        caches = {
+            "crls": self._crls,
+            "certificates": self._certs,
+            "crypto_certificates": self._crypto_certs,
+            "crl_checks": self._crl_checks,
+            "issued": self._issued,
+        }
+        return {name: (len(cache), cache.bytes) for name, cache in caches.items()}
 
     # -- public ------------------------------------------------------------------------------
 
@@ -666,16 +726,40 @@ class PdfSignatureVerifier:
         """The certificates and CRLs to validate with: the DSS's, and the current CRLs."""
         dss = _read_dss(reader)
         certs = [self._cert(der) for der in dss.certificates]
-        current = [self._crl(der) for der in (*self._current_crls(), *extra_crls)]
+        # Current CRLs come from the service or the operator, not from the document: trusted.
+        current = [self._crl(der, trusted=True) for der in (*self._current_crls(), *extra_crls)]
         if len(dss.crls) + len(current) > _MAX_CRLS:
             raise _Refused(
                 _format_failure(
                     "too_much_validation_data", "more CRLs than a licence's chain needs"
                 )
             )
-        crls = [*(self._crl(der) for der in dss.crls), *current]
         pool = [*self.trust_roots, *(self._crypto(c) for c in certs)]
+        issuers: list[x509.Certificate] | None = None
+
+        def trusted_issuers() -> list[x509.Certificate]:
+            nonlocal issuers
+            if issuers is None:
+                issuers = self._trusted_issuers(pool)
+            return issuers
+
+        crls = [*(self._crl(der, issuers=trusted_issuers) for der in dss.crls), *current]
         return _Data(dss, certs, crls, pool, bool(current))
+
+    def _trusted_issuers(self, pool: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+        """The trust roots and every certificate of `pool` that chains to one by signatures
+        alone (no validity or revocation check: this decides only what may be cached)."""
+        trusted = list(self.trust_roots)
+        candidates = [c for c in pool if c not in trusted]
+        grown = True
+        while grown and candidates:
+            grown = False
+            for cert in list(candidates):
+                if self._certified(cert, trusted):
+                    trusted.append(cert)
+                    candidates.remove(cert)
+                    grown = True
+        return trusted
 
     def _open(self, pdf: bytes) -> PdfFileReader:
         if len(pdf) > self.max_bytes:
@@ -740,18 +824,29 @@ class PdfSignatureVerifier:
         source = self._crl_source
         return source() if callable(source) else source
 
-    def _crl(self, der: bytes) -> _Crl:
+    def _crl(
+        self,
+        der: bytes,
+        *,
+        trusted: bool = False,
+        issuers: Callable[[], Sequence[x509.Certificate]] = list,
+    ) -> _Crl:
+        """The CRL parsed, from the cache if seen before. Only a CRL signed by a trusted CA
+        (`issuers()`) is cached: anyone can put a CRL in a document, only our CAs can sign one."""
         key = hashlib.sha256(der).digest()
-
-        def parse() -> _Crl:
-            return _Crl(key, asn1_crl.CertificateList.load(der), x509.load_der_x509_crl(der))
-
-        crl: _Crl = self._crls.get(key, parse)
+        cached: _Crl | None = self._crls.peek(key)
+        if cached is not None:
+            return cached
+        crl = _Crl(key, asn1_crl.CertificateList.load(der), x509.load_der_x509_crl(der))
+        if trusted or any(self._issued_by(crl, issuer) for issuer in issuers()):
+            self._crls.put(key, crl, len(der))
         return crl
 
     def _cert(self, der: bytes) -> asn1_x509.Certificate:
         key = hashlib.sha256(der).digest()
-        cert: asn1_x509.Certificate = self._certs.get(key, lambda: asn1_x509.Certificate.load(der))
+        cert: asn1_x509.Certificate = self._certs.get(
+            key, lambda: asn1_x509.Certificate.load(der), len(der)
+        )
         return cert
 
     def _context(
@@ -840,7 +935,7 @@ class PdfSignatureVerifier:
     def _crypto(self, cert: asn1_x509.Certificate) -> x509.Certificate:
         der = cert.dump()
         parsed: x509.Certificate = self._crypto_certs.get(
-            hashlib.sha256(der).digest(), lambda: x509.load_der_x509_certificate(der)
+            hashlib.sha256(der).digest(), lambda: x509.load_der_x509_certificate(der), len(der)
         )
         return parsed
 
@@ -874,7 +969,8 @@ class PdfSignatureVerifier:
         problem = _format_failure(
             "signature_container_altered" if subject == "signature" else f"{subject}_altered",
             f"the {subject.replace('_', ' ')} container holds data its signer did not write "
-            "(a damaged certificate copy, an altered algorithm list or signer identifier)",
+            "(a damaged certificate copy, an altered algorithm list or signer identifier, an "
+            "unexpected unsigned attribute)",
         )
         try:
             signer_info = signed_data["signer_infos"][0]
@@ -889,6 +985,7 @@ class PdfSignatureVerifier:
                 len(signed_data["signer_infos"]) != 1
                 or signed_data["version"].native != f"v{expected}"
                 or signer_info["version"].native != "v1"
+                or not _expected_unsigned_attributes(signer_info, subject == "signature")
             ):
                 return [problem]
             choices = list(signed_data["certificates"] or ())
@@ -1127,20 +1224,31 @@ def _byte_range_findings(pdf: bytes, embedded: EmbeddedPdfSignature, subject: st
             )
         )
     digits = pdf[length1 + 1 : start2 - 1]
-    mixed_case = _LOWER_HEX.search(digits) is not None and _UPPER_HEX.search(digits) is not None
     container = bytes(embedded.pkcs7_content)
     der_length = _der_length(container)
-    padded_with_zeros = der_length is not None and not container[der_length:].strip(b"\x00")
-    strict = padded_with_zeros and _strict_der(container[:der_length])
-    if mixed_case or not strict:
+    canonical = (
+        der_length is not None
+        and len(digits) % 2 == 0
+        and _is_canonical_hex(digits, container[:der_length])
+        and _strict_der(container[:der_length])
+    )
+    if not canonical:
         return [
             _format_failure(
                 f"{subject}_not_canonical" if subject != "signature" else "signature_not_canonical",
-                "the signature value is not encoded as a signer writes it (hex digits of mixed "
-                "case, or data after the signature container)",
+                "the signature value is not encoded as a signer writes it (the DER container "
+                "in upper-case hex followed only by zeros)",
             )
         ]
     return []
+
+
+def _is_canonical_hex(digits: bytes, der: bytes) -> bool:
+    """Whether the /Contents digits are exactly what pyHanko writes (`PdfSignedData`: the DER
+    hexlified in upper case, the rest of the reserved space "0"): one spelling per container,
+    so no digit can change case and no padding digit can change without a verdict changing."""
+    written = binascii.hexlify(der).upper()
+    return digits.startswith(written) and not digits[len(written) :].strip(b"0")
 
 
 def _strict_der(data: bytes, depth: int = 0) -> bool:
@@ -1348,6 +1456,23 @@ def _timestamp_summary(status: Any, time: dt.datetime | None) -> TimestampSummar
     )
 
 
+def _expected_unsigned_attributes(signer_info: cms.SignerInfo, timestamped: bool) -> bool:
+    """RFC 5652 §5.3: unsigned attributes are outside the signature, so anything could be added
+    there. A PAdES signature (EN 319 142-1 §5.3, B-T and up; the DSS holds the validation data)
+    carries exactly one: one signature timestamp token. A timestamp token's own SignerInfo
+    (RFC 3161), and a document timestamp's, carry none."""
+    attributes = signer_info["unsigned_attrs"]
+    if not timestamped:
+        return isinstance(attributes, core.Void)
+    if isinstance(attributes, core.Void):
+        return True  # B-B: no timestamp, a policy finding of its own
+    return (
+        len(attributes) == 1
+        and attributes[0]["type"].dotted == _SIGNATURE_TIMESTAMP_OID
+        and len(attributes[0]["values"]) == 1
+    )
+
+
 def _signature_timestamp_token(signer_info: cms.SignerInfo) -> cms.SignedData | None:
     try:
         for attribute in signer_info["unsigned_attrs"] or ():
@@ -1413,7 +1538,8 @@ class _Data:
 
 def _read_dss(reader: PdfFileReader) -> _Dss:
     """The Document Security Store (ISO 32000-2 §12.8.4.3) of the newest revision, counted
-    before anything is decoded."""
+    before anything is decoded, and each item's size capped while it is decoded (before it is
+    parsed)."""
     try:
         dss = reader.root["/DSS"]
     except KeyError:
@@ -1428,15 +1554,35 @@ def _read_dss(reader: PdfFileReader) -> _Dss:
                 "the DSS holds more certificates or CRLs than a licence's chain needs",
             )
         )
+    budget = [_MAX_VALIDATION_DATA_BYTES]
     return _Dss(
-        tuple(_stream_data(ref, DecodePurpose.CERTIFICATE) for ref in certs),
-        tuple(_stream_data(ref, DecodePurpose.CRL) for ref in crls),
+        tuple(_dss_item(ref, DecodePurpose.CERTIFICATE, budget) for ref in certs),
+        tuple(_dss_item(ref, DecodePurpose.CRL, budget) for ref in crls),
         len(ocsps),
     )
 
 
-def _stream_data(ref: Any, purpose: DecodePurpose) -> bytes:
-    data: bytes = ref.get_object().read_data(purpose)
+def _dss_item(ref: Any, purpose: DecodePurpose, budget: list[int]) -> bytes:
+    """One DSS certificate or CRL, refused when larger than any genuine one (the decoder stops
+    at the cap, see `_DECODE_LIMITS`; an unfiltered stream is measured) or when the DSS as a
+    whole exceeds `_MAX_VALIDATION_DATA_BYTES` (`budget`: what is left of it)."""
+    what, cap = (
+        ("a certificate", _MAX_CERTIFICATE_BYTES)
+        if purpose is DecodePurpose.CERTIFICATE
+        else ("a CRL", _MAX_CRL_BYTES)
+    )
+    too_large = _format_failure(
+        "too_much_validation_data",
+        f"the DSS holds {what} larger than {cap} bytes, or more than "
+        f"{_MAX_VALIDATION_DATA_BYTES} bytes of validation data in all",
+    )
+    try:
+        data: bytes = ref.get_object().read_data(purpose)
+    except PdfDecodeLimitError as exc:
+        raise _Refused(too_large) from exc
+    budget[0] -= len(data)
+    if len(data) > cap or budget[0] < 0:
+        raise _Refused(too_large)
     return data
 
 
@@ -1467,15 +1613,28 @@ def _updates_without_validation_data(
 
 def _dss_entries(resolver: HistoricalResolver) -> set[tuple[int, int]]:
     """The objects a revision's DSS lists (certificates, CRLs, OCSP responses), by reference."""
-    dss = resolver.root.get("/DSS")
+    dss = _dereferenced(resolver.root, "/DSS")
     if not isinstance(dss, generic.DictionaryObject):
         return set()
     entries: set[tuple[int, int]] = set()
     for key in ("/Certs", "/CRLs", "/OCSPs"):
-        for item in dss.get(key, ()):
+        items = _dereferenced(dss, key)
+        if not isinstance(items, generic.ArrayObject):
+            continue
+        for index in range(len(items)):
+            item = items.raw_get(index)
             if isinstance(item, generic.IndirectObject):
                 entries.add((item.idnum, item.generation))
     return entries
+
+
+def _dereferenced(dictionary: generic.DictionaryObject, key: str) -> Any:
+    """`dictionary[key]`, resolved (`.get` returns an indirect reference as it is: the DSS is
+    one, its arrays may be), or None."""
+    try:
+        return dictionary[key]
+    except KeyError:
+        return None
 
 
 def _data_after_last_revision(pdf: bytes, reader: PdfFileReader) -> bool:

@@ -83,8 +83,8 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "signature_malformed": ("签名数据格式错误。", "The signature data is malformed."),
     "too_much_validation_data": (
-        "文件中的证书或吊销列表数量异常。",
-        "The file holds an abnormal number of certificates or revocation lists.",
+        "文件中的证书或吊销列表数量或大小异常。",
+        "The file holds an abnormal number or size of certificates or revocation lists.",
     ),
     "not_pades": (
         "签名不是 PAdES 格式。",

@@ -9,6 +9,8 @@ our own documents rather than taken from their corpus.
 
 from __future__ import annotations
 
+import binascii
+import datetime
 import io
 import json
 import re
@@ -16,6 +18,11 @@ import zlib
 from collections.abc import Callable
 
 import pikepdf
+from asn1crypto import cms, core
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
@@ -338,4 +345,165 @@ BROKEN_FILES: dict[str, Attack] = {
     "truncate": truncate,
     "encrypt": encrypt,
     "decompression_bomb": decompression_bomb,
+}
+
+
+# -- the signature container (/Contents), outside the signed bytes ---------------------------
+
+
+def _contents(pdf: bytes, index: int = 0) -> tuple[int, int]:
+    """Where the `index`-th signature's hex digits are: pdf[start:end]."""
+    match = list(_BYTE_RANGE.finditer(pdf))[index]
+    _, a, b, _ = (int(g) for g in match.groups())
+    return a + 1, b - 1
+
+
+def lowercase_contents(pdf: bytes) -> bytes:
+    """Every hex digit of /Contents in lower case: the same CMS, a different file (pyHanko
+    writes upper case)."""
+    start, end = _contents(pdf)
+    return pdf[:start] + pdf[start:end].lower() + pdf[end:]
+
+
+def _rewrite_cms(pdf: bytes, change: Callable[[cms.ContentInfo], None]) -> bytes:
+    """Parse the signature's CMS, change it, re-encode it (DER) and re-pad it with zeros in
+    place, as a signer would have written it."""
+    start, end = _contents(pdf)
+    digits = pdf[start:end]
+    container = binascii.unhexlify(digits)
+    length = cms.ContentInfo.load(container, strict=False).dump()
+    info = cms.ContentInfo.load(container[: len(length)])
+    change(info)
+    new = binascii.hexlify(info.dump()).upper()  # mutated parts re-encoded, the rest as read
+    assert len(new) <= len(digits), "the altered container does not fit"
+    return pdf[:start] + new + b"0" * (len(digits) - len(new)) + pdf[end:]
+
+
+def _extra_attribute() -> cms.CMSAttribute:
+    # SEQUENCE { OID 1.3.6.1.4.1.99999.1, SET { OCTET STRING "smuggled" } }
+    oid = core.ObjectIdentifier("1.3.6.1.4.1.99999.1").dump()
+    value = core.OctetString(b"smuggled, not signed").dump()
+    body = oid + b"\x31" + bytes([len(value)]) + value
+    return cms.CMSAttribute.load(b"\x30" + bytes([len(body)]) + body)
+
+
+def reencode_cms(pdf: bytes) -> bytes:
+    """The CMS parsed and re-encoded unchanged: must stay byte-identical (a control)."""
+    return _rewrite_cms(pdf, lambda info: None)
+
+
+def unsigned_attribute_added(pdf: bytes) -> bytes:
+    """An arbitrary unsigned attribute appended to the SignerInfo (RFC 5652 §5.3: outside the
+    signature), the container re-padded."""
+
+    def change(info: cms.ContentInfo) -> None:
+        signer_info = info["content"]["signer_infos"][0]
+        attributes = list(signer_info["unsigned_attrs"])
+        signer_info["unsigned_attrs"] = cms.CMSAttributes([*attributes, _extra_attribute()])
+
+    return _rewrite_cms(pdf, change)
+
+
+def timestamp_unsigned_attribute_added(pdf: bytes) -> bytes:
+    """The same inside the signature timestamp token's own SignerInfo (RFC 3161), which the
+    TSA's signature does not cover either."""
+
+    def change(info: cms.ContentInfo) -> None:
+        signer_info = info["content"]["signer_infos"][0]
+        token = signer_info["unsigned_attrs"][0]["values"][0]
+        token_signer = token["content"]["signer_infos"][0]
+        token_signer["unsigned_attrs"] = cms.CMSAttributes([_extra_attribute()])
+
+    return _rewrite_cms(pdf, change)
+
+
+# -- validation data (DSS) ----------------------------------------------------------------------
+
+
+def _fake_certificate(size: int) -> bytes:
+    """A DER SEQUENCE of `size` bytes in all that looks like a certificate to a lazy parser."""
+    return b"\x30\x84" + (size - 6).to_bytes(4, "big") + b"\x00" * (size - 6)
+
+
+def append_dss(pdf: bytes, certificates: list[bytes], crls: list[bytes] = ()) -> bytes:  # type: ignore[assignment]
+    """An incremental update whose DSS lists `certificates` and `crls` (Flate-compressed) next
+    to the genuine ones: validation data, which EN 319 142-1 §5.4 lets anyone append."""
+
+    def change(writer: IncrementalPdfFileWriter) -> None:
+        dss = writer.root.get("/DSS")
+        dss = dss.get_object() if dss is not None else generic.DictionaryObject()
+        for key, items in (("/Certs", certificates), ("/CRLs", crls)):
+            array = generic.ArrayObject(dss.get(key, generic.ArrayObject()))
+            for item in items:
+                stream = generic.StreamObject(stream_data=item)
+                stream.compress()
+                array.append(writer.add_object(stream))
+            dss[key] = array
+        writer.root["/DSS"] = writer.add_object(dss)
+        writer.update_root()
+
+    return _incremental(pdf, change)
+
+
+def oversized_dss(pdf: bytes, count: int = 28, size: int = 1024 * 1024) -> bytes:
+    """The reviewer's file: a genuine licence plus 28 fake 1 MiB certificates that compress to
+    ~1 KB each (117 KB in all), once held in the verifier's caches for good."""
+    return append_dss(pdf, [_fake_certificate(size) for _ in range(count)])
+
+
+def padded_certificates_and_crls(
+    pdf: bytes, issuer: x509.Name, *, certificates: int = 28, crls: int = 14
+) -> bytes:
+    """Validation data just under every cap, all of it new: real certificates of ~14 KiB and
+    CRLs of ~100 KiB that claim to come from `issuer` but are signed by a key of our own. Each
+    call makes different ones, so nothing can be found in a cache."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    padding = x509.UnrecognizedExtension(
+        x509.ObjectIdentifier("1.3.6.1.4.1.99999.2"), bytes(12_000)
+    )
+    made = []
+    for n in range(certificates):
+        name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.PSEUDONYM, f"{n} " + "n" * 2000, _validate=False),
+            ]
+        )
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(padding, critical=False)
+            .sign(key, hashes.SHA256())
+        )
+        made.append(cert.public_bytes(serialization.Encoding.DER))
+    crl_padding = x509.UnrecognizedExtension(
+        x509.ObjectIdentifier("1.3.6.1.4.1.99999.3"), bytes(100_000)
+    )
+    lists = [
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer)
+        .last_update(now)
+        .next_update(now + datetime.timedelta(days=1))
+        .add_extension(crl_padding, critical=False)
+        .add_extension(x509.CRLNumber(x509.random_serial_number()), critical=False)
+        .sign(key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.DER)
+        for _ in range(crls)
+    ]
+    return append_dss(pdf, made, lists)
+
+
+SIGNATURE_CONTAINER: dict[str, Attack] = {
+    "lowercase_contents": lowercase_contents,
+    "unsigned_attribute_added": unsigned_attribute_added,
+    "timestamp_unsigned_attribute_added": timestamp_unsigned_attribute_added,
+}
+
+VALIDATION_DATA: dict[str, Attack] = {
+    "oversized_dss": oversized_dss,
 }

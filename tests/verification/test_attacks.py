@@ -40,11 +40,17 @@ EXPECTED: dict[str, tuple[SubIndication, str]] = {
     "truncate": (FORMAT, "truncated"),
     "encrypt": (FORMAT, "encrypted"),
     "decompression_bomb": (FORMAT, "decompression_bomb"),
+    "lowercase_contents": (FORMAT, "signature_not_canonical"),
+    "unsigned_attribute_added": (FORMAT, "signature_container_altered"),
+    "timestamp_unsigned_attribute_added": (FORMAT, "signature_timestamp_altered"),
+    "oversized_dss": (FORMAT, "too_much_validation_data"),
 }
 ALL_ATTACKS: dict[str, attacks.Attack] = {
     **attacks.CHANGES_AFTER_SIGNING,
     **attacks.SIGNED_BYTES,
     **attacks.BROKEN_FILES,
+    **attacks.SIGNATURE_CONTAINER,
+    **attacks.VALIDATION_DATA,
 }
 TIME_LIMIT = 5.0
 
