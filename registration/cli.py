@@ -37,6 +37,10 @@ def serve(host: str, port: int) -> None:
     from registration.issuance.authority import build_authority
 
     settings = Settings()
+    if settings.is_development and "public_base_url" not in settings.model_fields_set:
+        # Signed requests, QR codes and webhooks name the public address: in development it is
+        # where this server listens, whatever --port says.
+        settings = settings.model_copy(update={"public_base_url": f"http://{host}:{port}"})
     engine = _prepare(settings)
     upgrade_database(engine)
     authority = build_authority(settings)
@@ -54,7 +58,8 @@ def serve(host: str, port: int) -> None:
         terminal = credentials["signing_terminal"]
         click.echo("Development signing terminal (RFC 9421), e.g.:")
         click.echo(
-            f"  bizreg terminal submit tests/contract/application-yinzhengtong.json "
+            # The executable as invoked (.venv/bin/bizreg under `make run`), ready to paste.
+            f"  {sys.argv[0]} terminal submit tests/contract/application-yinzhengtong.json "
             f"--base-url http://{host}:{port} --client-id {terminal['client_id']} "
             f"--keyid {terminal['keyid']} --key {terminal['key']} "
             f"--attestation-key {terminal['attestation_key']}"
