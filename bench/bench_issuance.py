@@ -35,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
+from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
@@ -51,7 +52,7 @@ from registration.issuance.authority import build_authority
 from registration.issuance.content import authority_text, licence_content
 from registration.models import Application, IssuanceJob
 from registration.settings import Settings
-from templates import SEAL_BOX, render_licence
+from templates import SEAL_BOX, LicenceContent, render_licence
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "tests" / "contract" / "application-yinzhengtong.json"
@@ -121,7 +122,7 @@ def drain(url: str, data_dir: str, start_at: float) -> tuple[int, float]:
     settings = Settings(data_dir=Path(data_dir), database_url=url)
     engine = create_db_engine(url)
     authority = build_authority(settings)
-    authority.issue_pdf(WARM_UP_CONTENT(settings))
+    authority.issue_pdf(warm_up_content(settings))
     time.sleep(max(0.0, start_at - time.time()))
     done = 0
     while True:
@@ -134,7 +135,7 @@ def drain(url: str, data_dir: str, start_at: float) -> tuple[int, float]:
     return done, time.time()
 
 
-def WARM_UP_CONTENT(settings: Settings) -> object:  # noqa: N802
+def warm_up_content(settings: Settings) -> LicenceContent:
     payload = ApplicationPayload.model_validate(json.loads(EXAMPLE.read_text("utf-8")))
     today = china_today()
     return licence_content(
@@ -211,7 +212,9 @@ def main() -> None:
         from asn1crypto import crl as asn1_crl
         from asn1crypto import x509 as asn1_x509
 
-        root = asn1_x509.Certificate.load(authority.pki.root_certificate.public_bytes(_der()))
+        root = asn1_x509.Certificate.load(
+            authority.pki.root_certificate.public_bytes(serialization.Encoding.DER)
+        )
         crls = [asn1_crl.CertificateList.load(der) for der in authority.pki.crls_der()]
 
         def straightforward() -> bytes:
@@ -279,12 +282,6 @@ def main() -> None:
     ]
     for label, value, note in rows:
         print(f"{label:<32} {value:>12}   {note}")
-
-
-def _der() -> object:
-    from cryptography.hazmat.primitives import serialization
-
-    return serialization.Encoding.DER
 
 
 if __name__ == "__main__":

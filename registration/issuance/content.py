@@ -18,7 +18,6 @@ from templates import (
     UnrenderableCharacter,
     render_licence,
 )
-from templates.fonts import check_coverage
 
 # A syntactically valid code for the dry run at submission; never issued (body 'MA000000' is
 # sequence 0, which the allocator never hands out).
@@ -106,8 +105,7 @@ def printability_errors(payload: ApplicationPayload, today: date) -> list[FieldE
             issued=today,
             authority=_PREVIEW_AUTHORITY,
         )
-        for path, text in content.text_fields():
-            check_coverage(path, text)
+        # render_licence checks glyph coverage of every field before drawing anything.
         render_licence(content, public_base_url="https://preview.invalid")
     except UnrenderableCharacter as error:
         field = _FIELD_OF.get(

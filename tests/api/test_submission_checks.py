@@ -114,3 +114,16 @@ def test_a_received_uscc_failing_its_check_is_flagged_not_rejected(
     body = response.json()
     assert body["status"] == "submitted"  # not the instant path: an officer looks at it
     assert [f["field"] for f in body["flags"]] == ["shareholders[1].entity.registration.number"]
+
+
+def test_a_licence_that_would_not_print_is_refused_at_submission(
+    app_client: TestClient, api_client_for: Callable[[str], Headers]
+) -> None:
+    """A character the licence font lacks must stop submission, not issuance later."""
+    body = _with(
+        "paris", lambda b: b["company"].update(domicile="广东省东莞市东城街道\U00020000路1号")
+    )
+    response = _submit(app_client, api_client_for("paris"), body)
+    assert response.status_code == 409, response.text
+    errors = {e["field"]: e["code"] for e in response.json()["errors"]}
+    assert errors.get("company.domicile") == "unprintable_character", errors
