@@ -28,12 +28,20 @@ again (a new signature) with the same `idempotency_key`; the service answers a r
 with the original response. The terminal's clock must be within a minute of the service's.
 
 Errors come back as RFC 9457 problem details; the client raises `BizregApiError` carrying
-the problem's stable `code`.
+the problem's stable `code`. An overloaded service answers 503 (or 429) with `Retry-After`
+before doing anything; the client waits that long and sends the request again, newly signed,
+up to `overload_retries` times.
+
+To learn when an application moves on (its licence is issued, an officer returns it), call
+`wait_for_change`: one request that the service holds open until the status changes
+(`Prefer: wait`, RFC 7240), instead of polling.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Final, Self
@@ -48,6 +56,9 @@ __all__ = ["BizregApiError", "BizregClient"]
 
 API_PREFIX: Final = "/api/v1"
 USER_AGENT: Final = "bizreg-reference-client/1"
+# Longest Retry-After the client sleeps through; beyond it the 503 is raised to the caller.
+MAX_RETRY_AFTER_SECONDS: Final = 30
+_REMEMBERED: Final = 256
 
 
 class BizregApiError(Exception):
@@ -73,6 +84,7 @@ class BizregClient:
         private_key: PrivateKey,
         alg: SignatureAlgorithm | None = None,
         http: httpx.Client | None = None,
+        overload_retries: int = 5,
     ) -> None:
         """`keyid` names the registered public key; `alg` defaults to the key's algorithm.
 
@@ -90,6 +102,9 @@ class BizregClient:
         self._key = private_key
         self._owns_http = http is None
         self._http = http if http is not None else httpx.Client(timeout=30.0)
+        self.overload_retries = overload_retries
+        # The last representation and ETag seen per application, for `wait_for_change`.
+        self._seen: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
 
     # --- the API --------------------------------------------------------------------------
 
@@ -131,6 +146,24 @@ class BizregClient:
         """GET /applications/{id}: status and content of an application this terminal made."""
         return self._json("GET", f"/applications/{_segment(app_id)}")
 
+    def wait_for_change(self, app_id: str, seconds: int = 25) -> dict[str, Any]:
+        """The application once it differs from the version this client last saw (or from
+        its state when the request arrives), or as it is after `seconds`: one long-held GET
+        with `Prefer: wait` and `If-None-Match`, instead of polling."""
+        headers = {"Prefer": f"wait={seconds}"}
+        seen = self._seen.get(app_id)
+        if seen is not None:
+            headers["If-None-Match"] = seen[0]
+        response = self._send(
+            "GET",
+            f"/applications/{_segment(app_id)}",
+            extra_headers=headers,
+            timeout=seconds + 15.0,
+        )
+        if response.status_code == 304 and seen is not None:
+            return seen[1]
+        return self._decoded(response)
+
     def get_licence_pdf(self, uscc: str) -> bytes:
         """GET /licences/{uscc}/pdf: the signed licence PDF (verify it with any PAdES tool)."""
         response = self._send("GET", f"/licences/{_segment(uscc)}/pdf", accept="application/pdf")
@@ -150,9 +183,18 @@ class BizregClient:
         response = self._send(
             method, path, body=body, content_type=content_type, idempotency_key=idempotency_key
         )
+        return self._decoded(response)
+
+    def _decoded(self, response: httpx.Response) -> dict[str, Any]:
         decoded = response.json()
         if not isinstance(decoded, dict):
             raise BizregApiError(response.status_code, {"detail": "expected a JSON object"})
+        etag = response.headers.get("ETag")
+        if etag and isinstance(decoded.get("id"), str):
+            self._seen[decoded["id"]] = (etag, decoded)
+            self._seen.move_to_end(decoded["id"])
+            while len(self._seen) > _REMEMBERED:
+                self._seen.popitem(last=False)
         return decoded
 
     def _send(
@@ -164,8 +206,54 @@ class BizregClient:
         content_type: str | None = None,
         idempotency_key: str | None = None,
         accept: str = "application/json",
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        for _ in range(self.overload_retries):
+            response = self._send_once(
+                method,
+                path,
+                body=body,
+                content_type=content_type,
+                idempotency_key=idempotency_key,
+                accept=accept,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            )
+            delay = _retry_after(response)
+            if delay is None:
+                break
+            # Refused before anything ran: the same request, signed anew, is safe to send.
+            time.sleep(delay)
+        else:
+            response = self._send_once(
+                method,
+                path,
+                body=body,
+                content_type=content_type,
+                idempotency_key=idempotency_key,
+                accept=accept,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            )
+        if response.is_error:
+            raise BizregApiError(response.status_code, _problem(response))
+        return response
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes,
+        content_type: str | None,
+        idempotency_key: str | None,
+        accept: str,
+        extra_headers: Mapping[str, str] | None,
+        timeout: float | None,
     ) -> httpx.Response:
         headers = {"Accept": accept, "User-Agent": f"{USER_AGENT} ({self.client_id})"}
+        headers.update(extra_headers or {})
         covered: list[str] = []
         if body and content_type:
             headers["Content-Type"] = content_type
@@ -174,8 +262,13 @@ class BizregClient:
             headers["Idempotency-Key"] = idempotency_key
             covered.append("idempotency-key")
         request = self._http.build_request(
-            method, self.base_url + API_PREFIX + path, content=body or None, headers=headers
+            method,
+            self.base_url + API_PREFIX + path,
+            content=body or None,
+            headers=headers,
         )
+        if timeout is not None:  # a held `Prefer: wait` request outlives the usual timeout
+            request.extensions["timeout"] = httpx.Timeout(timeout).as_dict()
         # Sign what httpx will actually put on the wire: its normalised URL, our bytes.
         request.headers.update(
             sign_request(
@@ -188,10 +281,7 @@ class BizregClient:
                 covered_fields=covered,
             )
         )
-        response = self._http.send(request)
-        if response.is_error:
-            raise BizregApiError(response.status_code, _problem(response))
-        return response
+        return self._http.send(request)
 
     def close(self) -> None:
         if self._owns_http:
@@ -212,6 +302,16 @@ class BizregClient:
 def _segment(value: str) -> str:
     # An id is one path segment: "/" or "?" in it must not change which resource we sign for.
     return quote(value, safe="")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait before resending, for an overload refusal (503/429) that names them."""
+    if response.status_code not in (429, 503):
+        return None
+    value = response.headers.get("Retry-After", "")
+    if not value.isdigit() or int(value) > MAX_RETRY_AFTER_SECONDS:
+        return None
+    return float(value)
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:

@@ -7,8 +7,10 @@ from sqlalchemy import Engine, text
 
 from registration.api import applications, issuance, licences, names, officers, pki, verify
 from registration.api.limits import BodySizeLimit
+from registration.api.overload import RequestCap, install_overload_handlers
 from registration.api.problems import install_problem_handlers
-from registration.db import create_db_engine
+from registration.api.waiting import RevisionWatcher
+from registration.db import api_engine, create_db_engine
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.issuance.worker import IssuanceWorker
 from registration.settings import Settings
@@ -36,7 +38,20 @@ def create_app(
         description="Company registration and signed electronic business licences.",
     )
     app.state.settings = settings
-    app.state.engine = engine or create_db_engine(settings.effective_database_url)
+    if engine is None:
+        engine = api_engine(
+            settings.effective_database_url,
+            settings.effective_pool_size,
+            settings.database_pool_timeout_seconds,
+        )
+        app.router.on_shutdown.append(engine.dispose)
+    app.state.engine = engine
+    # `Prefer: wait` watcher: two connections of its own (a query, and LISTEN on PostgreSQL).
+    watcher = RevisionWatcher(
+        create_db_engine(settings.effective_database_url, pool_size=1, max_overflow=0)
+    )
+    app.state.revision_watcher = watcher
+    app.router.on_shutdown.append(watcher.stop)
     app.state.authority = authority or build_authority(settings)
     if issuance_worker:
         worker = IssuanceWorker(
@@ -46,6 +61,7 @@ def create_app(
         app.router.on_startup.append(worker.start)
         app.router.on_shutdown.append(worker.stop)
     install_problem_handlers(app)
+    install_overload_handlers(app)
     app.include_router(applications.router)
     app.include_router(officers.router)
     app.include_router(names.router)
@@ -63,4 +79,6 @@ def create_app(
         return {"status": "ok"}
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
+    # Outermost: a request beyond the cap is answered before its body is even read.
+    app.add_middleware(RequestCap, limit=settings.max_concurrent_requests)
     return app

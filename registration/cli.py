@@ -30,11 +30,13 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """Migrate the database and serve the API (development accounts are created on first run)."""
+    """Migrate the database and serve the API, with `BIZREG_ISSUANCE_PROCESSES` issuance
+    processes beside it (development accounts are created on first run)."""
     import uvicorn
 
     from registration.app import create_app
     from registration.issuance.authority import build_authority
+    from registration.issuance.processes import IssuanceProcesses
 
     settings = Settings()
     if settings.is_development and "public_base_url" not in settings.model_fields_set:
@@ -66,8 +68,14 @@ def serve(host: str, port: int) -> None:
         )
         click.echo(f"(kept in {settings.data_dir / 'dev-credentials.json'})")
     click.echo(f"API docs: http://{host}:{port}/docs")
-    app = create_app(settings, engine, authority, issuance_worker=True, webhook_worker=True)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    engine.dispose()  # the app opens its own, with a pool sized to its request cap
+    app = create_app(settings, authority=authority, webhook_worker=True)
+    issuance = IssuanceProcesses(settings, settings.issuance_processes)
+    issuance.start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        issuance.stop()
 
 
 @main.command()

@@ -40,9 +40,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 30.0
+) -> Engine:
+    """An engine for `url`. The API sizes the pool to its request cap with no overflow and a
+    short timeout (`Settings.effective_pool_size`), so overload is answered, never queued."""
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -54,7 +61,11 @@ def create_db_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, **pool)
+
+
+def api_engine(url: str, pool_size: int, pool_timeout: float) -> Engine:
+    return create_db_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout)
 
 
 @contextmanager

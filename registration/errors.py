@@ -90,3 +90,19 @@ class BadRequest(ServiceError):
     status = 400
     code = "bad_request"
     title = "Bad request"
+
+
+class ServiceUnavailable(ServiceError):
+    """Overload, answered at once so the client retries later (RFC 9110 §15.6.4)."""
+
+    status = 503
+    code = "overloaded"
+    title = "Service busy"
+
+    def __init__(self, detail: str, *, code: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(
+            detail,
+            code=code,
+            headers={"Retry-After": str(retry_after)},
+            extra={"retry_after": retry_after},
+        )

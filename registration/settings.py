@@ -38,7 +38,20 @@ class Settings(BaseSettings):
     pki_key_algorithm: Literal["ecdsa-p256", "rsa-2048"] = "ecdsa-p256"
     signature_level: Literal["B-LT", "B-LTA"] = "B-LT"
     tsa_url: str | None = None
-    issuance_poll_seconds: float = Field(default=0.25, gt=0)
+    # How often an issuance worker looks for approved applications when nothing woke it (on
+    # PostgreSQL an approval wakes it at once with NOTIFY; on SQLite this is the latency).
+    issuance_poll_seconds: float = Field(default=0.1, gt=0)
+    # `bizreg serve` issues licences in this many child processes, so request handling never
+    # starves issuance of the interpreter; 0 leaves issuance to `bizreg worker` processes.
+    issuance_processes: int = Field(default=1, ge=0, le=64)
+    # Overload: at most this many requests in one process at a time (503 + Retry-After beyond),
+    # and the database pool is sized so that each of them always finds a connection; a request
+    # that waits longer than the timeout for one gets 503 instead of hanging.
+    max_concurrent_requests: int = Field(default=32, ge=1, le=1024)
+    database_pool_size: int | None = Field(default=None, ge=1)
+    database_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    # Longest `Prefer: wait=N` a client may ask for (RFC 7240 §4.3).
+    max_wait_seconds: int = Field(default=60, ge=0, le=600)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # Terminal protocol (registration/terminals): RFC 9421 clock-skew window, attestation
     # face-match threshold, webhook retry schedule and the webhook signing key's file.
@@ -74,6 +87,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'bizreg.db').resolve()}"
+
+    @property
+    def effective_pool_size(self) -> int:
+        # One connection per admitted request plus the background threads of an API process
+        # (webhook delivery, the status watcher's queries).
+        return self.database_pool_size or self.max_concurrent_requests + 4
 
     @property
     def pki_dir(self) -> Path:

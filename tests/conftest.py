@@ -104,11 +104,17 @@ def authority(tmp_path_factory: pytest.TempPathFactory) -> LicenceAuthority:
     return build_authority(Settings(data_dir=tmp_path_factory.mktemp("authority")))
 
 
+# Every API test runs with a database pool of ONE connection and no overflow: a request that
+# asked for a second connection while holding one would wait out the timeout and get 503, so
+# the whole suite proves that no endpoint needs two (that is how a pool deadlocks under load).
+SINGLE_CONNECTION_POOL = {"database_pool_size": 1, "database_pool_timeout_seconds": 2.0}
+
+
 @pytest.fixture
 def app_client(
     settings: Settings, engine: Engine, authority: LicenceAuthority
 ) -> Iterator[TestClient]:
-    app = create_app(settings, engine, authority)
+    app = create_app(settings.model_copy(update=SINGLE_CONNECTION_POOL), authority=authority)
     # Addressed at its public base URL, as real clients do: RFC 9421 signatures cover the
     # target URI, which the service rebuilds from that URL (registration/terminals/signatures).
     with TestClient(app, base_url=settings.base_url, raise_server_exceptions=False) as client:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, Request, Response, UploadFile, status
+from fastapi import APIRouter, Body, File, Form, Header, Request, Response, UploadFile, status
+from starlette.concurrency import run_in_threadpool
 
 from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
+from registration.api.overload import RETRY_AFTER_SECONDS, slot_of
 from registration.api.schemas import ApplicationOut, DocumentOut, EventOut, ReasonsIn
+from registration.api.waiting import RevisionWatcher, requested_wait
 from registration.domain.application import ApplicationPayload
 from registration.domain.workflow import Action, Status
 from registration.errors import PayloadTooLarge
@@ -36,14 +39,78 @@ def create_application(
     """Create a draft application (bodies as in `shared/examples/application-*.json`)."""
     application = service.create_application(session, principal, payload, idempotency_key)
     response.headers["Location"] = f"/api/v1/applications/{application.id}"
-    return _out(session, application)
+    out = _out(session, application)
+    response.headers["ETag"] = etag_of(out)
+    return out
 
 
-@router.get("/{application_id}", response_model=ApplicationOut)
-def get_application(
-    application_id: str, session: SessionDep, principal: PrincipalDep
-) -> ApplicationOut:
-    return _out(session, service.get_application(session, principal, application_id))
+def etag_of(application: ApplicationOut) -> str:
+    """Changes with every workflow step (the revision) and with the licence's status."""
+    licence = application.licence
+    tail = f"-{licence.version}-{licence.status}" if licence else ""
+    return f'"{application.revision}{tail}"'
+
+
+def _read(session: SessionDep, principal: PrincipalDep, application_id: str) -> ApplicationOut:
+    out = _out(session, service.get_application(session, principal, application_id))
+    session.rollback()  # a read: end the transaction, the connection goes back to the pool
+    return out
+
+
+@router.get(
+    "/{application_id}",
+    response_model=ApplicationOut,
+    responses={
+        304: {"description": "`If-None-Match` named the current ETag (after any wait)"},
+        503: {"description": "Overloaded (`overloaded`, `database_busy`); see Retry-After"},
+    },
+)
+async def get_application(
+    request: Request,
+    response: Response,
+    application_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    prefer: Annotated[
+        list[str] | None,
+        Header(
+            description="`wait=N` (RFC 7240): answer when the application changes, or after "
+            "N seconds (at most `BIZREG_MAX_WAIT_SECONDS`)"
+        ),
+    ] = None,
+    if_none_match: Annotated[
+        str | None,
+        Header(description="The ETag you hold: with `wait`, wait for a change from it"),
+    ] = None,
+) -> Any:
+    """The application. With `Prefer: wait=N` the answer waits until the application's
+    status changes — from the version named by `If-None-Match`, or else from the one at
+    arrival — or N seconds pass; a terminal learns of its licence without polling."""
+    current = await run_in_threadpool(_read, session, principal, application_id)
+    wait = requested_wait(prefer or [], settings.max_wait_seconds)
+    if wait:
+        unchanged = if_none_match is None or if_none_match.strip() == etag_of(current)
+        if unchanged:
+            await _wait_for_change(request, current, wait)
+            current = await run_in_threadpool(_read, session, principal, application_id)
+        response.headers["Preference-Applied"] = f"wait={wait}"
+    etag = etag_of(current)
+    if if_none_match is not None and if_none_match.strip() == etag:
+        return Response(status_code=304, headers={"ETag": etag, **response.headers})
+    response.headers["ETag"] = etag
+    return current
+
+
+async def _wait_for_change(request: Request, seen: ApplicationOut, seconds: int) -> None:
+    """Park the request without a connection, a thread or a slot of the request cap."""
+    slot = slot_of(request)
+    if slot is not None:
+        slot.release()
+    watcher: RevisionWatcher = request.app.state.revision_watcher
+    await watcher.wait_for_change(seen.id, seen.revision, seconds)
+    if slot is not None:
+        await slot.reacquire(timeout=RETRY_AFTER_SECONDS * 5)
 
 
 @router.patch("/{application_id}", response_model=ApplicationOut)
@@ -101,6 +168,7 @@ def list_events(
 def _action_endpoint(action: Action, summary: str) -> None:
     def endpoint(
         request: Request,
+        response: Response,
         application_id: str,
         session: SessionDep,
         principal: PrincipalDep,
@@ -122,7 +190,9 @@ def _action_endpoint(action: Action, summary: str) -> None:
             worker = getattr(request.app.state, "issuance_worker", None)
             if worker is not None:
                 worker.wake()
-        return _out(session, application)
+        out = _out(session, application)
+        response.headers["ETag"] = etag_of(out)
+        return out
 
     endpoint.__name__ = f"{action.value}_application"
     router.add_api_route(

@@ -48,7 +48,6 @@ def get_principal(
         # Bank terminals: RFC 9421 signature over the raw request (registration/terminals).
         return signatures.authenticate(
             session,
-            request.app.state.nonce_store,
             method=request.method,
             uri=signatures.target_uri(settings.base_url, request.scope),
             headers=[

@@ -1,4 +1,10 @@
-"""The issuance worker: a thread in `bizreg serve`, or the `bizreg worker` process."""
+"""The issuance worker loop: in `bizreg serve`'s issuance processes (`processes.py`), in
+`bizreg worker`, or as a thread of a test's app.
+
+Between jobs it sleeps until woken: on PostgreSQL by the `NOTIFY` an approval sends in its own
+transaction (`registration.changes`), from any process on any machine; on SQLite, which has no
+such channel, it looks every `issuance_poll_seconds`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import threading
 
 from sqlalchemy import Engine
 
+from registration.changes import ISSUANCE_DUE, Listener
 from registration.issuance import service
 from registration.issuance.authority import LicenceAuthority
 
@@ -45,10 +52,17 @@ class IssuanceWorker:
         return issued
 
     def run_forever(self) -> None:
-        while not self._stop.is_set():
-            self.drain()
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
+        listener = Listener(self.engine, [ISSUANCE_DUE])
+        try:
+            while not self._stop.is_set():
+                self.drain()
+                if listener.pushes and not self._wake.is_set():
+                    listener.wait(self.poll_seconds)
+                else:
+                    self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+        finally:
+            listener.close()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run_forever, name="issuance", daemon=True)

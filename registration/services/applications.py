@@ -22,6 +22,7 @@ from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from registration.changes import APPLICATION_CHANGED, ISSUANCE_DUE, notify
 from registration.clock import china_today
 from registration.db import utcnow
 from registration.domain import catalogue
@@ -498,6 +499,7 @@ def _record(
         # The issuance job is born with the approval, in the same transaction: no approved
         # application can be left without a job to issue its licence.
         session.add(IssuanceJob(application_id=application.id, created_at=now, not_before=now))
+        notify(session, ISSUANCE_DUE)
     session.add(
         _event(
             application.id,
@@ -511,6 +513,8 @@ def _record(
             now,
         )
     )
+    # Wakes `Prefer: wait` requests for this application in every API process on commit.
+    notify(session, APPLICATION_CHANGED, application.id)
     if source is not target:
         # The client's webhook, queued in this transaction (transactional outbox).
         terminal_hooks.status_changed(

@@ -334,9 +334,11 @@ def submit(
                 application = bizreg.submit(app_id, idempotency_key=f"{key}:submit")
             click.echo(f"application {app_id}: {application['status']}")
             deadline = time.monotonic() + wait
-            while application["status"] not in FINAL_STATUSES and time.monotonic() < deadline:
-                time.sleep(0.5)
-                application = bizreg.get_application(app_id)
+            while application["status"] not in FINAL_STATUSES:
+                remaining = int(deadline - time.monotonic())
+                if remaining <= 0:
+                    break
+                application = bizreg.wait_for_change(app_id, seconds=min(remaining, 25))
             if wait:
                 click.echo(f"application {app_id}: {application['status']}")
             licence = application.get("licence")

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -41,7 +40,8 @@ class Exchange:
 
     body: bytes | None = None
     claim: Claim | None = None
-    engine: Engine | None = None
+    # The request's own session: the claim is settled on it, never on a second connection.
+    session: Session | None = None
     response_headers: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -70,8 +70,10 @@ class TerminalExchange:
         try:
             await self.app(scope, receive, recorder.send)
         except Exception:
-            if exchange.claim is not None and exchange.engine is not None:
-                await anyio.to_thread.run_sync(idempotency.release, exchange.engine, exchange.claim)
+            if exchange.claim is not None and exchange.session is not None:
+                await anyio.to_thread.run_sync(
+                    idempotency.release, exchange.session, exchange.claim
+                )
             raise
 
 
@@ -110,8 +112,8 @@ class _Recorder:
         self.chunks: list[bytes] = []
 
     async def send(self, message: Message) -> None:
-        claim, engine = self.exchange.claim, self.exchange.engine
-        if claim is None or engine is None:
+        claim, session = self.exchange.claim, self.exchange.session
+        if claim is None or session is None:
             await self.downstream(message)
             return
         if message["type"] == "http.response.start":
@@ -130,10 +132,10 @@ class _Recorder:
         ]
         body = b"".join(self.chunks)
         if status >= 500:
-            await anyio.to_thread.run_sync(idempotency.release, engine, claim)
+            await anyio.to_thread.run_sync(idempotency.release, session, claim)
         else:
             stored = await anyio.to_thread.run_sync(
-                idempotency.complete, engine, claim, StoredResponse(status, headers, body)
+                idempotency.complete, session, claim, StoredResponse(status, headers, body)
             )
             if not stored:
                 log.warning(
@@ -159,10 +161,9 @@ async def claim_idempotency_key(
     target = bytes(raw_path).decode("latin-1")
     if query:
         target += "?" + bytes(query).decode("latin-1")
-    engine: Engine = request.app.state.engine
     claimed = await run_in_threadpool(
         idempotency.claim,
-        engine,
+        session,
         principal=idempotency.scope_of(principal),
         key=key,
         fingerprint=idempotency.request_hash(request.method, target, content_type, body),
@@ -170,7 +171,7 @@ async def claim_idempotency_key(
         path=target,
         now=utcnow(),
     )
-    exchange.engine = engine
+    exchange.session = session
     exchange.claim = claimed
     idempotency.bind_to_session(session, claimed)
 

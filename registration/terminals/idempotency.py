@@ -11,8 +11,9 @@ Semantics (after draft-ietf-httpapi-idempotency-key-header, whose field name we 
 
 How it stays exactly-once across processes:
 
-1. `claim` inserts the record (`INSERT … ON CONFLICT DO NOTHING` on the primary key) in its own
-   short transaction with a random `claim_token` and a lease. Of concurrent duplicates one
+1. `claim` inserts the record (`INSERT … ON CONFLICT DO NOTHING` on the primary key) in a short
+   transaction of its own, committed before the use case starts, with a random `claim_token`
+   and a lease. Of concurrent duplicates one
    insert wins; the others read the winner's row.
 2. The use case's own transaction, just before it commits, marks the record `committed` — only
    if the claim token still matches (`bind_to_session`). A request whose lease ran out and was
@@ -21,6 +22,9 @@ How it stays exactly-once across processes:
 3. The response is stored (`done`) before its last byte is sent, so whatever a client saw is
    what a retry replays. A crash between commit and store leaves `committed` without a
    response: retries get 409 `idempotency_response_lost` rather than a second execution.
+
+Every step runs on the request's own session, one transaction after another: a request never
+holds one pooled connection while asking for a second (under load, that is a pool deadlock).
 """
 
 from __future__ import annotations
@@ -117,7 +121,7 @@ def form_material(parts: Sequence[tuple[str, str, bytes]]) -> bytes:
 
 
 def claim(
-    engine: Engine,
+    session: Session,
     *,
     principal: str,
     key: str,
@@ -127,7 +131,8 @@ def claim(
     now: datetime,
 ) -> Claim:
     """Claim `key` for this request, or raise: `IdempotentReplay` (answered before),
-    `PayloadInvalid` 422 (key reused for another request), `Conflict` 409 (still running)."""
+    `PayloadInvalid` 422 (key reused for another request), `Conflict` 409 (still running).
+    Ends every transaction it begins (commit or rollback)."""
     for _ in range(3):  # a row can vanish (expiry purge, release) between insert and read
         token = str(uuid.uuid4())
         fresh = {
@@ -143,68 +148,69 @@ def claim(
             "created_at": now,
             "expires_at": now + IDEMPOTENCY_TTL,
         }
-        with Session(engine) as session:
-            connection = session.connection()
-            inserted = session.execute(
-                insert_for(connection, IdempotencyRecord)
-                .values(principal=principal, key=key, **fresh)
-                .on_conflict_do_nothing(index_elements=["principal", "key"])
-                .returning(col(IdempotencyRecord.claim_token))
-            ).first()
-            if inserted is not None:
-                session.commit()
+        inserted = session.execute(
+            insert_for(session.connection(), IdempotencyRecord)
+            .values(principal=principal, key=key, **fresh)
+            .on_conflict_do_nothing(index_elements=["principal", "key"])
+            .returning(col(IdempotencyRecord.claim_token))
+        ).first()
+        if inserted is not None:
+            session.commit()
+            return Claim(principal, key, token)
+        row = session.exec(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
+            )
+        ).first()
+        if row is not None:
+            session.expunge(row)  # keep what was read through the rollback
+        session.rollback()
+        if row is None:
+            continue
+        if row.expires_at <= now:
+            # Remembered for 24 h only: after that the key is free for a new request.
+            if _take_over(session, row, fresh):
                 return Claim(principal, key, token)
-            row = session.exec(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
+            continue
+        if row.request_hash != fingerprint:
+            raise PayloadInvalid(
+                "this Idempotency-Key was already used for a different request",
+                code="idempotency_key_reused",
+                errors=[
+                    FieldError(
+                        "Idempotency-Key",
+                        "use a new key for a new request; reuse a key only to retry",
+                        "idempotency_key_reused",
+                    )
+                ],
+            )
+        if row.state == DONE and row.response_status is not None:
+            raise IdempotentReplay(
+                StoredResponse(
+                    status=row.response_status,
+                    headers=[(name, value) for name, value in row.response_headers or []],
+                    body=row.response_body or b"",
                 )
-            ).first()
-            if row is None:
-                continue
-            if row.expires_at <= now:
-                # Remembered for 24 h only: after that the key is free for a new request.
-                if _take_over(session, row, fresh):
+            )
+        if row.locked_until <= now:
+            if row.state == IN_PROGRESS:
+                # The first request died before committing anything: run it again.
+                if _take_over(
+                    session, row, {"claim_token": token, "locked_until": now + CLAIM_LEASE}
+                ):
                     return Claim(principal, key, token)
                 continue
-            if row.request_hash != fingerprint:
-                raise PayloadInvalid(
-                    "this Idempotency-Key was already used for a different request",
-                    code="idempotency_key_reused",
-                    errors=[
-                        FieldError(
-                            "Idempotency-Key",
-                            "use a new key for a new request; reuse a key only to retry",
-                            "idempotency_key_reused",
-                        )
-                    ],
-                )
-            if row.state == DONE and row.response_status is not None:
-                raise IdempotentReplay(
-                    StoredResponse(
-                        status=row.response_status,
-                        headers=[(name, value) for name, value in row.response_headers or []],
-                        body=row.response_body or b"",
-                    )
-                )
-            if row.locked_until <= now:
-                if row.state == IN_PROGRESS:
-                    # The first request died before committing anything: run it again.
-                    if _take_over(
-                        session, row, {"claim_token": token, "locked_until": now + CLAIM_LEASE}
-                    ):
-                        return Claim(principal, key, token)
-                    continue
-                raise Conflict(
-                    "the request with this Idempotency-Key was carried out, but its response "
-                    "was not recorded; read the resource to see the outcome",
-                    code="idempotency_response_lost",
-                )
             raise Conflict(
-                "a request with this Idempotency-Key is still being processed",
-                code="idempotency_in_progress",
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                extra={"retry_after": RETRY_AFTER_SECONDS},
+                "the request with this Idempotency-Key was carried out, but its response "
+                "was not recorded; read the resource to see the outcome",
+                code="idempotency_response_lost",
             )
+        raise Conflict(
+            "a request with this Idempotency-Key is still being processed",
+            code="idempotency_in_progress",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            extra={"retry_after": RETRY_AFTER_SECONDS},
+        )
     raise Conflict(
         "a request with this Idempotency-Key is still being processed",
         code="idempotency_in_progress",
@@ -235,6 +241,9 @@ def _owned(claim_: Claim) -> ColumnElement[bool]:
     )
 
 
+_LISTENER: Final = "bizreg.idempotency_listener"
+
+
 def bind_to_session(session: Session, claim_: Claim) -> None:
     """Mark the claim `committed` inside the use case's transaction, or abort that commit."""
 
@@ -252,35 +261,43 @@ def bind_to_session(session: Session, claim_: Claim) -> None:
             )
 
     event.listen(session, "before_commit", mark_committed)
+    session.info[_LISTENER] = mark_committed
 
 
-def complete(engine: Engine, claim_: Claim, response: StoredResponse) -> bool:
+def _settle(session: Session) -> None:
+    """End the use case's part: discard anything it left uncommitted (a refused request's
+    partial work) and stop marking commits, so the response can be stored on this session."""
+    listener = session.info.pop(_LISTENER, None)
+    if listener is not None:
+        event.remove(session, "before_commit", listener)
+    session.rollback()
+
+
+def complete(session: Session, claim_: Claim, response: StoredResponse) -> bool:
     """Store the response for replays; False if the claim was lost meanwhile."""
+    _settle(session)
     headers = [[n, v] for n, v in response.headers if n.lower() not in _NOT_REPLAYED]
-    with Session(engine) as session:
-        result = session.execute(
-            update(IdempotencyRecord)
-            .where(_owned(claim_), col(IdempotencyRecord.state).in_([IN_PROGRESS, COMMITTED]))
-            .values(
-                state=DONE,
-                response_status=response.status,
-                response_headers=headers,
-                response_body=response.body,
-            )
+    result = session.execute(
+        update(IdempotencyRecord)
+        .where(_owned(claim_), col(IdempotencyRecord.state).in_([IN_PROGRESS, COMMITTED]))
+        .values(
+            state=DONE,
+            response_status=response.status,
+            response_headers=headers,
+            response_body=response.body,
         )
-        session.commit()
+    )
+    session.commit()
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def release(engine: Engine, claim_: Claim) -> None:
+def release(session: Session, claim_: Claim) -> None:
     """Forget a claim whose request failed with a 5xx before committing (a retry may run)."""
-    with Session(engine) as session:
-        session.execute(
-            delete(IdempotencyRecord).where(
-                _owned(claim_), col(IdempotencyRecord.state) == IN_PROGRESS
-            )
-        )
-        session.commit()
+    _settle(session)
+    session.execute(
+        delete(IdempotencyRecord).where(_owned(claim_), col(IdempotencyRecord.state) == IN_PROGRESS)
+    )
+    session.commit()
 
 
 def purge_expired(engine: Engine, now: datetime) -> int:

@@ -20,7 +20,6 @@ the use case has not started.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +29,6 @@ from sqlmodel import Session, col
 
 from bank_adapter import (
     ClientSuspended,
-    NonceStore,
     PublicKey,
     RequestSignatureError,
     SignatureMissing,
@@ -48,47 +46,35 @@ from registration.terminals.sql import insert_for
 SIGNATURE_FIELDS = frozenset({"signature", "signature-input"})
 # RFC 9421 §5.1: tells a client which components and parameters a signature must have.
 ACCEPT_SIGNATURE = 'sig1=("@method" "@target-uri" "content-digest");created;nonce'
-_PURGE_INTERVAL = timedelta(seconds=10)
 
 
 class DatabaseNonceStore:
-    """`bank_adapter.NonceStore` on the `signature_nonce` table.
+    """`bank_adapter.NonceStore` on the `signature_nonce` table, in the request's own session.
 
     The primary key (keyid, nonce) makes `remember` atomic across processes: of two concurrent
     inserts of one pair exactly one succeeds. A row that has expired may be overwritten (its
-    request would be refused as stale anyway). Each commit is its own transaction, so a nonce
-    stays spent even when the request it authenticated later fails.
+    request would be refused as stale anyway). It runs on the request's session — never a
+    second pooled connection, which under load is how a pool deadlocks — and `authenticate`
+    commits it before the use case starts, so a nonce stays spent even when the request it
+    authenticated later fails. Expired rows are purged by the background worker.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._next_purge = utcnow()
-        self._lock = threading.Lock()
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
     def remember(self, keyid: str, nonce: str, expires_at: datetime) -> bool:
-        now = utcnow()
-        with self.engine.begin() as connection:
-            statement = insert_for(connection, SignatureNonce).values(
-                keyid=keyid, nonce=nonce, expires_at=expires_at
-            )
-            statement = statement.on_conflict_do_update(
-                index_elements=["keyid", "nonce"],
-                set_={"expires_at": statement.excluded.expires_at},
-                where=col(SignatureNonce.expires_at) < now,
-            ).returning(col(SignatureNonce.keyid))
-            # RETURNING yields the row only if it was inserted or an expired one overwritten
-            # (an INSERT's rowcount is not reported by every driver).
-            fresh = connection.execute(statement).first() is not None
-        self._purge(now)
-        return fresh
-
-    def _purge(self, now: datetime) -> None:
-        # At most once per interval per process: the table holds one window of traffic.
-        with self._lock:
-            if now < self._next_purge:
-                return
-            self._next_purge = now + _PURGE_INTERVAL
-        purge_expired_nonces(self.engine, now)
+        connection = self.session.connection()
+        statement = insert_for(connection, SignatureNonce).values(
+            keyid=keyid, nonce=nonce, expires_at=expires_at
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["keyid", "nonce"],
+            set_={"expires_at": statement.excluded.expires_at},
+            where=col(SignatureNonce.expires_at) < utcnow(),
+        ).returning(col(SignatureNonce.keyid))
+        # RETURNING yields the row only if it was inserted or an expired one overwritten
+        # (an INSERT's rowcount is not reported by every driver).
+        return self.session.execute(statement).first() is not None
 
 
 def purge_expired_nonces(engine: Engine, now: datetime) -> int:
@@ -121,7 +107,6 @@ def refusal(error: RequestSignatureError) -> NotAuthenticated:
 
 def authenticate(
     session: Session,
-    nonce_store: NonceStore,
     *,
     method: str,
     uri: str,
@@ -154,11 +139,15 @@ def authenticate(
             body,
             resolve_key=resolve_key,
             now=utcnow(),
-            nonce_store=nonce_store,
+            nonce_store=DatabaseNonceStore(session),
             max_skew=max_skew,
         )
     except RequestSignatureError as error:
+        session.rollback()
         raise refusal(error) from None
+    # The nonce is spent for good, whatever the use case does next; this also ends the
+    # transaction, so the connection goes back to the pool until the use case needs one.
+    session.commit()
     client = clients[-1]
     return Principal(
         kind="client", subject=client.client_id, role=Role(client.role), channel=client.channel

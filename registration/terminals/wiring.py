@@ -5,15 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from registration.terminals import endpoints, exchange
-from registration.terminals.signatures import DatabaseNonceStore
 from registration.terminals.worker import WebhookWorker
 
 
 def install_terminals(app: FastAPI, *, webhook_worker: bool = False) -> None:
-    """Routes, the raw-body middleware, the replay handler and the nonce store; with
+    """Routes, the raw-body middleware, and the replay handler; with
     `webhook_worker`, the in-process delivery thread. Call before adding `BodySizeLimit`, so
     that the size limit applies before bodies are buffered."""
-    app.state.nonce_store = DatabaseNonceStore(app.state.engine)
     exchange.install(app)
     app.add_middleware(exchange.TerminalExchange)
     app.include_router(endpoints.admin)

@@ -121,17 +121,18 @@ def _claim_elsewhere(
 ) -> None:
     """Another process claims `key` for exactly the request `_post(..., key, paris)` sends."""
     body = app_client.build_request("POST", "/x", json=example("paris")).read()
-    idempotency.claim(
-        engine,
-        principal=f"client:{ATTESTERS[bank['Authorization']].client_id}",
-        key=key,
-        fingerprint=idempotency.request_hash(
-            "POST", "/api/v1/applications", "application/json", body
-        ),
-        method="POST",
-        path="/api/v1/applications",
-        now=at,
-    )
+    with Session(engine) as session:
+        idempotency.claim(
+            session,
+            principal=f"client:{ATTESTERS[bank['Authorization']].client_id}",
+            key=key,
+            fingerprint=idempotency.request_hash(
+                "POST", "/api/v1/applications", "application/json", body
+            ),
+            method="POST",
+            path="/api/v1/applications",
+            now=at,
+        )
 
 
 def test_a_running_request_answers_409_with_retry_after(
@@ -185,15 +186,16 @@ def test_a_request_that_lost_its_claim_cannot_commit(engine: Engine) -> None:
     with Session(engine) as session:
         accounts.add_client(session, "bank", "paris", "Bank")
     bank = Principal(kind="client", subject="bank", role=Role.TERMINAL, channel="paris")
-    claim = idempotency.claim(
-        engine,
-        principal="client:bank",
-        key="slow",
-        fingerprint="f" * 64,
-        method="POST",
-        path="/api/v1/applications",
-        now=utcnow(),
-    )
+    with Session(engine) as session:
+        claim = idempotency.claim(
+            session,
+            principal="client:bank",
+            key="slow",
+            fingerprint="f" * 64,
+            method="POST",
+            path="/api/v1/applications",
+            now=utcnow(),
+        )
     with Session(engine) as session:  # its lease ran out and a retry took over
         session.execute(update(IdempotencyRecord).values(claim_token="someone-else"))
         session.commit()

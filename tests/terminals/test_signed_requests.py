@@ -311,9 +311,10 @@ def test_nonces_are_kept_in_the_database_and_purged_after_their_window(
     assert nonce.keyid == terminal.keyid
     assert timedelta(seconds=30) < nonce.expires_at - utcnow() <= timedelta(seconds=61)
 
-    store = DatabaseNonceStore(engine)
     later = nonce.expires_at + timedelta(seconds=1)
-    assert store.remember(nonce.keyid, nonce.nonce, later + timedelta(minutes=1)) is False
+    with Session(engine) as session:
+        store = DatabaseNonceStore(session)
+        assert store.remember(nonce.keyid, nonce.nonce, later + timedelta(minutes=1)) is False
     assert purge_expired_nonces(engine, later) == 1
     with Session(engine, expire_on_commit=False) as session:
         assert session.exec(select(func.count()).select_from(SignatureNonce)).one() == 0
@@ -322,15 +323,16 @@ def test_nonces_are_kept_in_the_database_and_purged_after_their_window(
 def test_the_nonce_store_settles_concurrent_duplicates(engine: Engine) -> None:
     import threading
 
-    store = DatabaseNonceStore(engine)
     expires = utcnow() + timedelta(seconds=60)
     barrier = threading.Barrier(8)
     results: list[bool] = []
     lock = threading.Lock()
 
     def remember() -> None:
-        barrier.wait()
-        fresh = store.remember("race-key", "race-nonce", expires)
+        with Session(engine) as session:
+            barrier.wait()
+            fresh = DatabaseNonceStore(session).remember("race-key", "race-nonce", expires)
+            session.commit()
         with lock:
             results.append(fresh)
 

@@ -1,0 +1,91 @@
+"""`bizreg serve`'s issuance processes: licences are signed beside the API, not inside it.
+
+Rendering and signing a licence is ~20 ms of pure Python. As a thread of the API process it
+competed with request handling for one interpreter, and under load approval → issued went from
+25 ms to seconds. Each child here runs the same loop as `bizreg worker` with an engine and
+authority of its own; the parent restarts a child that dies, stops them on shutdown (SIGTERM:
+the job in hand is finished first), and a child whose parent vanished (kill -9) stops itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from registration.settings import Settings
+
+log = logging.getLogger("bizreg.issuance")
+_SUPERVISE_SECONDS = 1.0
+
+
+def _child_main(settings_values: dict[str, Any], parent_pid: int) -> None:
+    from registration.db import create_db_engine
+    from registration.issuance.authority import build_authority
+    from registration.issuance.worker import IssuanceWorker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings(**settings_values)
+    engine = create_db_engine(settings.effective_database_url, pool_size=2, max_overflow=0)
+    worker = IssuanceWorker(engine, build_authority(settings), settings.issuance_poll_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    # Ctrl-C reaches the whole process group; the parent decides when children stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def orphaned() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(_SUPERVISE_SECONDS)
+        worker.stop()
+
+    threading.Thread(target=orphaned, name="parent-watch", daemon=True).start()
+    worker.run_forever()
+    engine.dispose()
+
+
+class IssuanceProcesses:
+    def __init__(self, settings: Settings, count: int) -> None:
+        self.settings = settings
+        self.count = count
+        self._children: list[BaseProcess] = []
+        self._stopping = threading.Event()
+        self._context = multiprocessing.get_context("spawn")
+
+    def start(self) -> None:
+        self._children = [self._spawn(i) for i in range(self.count)]
+        if self.count:
+            threading.Thread(
+                target=self._supervise, name="issuance-supervisor", daemon=True
+            ).start()
+
+    def _spawn(self, index: int) -> BaseProcess:
+        child = self._context.Process(
+            target=_child_main,
+            args=(self.settings.model_dump(), os.getpid()),
+            name=f"bizreg-issuance-{index}",
+        )
+        child.start()
+        return child
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(_SUPERVISE_SECONDS):
+            for index, child in enumerate(self._children):
+                if not child.is_alive() and not self._stopping.is_set():
+                    log.error("issuance process %s exited (%s); restarting", index, child.exitcode)
+                    self._children[index] = self._spawn(index)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stopping.set()
+        for child in self._children:
+            if child.is_alive():
+                child.terminate()  # SIGTERM: finish the job in hand, then exit
+        deadline = time.monotonic() + timeout
+        for child in self._children:
+            child.join(max(0.0, deadline - time.monotonic()))
+            if child.is_alive():
+                child.kill()
+                child.join()
