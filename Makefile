@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types imports bench clean
+.PHONY: run test check lint types imports bench loadcheck clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ check: test
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+# CI's bounded load test: 30 signed terminals for 20 s against a real `bizreg serve`; fails on
+# any 5xx but 503 with Retry-After, any client timeout, or a submitted application not issued.
+loadcheck: $(STAMP)
+	$(BIN)/python bench/bench_load.py --terminals 30 --seconds 20 --check
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

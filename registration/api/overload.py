@@ -26,6 +26,7 @@ from registration.errors import ServiceUnavailable
 
 SLOT_KEY: Final = "bizreg.slot"
 RETRY_AFTER_SECONDS: Final = 1
+_REACQUIRE_POLL_SECONDS: Final = 0.01
 # Liveness must answer while the process is saturated: it says the process is alive.
 _EXEMPT: Final = frozenset({"/healthz"})
 
@@ -41,7 +42,6 @@ class Slot:
         if self.held:
             self.held = False
             self.cap.in_flight -= 1
-            self.cap.freed.set()
 
     async def reacquire(self, timeout: float) -> None:
         """Wait up to `timeout` seconds for a free place, or raise `ServiceUnavailable`."""
@@ -52,14 +52,9 @@ class Slot:
                 self.cap.in_flight += 1
                 self.held = True
                 return
-            remaining = deadline - loop.time()
-            if remaining <= 0:
+            if loop.time() >= deadline:
                 raise ServiceUnavailable(_BUSY, retry_after=RETRY_AFTER_SECONDS)
-            self.cap.freed.clear()
-            try:
-                await asyncio.wait_for(self.cap.freed.wait(), remaining)
-            except TimeoutError:
-                continue
+            await asyncio.sleep(_REACQUIRE_POLL_SECONDS)
 
 
 _BUSY = "the service is at its request limit; retry after Retry-After seconds"
@@ -72,7 +67,6 @@ class RequestCap:
         self.app = app
         self.limit = limit
         self.in_flight = 0  # only touched on the event loop: no lock needed
-        self.freed = asyncio.Event()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in _EXEMPT:

@@ -180,3 +180,29 @@ def test_prefer_wait_without_a_change_ends_after_n_seconds_with_304(
     stale = terminal.request("GET", path, headers={"Prefer": "wait=30", "If-None-Match": '"0"'})
     assert stale.status_code == 200
     assert time.monotonic() - started < 2
+
+
+def test_a_parked_request_holds_no_connection_and_no_slot(
+    settings: Settings, engine: Engine, authority: LicenceAuthority, make_terminal: MakeTerminal
+) -> None:
+    one = settings.model_copy(update={"max_concurrent_requests": 1, "database_pool_size": 1})
+    app = create_app(one, authority=authority)
+    with TestClient(app, base_url=settings.base_url, raise_server_exceptions=False) as client:
+        terminal = make_terminal()
+        terminal.http = client
+        app_id = terminal.create(example("yinzhengtong"))["id"]
+        path = f"/api/v1/applications/{app_id}"
+        etag = terminal.request("GET", path).headers["etag"]
+        parked: list[httpx.Response] = []
+        waiter = threading.Thread(
+            target=lambda: parked.append(
+                terminal.request("GET", path, headers={"Prefer": "wait=2", "If-None-Match": etag})
+            )
+        )
+        waiter.start()
+        time.sleep(0.5)  # parked by now
+        assert not parked
+        meanwhile = terminal.request("GET", path)
+        assert meanwhile.status_code == 200  # neither 503 overloaded nor database_busy
+        waiter.join()
+        assert parked[0].status_code == 304
