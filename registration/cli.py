@@ -71,6 +71,7 @@ def serve(host: str, port: int) -> None:
     engine.dispose()  # the app opens its own, with a pool sized to its request cap
     app = create_app(settings, authority=authority, webhook_worker=True)
     issuance = IssuanceProcesses(settings, settings.issuance_processes)
+    app.state.issuance_worker = issuance  # approvals wake it (registration/api/applications)
     issuance.start()
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")

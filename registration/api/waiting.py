@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from registration.changes import APPLICATION_CHANGED, Listener
 from registration.models import Application
 
-SQLITE_POLL_SECONDS: Final = 0.05
+SQLITE_POLL_SECONDS: Final = 0.02
 # On PostgreSQL a round also runs this often without a NOTIFY: it covers a change committed
 # between the request's read and its waiter's registration, and a listener that reconnected.
 PUSH_FALLBACK_SECONDS: Final = 0.5

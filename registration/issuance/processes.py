@@ -18,13 +18,14 @@ import time
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from registration.issuance.worker import WakeEvent
 from registration.settings import Settings
 
 log = logging.getLogger("bizreg.issuance")
 _SUPERVISE_SECONDS = 1.0
 
 
-def _child_main(settings_values: dict[str, Any], parent_pid: int) -> None:
+def _child_main(settings_values: dict[str, Any], parent_pid: int, wake: WakeEvent) -> None:
     from registration.db import create_db_engine
     from registration.issuance.authority import build_authority
     from registration.issuance.worker import IssuanceWorker
@@ -32,8 +33,10 @@ def _child_main(settings_values: dict[str, Any], parent_pid: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings(**settings_values)
     engine = create_db_engine(settings.effective_database_url, pool_size=2, max_overflow=0)
-    worker = IssuanceWorker(engine, build_authority(settings), settings.issuance_poll_seconds)
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    worker = IssuanceWorker(
+        engine, build_authority(settings), settings.issuance_poll_seconds, wake_event=wake
+    )
+    signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
     # Ctrl-C reaches the whole process group; the parent decides when children stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -54,6 +57,12 @@ class IssuanceProcesses:
         self._children: list[BaseProcess] = []
         self._stopping = threading.Event()
         self._context = multiprocessing.get_context("spawn")
+        # Set by the API process on every approval: on SQLite, which has no NOTIFY, a child
+        # would otherwise only notice at its next poll.
+        self._wake = self._context.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
 
     def start(self) -> None:
         self._children = [self._spawn(i) for i in range(self.count)]
@@ -65,7 +74,7 @@ class IssuanceProcesses:
     def _spawn(self, index: int) -> BaseProcess:
         child = self._context.Process(
             target=_child_main,
-            args=(self.settings.model_dump(), os.getpid()),
+            args=(self.settings.model_dump(), os.getpid(), self._wake),
             name=f"bizreg-issuance-{index}",
         )
         child.start()
@@ -83,6 +92,7 @@ class IssuanceProcesses:
         for child in self._children:
             if child.is_alive():
                 child.terminate()  # SIGTERM: finish the job in hand, then exit
+        self._wake.set()  # and stop waiting for the next one
         deadline = time.monotonic() + timeout
         for child in self._children:
             child.join(max(0.0, deadline - time.monotonic()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -18,15 +19,34 @@ from registration.issuance import service
 from registration.issuance.authority import LicenceAuthority
 
 log = logging.getLogger("bizreg.issuance")
+
+
+class WakeEvent(Protocol):
+    """What `threading.Event` and `multiprocessing.Event` have in common."""
+
+    def set(self) -> None: ...
+    def clear(self) -> None: ...
+    def is_set(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
 MAX_PAUSE_SECONDS = 30.0
 
 
 class IssuanceWorker:
-    def __init__(self, engine: Engine, authority: LicenceAuthority, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        authority: LicenceAuthority,
+        poll_seconds: float,
+        wake_event: WakeEvent | None = None,
+    ) -> None:
+        """`wake_event` may be shared with other processes (a `multiprocessing.Event`): the
+        API process of `bizreg serve` sets it on every approval."""
         self.engine = engine
         self.authority = authority
         self.poll_seconds = poll_seconds
-        self._wake = threading.Event()
+        self._wake: WakeEvent = wake_event if wake_event is not None else threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -67,6 +87,11 @@ class IssuanceWorker:
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run_forever, name="issuance", daemon=True)
         self._thread.start()
+
+    def request_stop(self) -> None:
+        """Stop after the job in hand; safe in a signal handler (it does not touch the wake
+        event, whose lock the interrupted main thread may be waiting in)."""
+        self._stop.set()
 
     def stop(self) -> None:
         self._stop.set()
