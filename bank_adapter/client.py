@@ -40,6 +40,7 @@ To learn when an application moves on (its licence is issued, an officer returns
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -84,7 +85,7 @@ class BizregClient:
         private_key: PrivateKey,
         alg: SignatureAlgorithm | None = None,
         http: httpx.Client | None = None,
-        overload_retries: int = 5,
+        overload_retries: int = 10,
     ) -> None:
         """`keyid` names the registered public key; `alg` defaults to the key's algorithm.
 
@@ -224,7 +225,8 @@ class BizregClient:
             if delay is None:
                 break
             # Refused before anything ran: the same request, signed anew, is safe to send.
-            time.sleep(delay)
+            # Jitter spreads a fleet refused at the same moment over the next interval.
+            time.sleep(delay * (1 + random.random()))  # noqa: S311 - not a secret
         else:
             response = self._send_once(
                 method,

@@ -224,3 +224,48 @@ def test_owns_and_closes_its_default_http_client() -> None:
     client = BizregClient(BASE_URL, "c", KEYID, Ed25519PrivateKey.generate())
     client.close()
     assert client._http.is_closed
+
+
+def test_an_overload_refusal_with_retry_after_is_resent_newly_signed(
+    private_key: PrivateKey,
+) -> None:
+    answers = [
+        httpx.Response(503, headers={"Retry-After": "0"}, json={"code": "overloaded"}),
+        httpx.Response(429, headers={"Retry-After": "0"}, json={"code": "rate_limited"}),
+        httpx.Response(201, json={"id": "01JDX5", "status": "draft"}),
+    ]
+    client, fake = _client(private_key, lambda request: answers.pop(0))
+    created = client.create_application(PAYLOAD, idempotency_key="k-1")
+    assert created["id"] == "01JDX5"
+    assert len(fake.seen) == 3
+    # Each attempt is signed anew (a nonce is spent once), with the same Idempotency-Key.
+    assert len({verified.nonce for _, verified in fake.seen}) == 3
+    assert {request.headers["Idempotency-Key"] for request, _ in fake.seen} == {"k-1"}
+
+
+def test_a_503_without_retry_after_is_raised_at_once(private_key: PrivateKey) -> None:
+    client, fake = _client(
+        private_key, lambda request: httpx.Response(503, json={"code": "upstream_down"})
+    )
+    with pytest.raises(BizregApiError) as refused:
+        client.get_application("01JDX5")
+    assert refused.value.code == "upstream_down"
+    assert len(fake.seen) == 1
+
+
+def test_wait_for_change_sends_prefer_wait_and_the_etag_it_holds(
+    private_key: PrivateKey,
+) -> None:
+    def respond(request: httpx.Request) -> httpx.Response:
+        if "if-none-match" in request.headers:
+            return httpx.Response(304, headers={"ETag": '"3"'})
+        return httpx.Response(200, headers={"ETag": '"3"'}, json={"id": "A1", "status": "approved"})
+
+    client, fake = _client(private_key, respond)
+    first = client.wait_for_change("A1", seconds=7)
+    again = client.wait_for_change("A1", seconds=7)
+    assert first == again == {"id": "A1", "status": "approved"}
+    (plain, _), (conditional, _) = fake.seen
+    assert plain.headers["Prefer"] == conditional.headers["Prefer"] == "wait=7"
+    assert "if-none-match" not in plain.headers
+    assert conditional.headers["If-None-Match"] == '"3"'
