@@ -1,0 +1,132 @@
+"""The signature dictionary and /ByteRange."""
+
+from __future__ import annotations
+
+import binascii
+import re
+from typing import Final
+
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+
+from signing.verification.report import Finding, _format_failure, _Refused
+
+__all__ = []
+
+_PADES_SUBFILTER: Final = "/ETSI.CAdES.detached"
+_HEX_STRING: Final = re.compile(rb"<[0-9A-Fa-f]*>")
+
+
+def _signature_dictionary_findings(pdf: bytes, embedded: EmbeddedPdfSignature) -> list[Finding]:
+    findings: list[Finding] = []
+    subfilter = embedded.sig_object.get("/SubFilter")
+    if subfilter != _PADES_SUBFILTER:
+        findings.append(
+            _format_failure(
+                "not_pades",
+                f"the signature's /SubFilter is {subfilter}, not {_PADES_SUBFILTER} "
+                "(EN 319 142-1 §6.2.1)",
+            )
+        )
+    findings += _byte_range_findings(pdf, embedded, "signature")
+    return findings
+
+
+def _byte_range_findings(pdf: bytes, embedded: EmbeddedPdfSignature, subject: str) -> list[Finding]:
+    """ISO 32000-1 §12.8.1: the /ByteRange excludes exactly the /Contents hex string. And the
+    signature value must be written the one way a signer writes it: the container is not
+    covered by its own signature, so a hex digit changing case or a non-zero byte in the
+    padding after the DER would otherwise make a different file that still verifies."""
+    code = "byte_range_invalid" if subject == "signature" else f"{subject}_byte_range_invalid"
+    try:
+        start1, length1, start2, length2 = (int(v) for v in embedded.byte_range)
+    except (TypeError, ValueError):
+        raise _Refused(_format_failure(code, "/ByteRange is not four integers")) from None
+    well_formed = (
+        start1 == 0
+        and 0 < length1 < start2
+        and length2 >= 0
+        and start2 + length2 <= len(pdf)
+        and _HEX_STRING.fullmatch(pdf, length1, start2) is not None
+    )
+    if not well_formed:
+        raise _Refused(
+            _format_failure(
+                code,
+                f"/ByteRange {[start1, length1, start2, length2]} does not exclude exactly "
+                "the signature value",
+            )
+        )
+    digits = pdf[length1 + 1 : start2 - 1]
+    container = bytes(embedded.pkcs7_content)
+    der_length = _der_length(container)
+    canonical = (
+        der_length is not None
+        and len(digits) % 2 == 0
+        and _is_canonical_hex(digits, container[:der_length])
+        and _strict_der(container[:der_length])
+    )
+    if not canonical:
+        return [
+            _format_failure(
+                f"{subject}_not_canonical" if subject != "signature" else "signature_not_canonical",
+                "the signature value is not encoded as a signer writes it (the DER container "
+                "in upper-case hex followed only by zeros)",
+            )
+        ]
+    return []
+
+
+def _is_canonical_hex(digits: bytes, der: bytes) -> bool:
+    """Whether the /Contents digits are exactly what pyHanko writes (`PdfSignedData`: the DER
+    hexlified in upper case, the rest of the reserved space "0"): one spelling per container,
+    so no digit can change case and no padding digit can change without a verdict changing."""
+    written = binascii.hexlify(der).upper()
+    return digits.startswith(written) and not digits[len(written) :].strip(b"0")
+
+
+def _strict_der(data: bytes, depth: int = 0) -> bool:
+    """Whether `data` is a sequence of DER elements (X.690 §10.1: definite, minimal lengths)
+    whose constructed elements are exactly filled by their children, all the way down. A
+    lenient parser accepts a length that reaches into the zero padding after the container, or
+    slack inside it; such bytes change the file without changing any verdict."""
+    if depth > 40:
+        return False
+    offset = 0
+    while offset < len(data):
+        if offset + 2 > len(data) or data[offset] & 0x1F == 0x1F or data[offset] == 0:
+            return False  # truncated, a multi-byte tag (none in CMS), or BER end-of-contents
+        constructed = bool(data[offset] & 0x20)
+        first = data[offset + 1]
+        header = 2
+        if first < 0x80:
+            length = first
+        else:
+            count = first & 0x7F
+            if not 0 < count <= 4 or offset + 2 + count > len(data):
+                return False  # indefinite (BER) or absurd length
+            length_bytes = data[offset + 2 : offset + 2 + count]
+            length = int.from_bytes(length_bytes, "big")
+            if length < 0x80 or length_bytes[0] == 0:
+                return False  # not the shortest form
+            header += count
+        end = offset + header + length
+        if end > len(data):
+            return False
+        if constructed and not _strict_der(data[offset + header : end], depth + 1):
+            return False
+        offset = end
+    return True
+
+
+def _der_length(data: bytes) -> int | None:
+    """Length of the DER TLV at the start of `data` (X.690 §8.1.3), or None if malformed."""
+    if len(data) < 2 or data[0] != 0x30:
+        return None
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if not 0 < count <= 4 or len(data) < 2 + count:
+        return None
+    length = 2 + count + int.from_bytes(data[2 : 2 + count], "big")
+    return length if length <= len(data) else None
