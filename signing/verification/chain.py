@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko_certvalidator import ValidationContext
 
+from signing.verification.cache import _Crl
 from signing.verification.report import _FAILED, _UNSURE, Finding, SubIndication, _format_failure
 
 __all__ = []
+
+
+def _validation_context(
+    trust_roots: Sequence[asn1_x509.Certificate],
+    moment: dt.datetime,
+    certs: Sequence[asn1_x509.Certificate],
+    crls: Sequence[_Crl],
+) -> ValidationContext:
+    # Point-in-time validation at the signature timestamp's time (EN 319 102-1 §5.6.2):
+    # revocation data issued after that moment also counts (retroactive), as it would for
+    # any later verifier; certificate holds, the reason that option is off by default,
+    # do not exist in this PKI.
+    return ValidationContext(
+        trust_roots=trust_roots,
+        other_certs=certs,
+        crls=[c.asn1 for c in crls],
+        moment=moment,
+        allow_fetching=False,
+        revocation_mode="hard-fail",
+        retroactive_revinfo=True,
+    )
 
 
 def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from pyhanko.pdf_utils.decode_limits import (
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError
 from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
 
-from signing.verification.cache import _Crl
+from signing.verification.cache import _Crl, _ParseCache
 from signing.verification.limits import (
     _MAX_CERTIFICATE_BYTES,
     _MAX_CERTIFICATES,
@@ -47,6 +48,55 @@ class _Data:
     crls: list[_Crl]
     pool: list[x509.Certificate]  # trust roots and DSS certificates, for container checks
     have_current: bool
+
+
+def _validation_data(
+    reader: PdfFileReader,
+    trust_roots: Sequence[x509.Certificate],
+    current_crls: Callable[[], Iterable[bytes]],
+    parsed: _ParseCache,
+) -> _Data:
+    """The certificates and CRLs to validate with: the DSS's, and the current CRLs (asked
+    for once the DSS has passed its bounds)."""
+    dss = _read_dss(reader)
+    certs = [parsed.cert(der) for der in dss.certificates]
+    # Current CRLs come from the service or the operator, not from the document: trusted.
+    current = [parsed.crl(der, trusted=True) for der in current_crls()]
+    if len(dss.crls) + len(current) > _MAX_CRLS:
+        raise _Refused(
+            _format_failure("too_much_validation_data", "more CRLs than a licence's chain needs")
+        )
+    pool = [*trust_roots, *(parsed.crypto(c) for c in certs)]
+    issuers: list[x509.Certificate] | None = None
+
+    def trusted_issuers() -> list[x509.Certificate]:
+        nonlocal issuers
+        if issuers is None:
+            issuers = _trusted_issuers(trust_roots, pool, parsed)
+        return issuers
+
+    crls = [*(parsed.crl(der, issuers=trusted_issuers) for der in dss.crls), *current]
+    return _Data(dss, certs, crls, pool, bool(current))
+
+
+def _trusted_issuers(
+    trust_roots: Sequence[x509.Certificate],
+    pool: Sequence[x509.Certificate],
+    parsed: _ParseCache,
+) -> list[x509.Certificate]:
+    """The trust roots and every certificate of `pool` that chains to one by signatures
+    alone (no validity or revocation check: this decides only what may be cached)."""
+    trusted = list(trust_roots)
+    candidates = [c for c in pool if c not in trusted]
+    grown = True
+    while grown and candidates:
+        grown = False
+        for cert in list(candidates):
+            if parsed.certified(cert, trusted):
+                trusted.append(cert)
+                candidates.remove(cert)
+                grown = True
+    return trusted
 
 
 def _read_dss(reader: PdfFileReader) -> _Dss:

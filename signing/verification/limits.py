@@ -49,10 +49,6 @@ _DECODE_LIMITS: Final = DecodeLimits(
     },
     document_budget=DocumentDecodeBudget(base_allowance=32 * MiB, max_ratio=16),
 )
-# What the process-wide caches may hold, as DER bytes (parsed objects are a few times larger).
-# Only certificates small enough for a DSS are cached; only CRLs signed by a trusted CA.
-_CERTIFICATE_CACHE_BYTES: Final = MiB
-_CRL_CACHE_BYTES: Final = 8 * MiB
 _MAX_SIGNATURE_FIELDS: Final = 8
 _MAX_ATTACHMENTS: Final = 8
 _MAX_ATTACHMENT_BYTES: Final = 256 * 1024

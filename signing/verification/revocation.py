@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from cryptography import x509
 
-from signing.verification.report import _FAILED, _UNSURE, Finding, SubIndication, _finding
+from signing.verification.cache import _Crl
+from signing.verification.report import (
+    _FAILED,
+    _UNSURE,
+    Finding,
+    RevocationStatus,
+    SubIndication,
+    _finding,
+)
 
 __all__ = []
 
@@ -21,6 +30,77 @@ _BENIGN_REVOCATION_REASONS: Final = frozenset(
         x509.ReasonFlags.privilege_withdrawn,
     }
 )
+
+
+def _chain_revocation(
+    chain: Sequence[x509.Certificate],
+    crls: Sequence[_Crl],
+    poe: dt.datetime | None,
+    claimed: dt.datetime | None,
+    have_current: bool,
+    issued_by: Callable[[_Crl, x509.Certificate], bool],
+    *,
+    subject: str = "signer",
+) -> tuple[RevocationStatus | None, list[Finding]]:
+    """Look up every certificate of `chain` (leaf last) on every CRL its issuer signed.
+
+    pyHanko validates the chain at the timestamp time, where a later revocation does not
+    show; here every revocation counts, and is judged against the timestamp (POE).
+    """
+    findings: list[Finding] = []
+    if len(chain) < 2:
+        return None, findings
+    source = "current" if have_current else "embedded"
+    leaf_status: RevocationStatus | None = None
+    for index in range(1, len(chain)):
+        issuer, cert = chain[index - 1], chain[index]
+        is_leaf = index == len(chain) - 1
+        newest, entry = _crl_entry(cert, issuer, crls, issued_by)
+        if entry is None:
+            if is_leaf:
+                leaf_status = RevocationStatus(
+                    "good" if newest is not None else "unknown", source, newest
+                )
+            continue
+        revoked_at = entry.revocation_date_utc
+        reason = _reason(entry)
+        after = poe is not None and poe < revoked_at
+        if is_leaf:
+            leaf_status = RevocationStatus(
+                "revoked",
+                source,
+                newest,
+                revoked_at,
+                reason.name if reason is not None else "unspecified",
+                after,
+            )
+        finding = _revocation_finding(subject, is_leaf, revoked_at, reason, after, claimed)
+        if finding is not None:
+            findings.append(finding)
+    return leaf_status, findings
+
+
+def _crl_entry(
+    cert: x509.Certificate,
+    issuer: x509.Certificate,
+    crls: Sequence[_Crl],
+    issued_by: Callable[[_Crl, x509.Certificate], bool],
+) -> tuple[dt.datetime | None, x509.RevokedCertificate | None]:
+    """The newest thisUpdate of the CRLs `issuer` signed, and `cert`'s earliest revocation on
+    any of them (CRLs may disagree; the earliest date is the one that counts against a POE)."""
+    newest: dt.datetime | None = None
+    entry: x509.RevokedCertificate | None = None
+    for crl in crls:
+        if not issued_by(crl, issuer):
+            continue
+        this_update = crl.crl.last_update_utc
+        newest = this_update if newest is None else max(newest, this_update)
+        revoked = crl.crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if revoked is not None and (
+            entry is None or revoked.revocation_date_utc < entry.revocation_date_utc
+        ):
+            entry = revoked
+    return newest, entry
 
 
 def _reason(entry: x509.RevokedCertificate) -> x509.ReasonFlags | None:

@@ -3,17 +3,80 @@
 from __future__ import annotations
 
 import binascii
+import io
 import re
 from typing import Final
 
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
+from signing.verification.limits import _DECODE_LIMITS, _MAX_REVISIONS, _MAX_SIGNATURE_FIELDS
 from signing.verification.report import Finding, _format_failure, _Refused
 
 __all__ = []
 
 _PADES_SUBFILTER: Final = "/ETSI.CAdES.detached"
 _HEX_STRING: Final = re.compile(rb"<[0-9A-Fa-f]*>")
+
+
+def _open_document(pdf: bytes, max_bytes: int) -> PdfFileReader:
+    if len(pdf) > max_bytes:
+        raise _Refused(
+            _format_failure("too_large", f"{len(pdf)} bytes; a licence is at most {max_bytes}")
+        )
+    if not pdf.startswith(b"%PDF-"):
+        raise _Refused(_format_failure("not_a_pdf", "the file does not start with %PDF-"))
+    if b"%%EOF" not in pdf[-4096:]:
+        raise _Refused(
+            _format_failure("truncated", "the file does not end with %%EOF: it is truncated")
+        )
+    reader = PdfFileReader(io.BytesIO(pdf), strict=True, decode_limits=_DECODE_LIMITS)
+    if reader.encrypted:
+        raise _Refused(_format_failure("encrypted", "the PDF is encrypted; licences never are"))
+    if reader.xrefs.total_revisions > _MAX_REVISIONS:
+        raise _Refused(
+            _format_failure(
+                "too_many_revisions",
+                f"{reader.xrefs.total_revisions} revisions; a licence has at most {_MAX_REVISIONS}",
+            )
+        )
+    return reader
+
+
+def _approval_signature(reader: PdfFileReader) -> tuple[str, EmbeddedPdfSignature]:
+    """The earliest approval (/Sig) signature, parsed. Later ones are modifications."""
+    candidates: list[tuple[int, str, EmbeddedPdfSignature]] = []
+    for count, (name, value, sig_field) in enumerate(
+        enumerate_sig_fields(reader, filled_status=True)
+    ):
+        if count >= _MAX_SIGNATURE_FIELDS:
+            raise _Refused(_format_failure("too_many_signatures", "too many signature fields"))
+        sig_object = value.get_object()
+        if not isinstance(sig_object, generic.DictionaryObject):
+            raise _Refused(
+                _format_failure("signature_unreadable", f"field {name} has no signature")
+            )
+        if sig_object.get("/Type", "/Sig") == "/DocTimeStamp":
+            continue
+        try:
+            embedded = EmbeddedPdfSignature(reader, sig_field, name)
+        except Exception as exc:
+            raise _Refused(
+                _format_failure(
+                    "signature_unreadable",
+                    f"the signature value (/Contents) of {name} is not a CMS signature: "
+                    f"{type(exc).__name__}",
+                )
+            ) from exc
+        candidates.append((embedded.signed_revision, name, embedded))
+    if not candidates:
+        raise _Refused(
+            _format_failure("no_signature", "the document carries no approval signature")
+        )
+    _, name, embedded = min(candidates, key=lambda c: c[0])
+    return name, embedded
 
 
 def _signature_dictionary_findings(pdf: bytes, embedded: EmbeddedPdfSignature) -> list[Finding]:
@@ -37,6 +100,21 @@ def _byte_range_findings(pdf: bytes, embedded: EmbeddedPdfSignature, subject: st
     covered by its own signature, so a hex digit changing case or a non-zero byte in the
     padding after the DER would otherwise make a different file that still verifies."""
     code = "byte_range_invalid" if subject == "signature" else f"{subject}_byte_range_invalid"
+    _, length1, start2, _ = _byte_range(pdf, embedded, code)
+    if not _canonical_contents(pdf[length1 + 1 : start2 - 1], bytes(embedded.pkcs7_content)):
+        return [
+            _format_failure(
+                f"{subject}_not_canonical" if subject != "signature" else "signature_not_canonical",
+                "the signature value is not encoded as a signer writes it (the DER container "
+                "in upper-case hex followed only by zeros)",
+            )
+        ]
+    return []
+
+
+def _byte_range(pdf: bytes, embedded: EmbeddedPdfSignature, code: str) -> tuple[int, int, int, int]:
+    """The /ByteRange, refused unless it covers the file from byte 0 except exactly one hex
+    string."""
     try:
         start1, length1, start2, length2 = (int(v) for v in embedded.byte_range)
     except (TypeError, ValueError):
@@ -56,24 +134,19 @@ def _byte_range_findings(pdf: bytes, embedded: EmbeddedPdfSignature, subject: st
                 "the signature value",
             )
         )
-    digits = pdf[length1 + 1 : start2 - 1]
-    container = bytes(embedded.pkcs7_content)
+    return start1, length1, start2, length2
+
+
+def _canonical_contents(digits: bytes, container: bytes) -> bool:
+    """Whether the /Contents hex `digits` spell `container` (the bytes pyHanko decoded from
+    them) the one way a signer writes it, and the DER in it is strict."""
     der_length = _der_length(container)
-    canonical = (
+    return (
         der_length is not None
         and len(digits) % 2 == 0
         and _is_canonical_hex(digits, container[:der_length])
         and _strict_der(container[:der_length])
     )
-    if not canonical:
-        return [
-            _format_failure(
-                f"{subject}_not_canonical" if subject != "signature" else "signature_not_canonical",
-                "the signature value is not encoded as a signer writes it (the DER container "
-                "in upper-case hex followed only by zeros)",
-            )
-        ]
-    return []
 
 
 def _is_canonical_hex(digits: bytes, der: bytes) -> bool:

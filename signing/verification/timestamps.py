@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import (
     ModificationLevel,
 )
+from pyhanko.sign.validation import async_validate_pdf_timestamp
+from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import (
+    DocumentTimestampStatus,
     SignatureCoverageLevel,
 )
 
-from signing.verification.chain import _crypto_cert, _trust_findings
+from signing.verification.cache import _ParseCache
+from signing.verification.chain import (
+    _crypto_cert,
+    _trust_findings,
+    _validation_context,
+    _validation_error_finding,
+)
+from signing.verification.cms import _container_findings
+from signing.verification.dss import _Data
 from signing.verification.report import (
     _FAILED,
     _UNSURE,
@@ -26,7 +40,8 @@ from signing.verification.report import (
     _finding,
     _format_failure,
 )
-from signing.verification.revisions import _modification_level
+from signing.verification.revisions import STRICT_DIFF_POLICY, _modification_level
+from signing.verification.structure import _byte_range_findings
 
 __all__ = []
 
@@ -129,3 +144,57 @@ def _document_timestamp_time(embedded: EmbeddedPdfSignature) -> dt.datetime | No
     except Exception:
         return None
     return time
+
+
+def _document_timestamps(
+    pdf: bytes,
+    reader: PdfFileReader,
+    signature: EmbeddedPdfSignature,
+    data: _Data,
+    trust_roots: Sequence[asn1_x509.Certificate],
+    parsed: _ParseCache,
+) -> tuple[list[TimestampSummary], list[Finding]]:
+    """Validate every document timestamp added after the signature (PAdES B-LTA, EN 319
+    142-1 §5.4), each at its own time, oldest first."""
+    summaries: list[TimestampSummary] = []
+    findings: list[Finding] = []
+    for embedded in reader.embedded_timestamp_signatures:
+        if embedded.signed_revision <= signature.signed_revision:
+            continue
+        summary, timestamp_findings = _document_timestamp(pdf, embedded, data, trust_roots, parsed)
+        if summary is not None:
+            summaries.append(summary)
+        findings += timestamp_findings
+    return summaries, findings
+
+
+def _document_timestamp(
+    pdf: bytes,
+    embedded: EmbeddedPdfSignature,
+    data: _Data,
+    trust_roots: Sequence[asn1_x509.Certificate],
+    parsed: _ParseCache,
+) -> tuple[TimestampSummary | None, list[Finding]]:
+    """One document timestamp: its /ByteRange and container as for the signature, then
+    pyHanko's validation at the time it states (None when it cannot be validated at all)."""
+    findings = _byte_range_findings(pdf, embedded, "document_timestamp")
+    findings += _container_findings(embedded.signed_data, data.pool, "document_timestamp", parsed)
+    time = _document_timestamp_time(embedded)
+    if time is None:
+        findings.append(
+            _format_failure("document_timestamp_unreadable", "a document timestamp cannot be read")
+        )
+        return None, findings
+    context = _validation_context(trust_roots, time, data.certs, data.crls)
+    try:
+        status: DocumentTimestampStatus = asyncio.run(
+            async_validate_pdf_timestamp(
+                embedded, validation_context=context, diff_policy=STRICT_DIFF_POLICY
+            )
+        )
+    except SignatureValidationError as exc:
+        findings.append(_validation_error_finding(exc, "document_timestamp"))
+        return None, findings
+    summary = _timestamp_summary(status, time)
+    findings += _timestamp_findings(status, "document_timestamp")
+    return summary, findings
