@@ -28,8 +28,27 @@ TOTAL_FAILED finding outranks any INDETERMINATE one):
    timestamp is tolerated only for non-compromise reasons (RFC 5280 §5.3.1; without an
    invalidityDate, §5.3.2, a compromise may predate its revocation, so the timestamp is no POE);
 6. the signature timestamp (EN 319 142-1 B-T, required by our policy) and document timestamps.
+
+The modules, by concern (in the style of pyHanko's `sign.validation`):
+
+    verifier.py     PdfSignatureVerifier: the steps above, in that order
+    report.py       SignatureVerification, Finding, Indication, …: the verdict; json_ready
+    limits.py       MAX_DOCUMENT_BYTES and every other bound on what one document may cost
+    structure.py    1: the file, its approval signature, /SubFilter, /ByteRange, /Contents
+    revisions.py    2-3: coverage, STRICT_DIFF_POLICY, updates after signing, integrity
+    cms.py          2: the CMS container's unsigned parts; the timestamp token, claimed time
+    dss.py          4: the DSS (bounded) and the validation data for one document
+    chain.py        4: the point-in-time validation context; chain findings
+    revocation.py   5: every CRL, judged against the timestamp
+    timestamps.py   6: signature and document timestamps
+    attachments.py  the embedded files of the signed revision (the licence data)
+    cache.py        parsed certificates and CRLs shared between documents
+
+The modules share underscore-prefixed helpers with each other; what this package exports is
+the public interface.
 """
 
+# The `X as X` imports re-export names the former module had outside its __all__.
 from signing.verification.limits import MAX_DOCUMENT_BYTES
 from signing.verification.limits import MiB as MiB
 from signing.verification.report import (

@@ -1,4 +1,8 @@
-"""Embedded files of the signed revision."""
+"""The embedded files of the signed revision (ISO 32000-1 §7.11.4): what the signature vouches for.
+
+The licence data travels as an embedded file. It is read from the signed revision, never the
+newest one, so no incremental update can change what a verified licence says; `verification`
+(the top-level package) reads it from `SignatureVerification.attachments`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,11 @@
-"""Parsed certificates and CRLs shared between documents."""
+"""Parsed certificates and CRLs, and the signature checks made on them, kept between documents.
+
+Parsing and checking signatures dominate the cost of a verification, and every licence of one
+authority carries the same CA certificates and CRLs; reusing parsed asn1crypto objects (which
+memoise what they compute) saves most of the chain-validation work. Every cache is keyed by content
+digest and bounded by its number of entries and, where entries hold parsed DER, by bytes; a
+CRL is cached only when a trusted CA signed it, so an upload cannot fill the cache with CRLs
+of its own making."""
 
 from __future__ import annotations
 

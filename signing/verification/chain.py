@@ -1,4 +1,9 @@
-"""The chain to a trust anchor."""
+"""The chain to a trust anchor (EN 319 102-1 §5.2.6): the validation context and the findings.
+
+pyHanko's certvalidator builds and validates the path; this module sets it up for
+past-signature validation at the time the timestamp proves (§5.6.2) with nothing fetched, and
+turns its AdES sub-indications into findings. Also the conversions between asn1crypto
+certificates (what pyHanko uses) and `cryptography` ones (what the rest of the package uses)."""
 
 from __future__ import annotations
 

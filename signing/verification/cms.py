@@ -1,4 +1,10 @@
-"""The CMS signature container."""
+"""The CMS container (RFC 5652) around the signature: its unsigned parts, and what it says.
+
+The signature covers the signed attributes only. The digest algorithm set, the signer
+identifier, the certificates and CRLs carried and the unsigned attributes (where the signature
+timestamp lives, EN 319 142-1 §5.3) could change without the signature noticing, so each must
+be exactly as the signer wrote it. Also reads the signature timestamp token and the claimed
+signing time from the container."""
 
 from __future__ import annotations
 
@@ -69,8 +75,9 @@ def _signer_info_as_written(signed_data: cms.SignedData, subject: str) -> bool:
 def _certificates_as_written(
     signed_data: cms.SignedData, pool: Sequence[x509.Certificate], parsed: _ParseCache
 ) -> bool:
-    """Every certificate and CRL carried is signed by a certificate we hold, and the signer
-    identifier names one of the certificates carried."""
+    """The signer identifier names a certificate carried, and every certificate and CRL
+    carried verifies under a certificate carried or trusted (a damaged copy that the chain
+    does not need would otherwise change the file without changing any verdict)."""
     signer_info = signed_data["signer_infos"][0]
     choices = list(signed_data["certificates"] or ())
     if any(choice.name != "certificate" for choice in choices):

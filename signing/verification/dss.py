@@ -1,4 +1,9 @@
-"""The Document Security Store."""
+"""The Document Security Store (ISO 32000-2 §12.8.4.3) and the validation data for one document.
+
+A PAdES B-LT licence carries its certificates and CRLs in the DSS, which is why it verifies
+offline. The DSS is attacker-controlled, so it is counted and size-capped while it is decoded,
+before anything is parsed; the current CRLs the caller gives join it (trusted, since they do
+not come from the document)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Bounds on what one document may make the verifier do."""
+"""Bounds on what one document may make the verifier do, and why each is what it is.
+
+The verifier takes PDFs from anyone (an upload, a batch of files): every cost it pays must be
+bounded before it is paid. The limits here are a licence's own sizes with generous room, so a
+genuine licence, even after decades of archive renewals, never meets them. `MAX_DOCUMENT_BYTES`
+is public: `verification` and the service use it as their default size limit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""The verdict and its findings."""
+"""The verdict: `SignatureVerification`, its findings and the summaries that support it.
+
+Indications and sub-indications are those of ETSI EN 319 102-1 §5.1.3, as EU DSS reports them.
+Every check elsewhere in the package ends in `Finding`s; `_verdict` orders them (the first
+TOTAL_FAILED one decides, else the first INDETERMINATE one) and `_Refused` carries the one
+finding that stops verification early. `json_ready` is public: `verification.report` uses it
+for the licence report."""
 
 from __future__ import annotations
 

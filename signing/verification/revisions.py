@@ -1,4 +1,11 @@
-"""Revisions and modification rules."""
+"""What the signature covers, and what may follow the signed revision (EN 319 142-1 §5.4).
+
+After signing, a PAdES document may only gain validation data (DSS) and document timestamps.
+pyHanko's own bottom line is more lenient (any /Info or XMP change, form filling, bytes after
+%%EOF), so this module holds a stricter difference policy (`STRICT_DIFF_POLICY`, public) and
+the checks pyHanko does not make: each update must add validation data or a timestamp, and
+nothing may follow the last revision's %%EOF. Also the integrity findings (HASH_FAILURE,
+SIG_CRYPTO_FAILURE) that pyHanko's status reports, and the `Coverage` summary."""
 
 from __future__ import annotations
 

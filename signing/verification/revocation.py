@@ -1,4 +1,10 @@
-"""Revocation."""
+"""Revocation of every certificate in a chain, judged against the timestamp (EN 319 102-1 §5.6.2).
+
+pyHanko validates the chain at the timestamp's time, when a later revocation does not show yet.
+Here every CRL we have (embedded and current) counts: a revocation after the timestamp is
+tolerated only for reasons that say nothing about the key (RFC 5280 §5.3.1); without an
+invalidityDate (§5.3.2) a compromise may predate its revocation, so the timestamp is no proof
+of existence before it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,11 @@
-"""The signature dictionary and /ByteRange."""
+"""The document's format (EN 319 102-1 §5.2.2): the file, its approval signature, /ByteRange.
+
+Checks that need no cryptography and refuse what no genuine licence can be: an oversized,
+encrypted or truncated file, too many revisions or signature fields, a signature that is not
+PAdES (EN 319 142-1 §6.2.1), a /ByteRange that does not exclude exactly the /Contents hex string
+(ISO 32000-1 §12.8.1), and a signature value not written the one way a signer writes it (the
+container is outside its own signature, so any other spelling would be a different file that
+still verifies)."""
 
 from __future__ import annotations
 
@@ -22,6 +29,8 @@ _HEX_STRING: Final = re.compile(rb"<[0-9A-Fa-f]*>")
 
 
 def _open_document(pdf: bytes, max_bytes: int) -> PdfFileReader:
+    """The PDF opened for reading, or refused before any costly parsing when it cannot be a
+    licence (size, header, %%EOF) and right after the cross-reference tables are read."""
     if len(pdf) > max_bytes:
         raise _Refused(
             _format_failure("too_large", f"{len(pdf)} bytes; a licence is at most {max_bytes}")

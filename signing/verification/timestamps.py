@@ -1,4 +1,9 @@
-"""Timestamps."""
+"""Timestamps: the signature timestamp (PAdES B-T) and document timestamps (PAdES B-LTA).
+
+The signature timestamp proves when the signature existed, and so decides the time at which
+the chain and its revocation are judged; licences require one. Document timestamps (EN 319
+142-1 §5.4) each cover a revision of their own and are validated at their own time. The newest
+timestamp is evidence only while its authority's certificate is valid (EN 319 102-1 §5.6.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""PdfSignatureVerifier."""
+"""`PdfSignatureVerifier`: the steps of a verification, in the order of EN 319 102-1 §5.2.
+
+The verifier holds what outlives one document (trust anchors, key usage constraints, the
+current CRL source, the shared caches); each step of `_verify` is a function of the module
+for its concern. `verify` never raises for bad input: a refusal becomes its finding, and a
+decoding limit or any parser failure on hostile input a FORMAT_FAILURE one."""
 
 from __future__ import annotations
 
@@ -249,6 +254,7 @@ class PdfSignatureVerifier:
         return findings
 
     def _policy_findings(self, status: PdfSignatureStatus) -> list[Finding]:
+        """Our signature policy: a signature timestamp (PAdES B-T) unless told otherwise."""
         if status.timestamp_validity is None and self.require_timestamp:
             # Policy constraint first: without it the chain's findings would only be symptoms.
             return [
