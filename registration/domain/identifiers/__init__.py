@@ -34,9 +34,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from stdnum import exceptions as stdnum_exceptions
-from stdnum.fr import siren as stdnum_siren
-
 from registration.domain.identifiers.cn_id_card import (
     CnIdCard,
     parse_cn_id_card,
@@ -66,6 +63,10 @@ from registration.domain.identifiers.passport import (
     mrz_check_digit,
     parse_mrz,
     parse_passport_number,
+)
+from registration.domain.identifiers.siren import (
+    Siren,
+    parse_siren,
 )
 from registration.domain.identifiers.uscc import (
     USCC_ALPHABET,
@@ -116,39 +117,6 @@ __all__ = [
     "validate_document",
     "validate_registration",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# French SIREN
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Siren:
-    """A French SIREN (9 digits, Luhn check), e.g. a corporate shareholder's."""
-
-    number: str
-
-    @property
-    def formatted(self) -> str:
-        return str(stdnum_siren.format(self.number))
-
-
-def parse_siren(number: str) -> Siren:
-    """Validate a SIREN with stdnum.fr.siren (spaces and dots are ignored)."""
-    try:
-        value = str(stdnum_siren.validate(number))
-    except stdnum_exceptions.InvalidLength:
-        raise InvalidLength("a SIREN has 9 digits", field="number") from None
-    except stdnum_exceptions.InvalidFormat:
-        raise InvalidFormat("a SIREN contains only digits", field="number") from None
-    except stdnum_exceptions.InvalidChecksum:
-        raise ChecksumMismatch(
-            "the SIREN fails its Luhn check (a digit is wrong or two are swapped)",
-            field="number",
-            position=9,
-        ) from None
-    return Siren(number=value)
 
 
 # --------------------------------------------------------------------------------------------
