@@ -2,23 +2,20 @@
 
 Every parser returns a frozen dataclass holding the canonical number and its decoded parts, or
 raises an `IdentifierError` whose `code` is stable (the API and the officer console key on it)
-and whose message names the field and the 1-based character position at fault.
+and whose message names the field and the 1-based character position at fault. The exception
+tree is drawn in `common`.
 
-Exception tree::
+One module per identifier family, each named after its standard:
 
-    ValueError
-    └── IdentifierError              invalid_identifier (base; never raised itself)
-        ├── InvalidLength            invalid_length
-        ├── InvalidFormat            invalid_format      (character outside the alphabet, bad shape)
-        ├── InvalidCheckDigit        invalid_check_digit (a check digit guarding one field:
-        │                                                 GB 11714 organisation code, MRZ fields)
-        ├── ChecksumMismatch         checksum_mismatch   (the check character over the whole
-        │                                                 number, or the MRZ composite digit)
-        ├── InvalidDate              invalid_date
-        │   └── InvalidBirthDate     invalid_birth_date
-        ├── InvalidRegion            invalid_region
-        ├── MrzMismatch              mrz_mismatch        (MRZ disagrees with the typed number)
-        └── UnsupportedType          unsupported_type    (unknown document type or scheme)
+    common      the error tree, `Flag` and input clean-up every family shares
+    uscc        unified social credit code (GB 32100-2015), organisation code (GB 11714-1997)
+    cn_id_card  mainland resident identity card (GB 11643-1999)
+    hkid        Hong Kong identity card
+    passport    passport number and TD3 machine-readable zone (ICAO Doc 9303)
+    siren       French SIREN (INSEE, Luhn)
+    dispatch    `validate_document` and `validate_registration`, by the API's type names
+
+This package re-exports their public names: import from `registration.domain.identifiers`.
 
 Libraries: python-stdnum supplies the ISO 7064 MOD 11-2 check and the division-code table for the
 resident ID card (`stdnum.cn.ric`, `stdnum.numdb`), the GB 32100 mod-31 check character
@@ -29,15 +26,7 @@ this service we do not call it (see `parse_uscc` and `parse_cn_id_card`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from typing import Final
-
-from registration.domain.identifiers.cn_id_card import (
-    CnIdCard,
-    parse_cn_id_card,
-)
+from registration.domain.identifiers.cn_id_card import CnIdCard, parse_cn_id_card
 from registration.domain.identifiers.common import (
     ChecksumMismatch,
     Flag,
@@ -51,10 +40,16 @@ from registration.domain.identifiers.common import (
     MrzMismatch,
     UnsupportedType,
 )
-from registration.domain.identifiers.hkid import (
-    Hkid,
-    parse_hkid,
+from registration.domain.identifiers.common import Sex as Sex
+from registration.domain.identifiers.dispatch import (
+    DOCUMENT_TYPES,
+    REGISTRATION_SCHEMES,
+    IdentityDocument,
+    RegistrationCheck,
+    validate_document,
+    validate_registration,
 )
+from registration.domain.identifiers.hkid import Hkid, parse_hkid
 from registration.domain.identifiers.passport import (
     MrzFieldMismatch,
     Passport,
@@ -64,10 +59,7 @@ from registration.domain.identifiers.passport import (
     parse_mrz,
     parse_passport_number,
 )
-from registration.domain.identifiers.siren import (
-    Siren,
-    parse_siren,
-)
+from registration.domain.identifiers.siren import Siren, parse_siren
 from registration.domain.identifiers.uscc import (
     USCC_ALPHABET,
     Uscc,
@@ -117,86 +109,3 @@ __all__ = [
     "validate_document",
     "validate_registration",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# Dispatchers
-# --------------------------------------------------------------------------------------------
-
-IdentityDocument = CnIdCard | Hkid | Passport
-
-DOCUMENT_TYPES: Final = ("cn_id_card", "hkid", "passport")
-REGISTRATION_SCHEMES: Final = ("fr_siren", "cn_uscc")
-
-
-def validate_document(
-    doc_type: str,
-    number: str,
-    mrz: Sequence[str] | None = None,
-    *,
-    today: date | None = None,
-) -> IdentityDocument:
-    """Validate a natural person's identity document as it appears in an application.
-
-    For a passport with an MRZ, every MRZ check digit is verified and the typed number must
-    equal the MRZ's document number; compare the other payload fields with `compare_mrz`.
-    Expiry is not judged here: whether an expired passport is acceptable is a workflow rule
-    (see `PassportMrz.is_expired`).
-    """
-    if mrz is not None and doc_type != "passport":
-        raise InvalidFormat(f"an MRZ is only given for passports, not {doc_type}", field="mrz")
-    if doc_type == "cn_id_card":
-        return parse_cn_id_card(number, today=today)
-    if doc_type == "hkid":
-        return parse_hkid(number)
-    if doc_type == "passport":
-        canonical = parse_passport_number(number)
-        if mrz is None:
-            return Passport(number=canonical)
-        parsed = parse_mrz(mrz, today=today)
-        if parsed.document_number != canonical:
-            raise MrzMismatch(
-                f"the passport number {canonical!r} differs from the MRZ's "
-                f"{parsed.document_number!r}",
-                field="number",
-            )
-        return Passport(number=canonical, mrz=parsed)
-    raise UnsupportedType(
-        f"unknown document type {doc_type!r}; expected one of {', '.join(DOCUMENT_TYPES)}",
-        field="type",
-    )
-
-
-@dataclass(frozen=True)
-class RegistrationCheck:
-    """A corporate registration number that is well formed; `flags` need officer review."""
-
-    scheme: str
-    number: str
-    parsed: Siren | Uscc
-    flags: list[Flag]
-
-    @property
-    def needs_review(self) -> bool:
-        return bool(self.flags)
-
-
-def validate_registration(scheme: str, number: str) -> RegistrationCheck:
-    """Validate a corporate shareholder's registration number.
-
-    `fr_siren` numbers must pass Luhn; `cn_uscc` numbers are received codes, so failed
-    check characters become flags rather than errors (see `check_received_uscc`).
-    """
-    if scheme == "fr_siren":
-        siren = parse_siren(number)
-        return RegistrationCheck(scheme=scheme, number=siren.number, parsed=siren, flags=[])
-    if scheme == "cn_uscc":
-        check = check_received_uscc(number)
-        return RegistrationCheck(
-            scheme=scheme, number=check.value.value, parsed=check.value, flags=check.flags
-        )
-    raise UnsupportedType(
-        f"unknown registration scheme {scheme!r}; expected one of "
-        f"{', '.join(REGISTRATION_SCHEMES)}",
-        field="scheme",
-    )
