@@ -135,13 +135,8 @@ def _mrz_state(code: str, field: str, line: int, position: int) -> str:
     return code.rstrip("<")
 
 
-def parse_mrz(lines: Sequence[str], *, today: date | None = None) -> PassportMrz:
-    """Parse and check a two-line TD3 passport MRZ (ICAO 9303 Part 4 §4.2).
-
-    Every check digit is verified (document number, birth date, expiry date, personal number,
-    composite) before any field is interpreted, since a failed check digit means a misread
-    character and the field's content cannot be trusted.
-    """
+def _td3_lines(lines: Sequence[str]) -> tuple[str, str]:
+    """The two MRZ lines, upper-cased, once their count, length and characters are right."""
     if isinstance(lines, str) or len(lines) != 2:
         raise InvalidFormat("a passport MRZ (TD3) has exactly two lines", field="mrz")
     line1, line2 = (line.strip().upper() for line in lines)
@@ -165,7 +160,11 @@ def parse_mrz(lines: Sequence[str], *, today: date | None = None) -> PassportMrz
             field="mrz_line_1",
             position=1,
         )
+    return line1, line2
 
+
+def _verify_check_digits(line2: str) -> None:
+    """Raise on the first field check digit, then the composite digit, that does not hold."""
     for field, part, check_index in _TD3_CHECKED_FIELDS:
         data, check = line2[part], line2[check_index]
         if field == "personal_number" and check == "<" and data == "<" * 14:
@@ -190,10 +189,9 @@ def parse_mrz(lines: Sequence[str], *, today: date | None = None) -> PassportMrz
             position=44,
         )
 
-    today = today or _today()
-    issuing_state = _mrz_state(line1[2:5], "issuing_state", 1, 3)
-    nationality = _mrz_state(line2[10:13], "nationality", 2, 11)
 
+def _mrz_names(line1: str) -> tuple[str, str]:
+    """The primary and secondary identifiers (surname, given names) of line 1."""
     # Part 4 §4.2.2 (names): primary and secondary identifiers are separated by '<<' and
     # their components by '<'; names carry no digits.
     name_field = line1[5:]
@@ -209,7 +207,10 @@ def parse_mrz(lines: Sequence[str], *, today: date | None = None) -> PassportMrz
     secondary_identifier = re.sub(r" +", " ", secondary.replace("<", " ")).strip()
     if not primary_identifier:
         raise InvalidFormat("the primary identifier (surname) is empty", field="name", position=6)
+    return primary_identifier, secondary_identifier
 
+
+def _mrz_document_number(line2: str) -> str:
     document_number = line2[0:9].rstrip("<")
     if not document_number or "<" in document_number:
         raise InvalidFormat(
@@ -218,9 +219,11 @@ def parse_mrz(lines: Sequence[str], *, today: date | None = None) -> PassportMrz
             field="document_number",
             position=1,
         )
+    return document_number
 
-    birth_raw = line2[13:19]
-    birth_date: date | None
+
+def _mrz_birth_date(birth_raw: str, today: date) -> date | None:
+    """The birth date, or None when some of its digits are marked unknown with '<'."""
     if "<" in birth_raw:
         if not re.fullmatch(r"[0-9<]{6}", birth_raw):
             raise InvalidFormat(
@@ -228,34 +231,55 @@ def parse_mrz(lines: Sequence[str], *, today: date | None = None) -> PassportMrz
                 field="birth_date",
                 position=14,
             )
-        birth_date = None
-    elif birth_raw.isdigit():
-        birth_date = _yymmdd(birth_raw, "birth_date", 14, birth=True, today=today)
-    else:
-        raise InvalidFormat(
-            f"birth date {birth_raw} (line 2, position 14) must be digits",
-            field="birth_date",
-            position=14,
-        )
+        return None
+    if birth_raw.isdigit():
+        return _yymmdd(birth_raw, "birth_date", 14, birth=True, today=today)
+    raise InvalidFormat(
+        f"birth date {birth_raw} (line 2, position 14) must be digits",
+        field="birth_date",
+        position=14,
+    )
 
-    expiry_raw = line2[21:27]
+
+def _mrz_expiry_date(expiry_raw: str, today: date) -> date:
     if not expiry_raw.isdigit():
         raise InvalidFormat(
             f"expiry date {expiry_raw} (line 2, position 22) must be digits",
             field="expiry_date",
             position=22,
         )
-    expiry_date = _yymmdd(expiry_raw, "expiry_date", 22, birth=False, today=today)
+    return _yymmdd(expiry_raw, "expiry_date", 22, birth=False, today=today)
 
-    sex_char = line2[20]
+
+def _mrz_sex(sex_char: str) -> Sex:
     if sex_char not in "MFX<":
         raise InvalidFormat(
             f"sex (line 2, position 21) is M, F or '<', got {sex_char!r}",
             field="sex",
             position=21,
         )
-    sex: Sex = "X" if sex_char in "X<" else ("M" if sex_char == "M" else "F")
+    return "X" if sex_char in "X<" else ("M" if sex_char == "M" else "F")
 
+
+def parse_mrz(lines: Sequence[str], *, today: date | None = None) -> PassportMrz:
+    """Parse and check a two-line TD3 passport MRZ (ICAO 9303 Part 4 §4.2).
+
+    Every check digit is verified (document number, birth date, expiry date, personal number,
+    composite) before any field is interpreted, since a failed check digit means a misread
+    character and the field's content cannot be trusted.
+    """
+    line1, line2 = _td3_lines(lines)
+    _verify_check_digits(line2)
+
+    today = today or _today()
+    issuing_state = _mrz_state(line1[2:5], "issuing_state", 1, 3)
+    nationality = _mrz_state(line2[10:13], "nationality", 2, 11)
+    primary_identifier, secondary_identifier = _mrz_names(line1)
+    document_number = _mrz_document_number(line2)
+    birth_raw = line2[13:19]
+    birth_date = _mrz_birth_date(birth_raw, today)
+    expiry_date = _mrz_expiry_date(line2[21:27], today)
+    sex = _mrz_sex(line2[20])
     personal = line2[28:42].rstrip("<")
     return PassportMrz(
         lines=(line1, line2),
