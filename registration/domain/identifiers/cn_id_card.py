@@ -58,17 +58,8 @@ def _division_known(code: str) -> bool:
     return len(parts) == 2 and all(props for _, props in parts)
 
 
-def parse_cn_id_card(number: str, *, today: date | None = None) -> CnIdCard:
-    """Parse an 18-character resident ID number (GB 11643-1999).
-
-    Order of checks: shape, birth date, region, check character — a typo inside the birth
-    date or region is reported where it is rather than as a bare checksum failure.
-
-    The region rule is "a division code that existed in some year": GB 11643 §5.1 codes the
-    residence when the number was assigned, not the birthplace, so stdnum's `ric.validate`
-    (which ties the code to the birth year) wrongly rejects e.g. a Dongguan (441900, created
-    1988) number of someone born in 1985.
-    """
+def _id_card_shape(number: str) -> str:
+    """The compact number, once it is 17 digits and a check character (digit or X)."""
     value = _compact(number)
     if len(value) == 15 and value.isdigit():
         raise InvalidLength(
@@ -92,8 +83,10 @@ def parse_cn_id_card(number: str, *, today: date | None = None) -> CnIdCard:
             field="number",
             position=18,
         )
+    return value
 
-    today = today or _today()
+
+def _id_card_birth_date(value: str, today: date) -> date:
     # GB 11643 §5.2: positions 7-14 are the birth date as YYYYMMDD.
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -113,7 +106,10 @@ def parse_cn_id_card(number: str, *, today: date | None = None) -> CnIdCard:
             field="birth_date",
             position=7,
         )
+    return birth
 
+
+def _id_card_region(value: str) -> str:
     region = value[:6]
     if not _division_known(region):
         raise InvalidRegion(
@@ -121,7 +117,10 @@ def parse_cn_id_card(number: str, *, today: date | None = None) -> CnIdCard:
             field="region_code",
             position=1,
         )
+    return region
 
+
+def _verify_id_card_check(value: str) -> None:
     # ISO 7064 MOD 11-2 (GB 11643 §5.4), as computed by stdnum.
     expected = stdnum_ric.calc_check_digit(value)
     if value[17] != expected:
@@ -131,6 +130,23 @@ def parse_cn_id_card(number: str, *, today: date | None = None) -> CnIdCard:
             field="number",
             position=18,
         )
+
+
+def parse_cn_id_card(number: str, *, today: date | None = None) -> CnIdCard:
+    """Parse an 18-character resident ID number (GB 11643-1999).
+
+    Order of checks: shape, birth date, region, check character — a typo inside the birth
+    date or region is reported where it is rather than as a bare checksum failure.
+
+    The region rule is "a division code that existed in some year": GB 11643 §5.1 codes the
+    residence when the number was assigned, not the birthplace, so stdnum's `ric.validate`
+    (which ties the code to the birth year) wrongly rejects e.g. a Dongguan (441900, created
+    1988) number of someone born in 1985.
+    """
+    value = _id_card_shape(number)
+    birth = _id_card_birth_date(value, today or _today())
+    region = _id_card_region(value)
+    _verify_id_card_check(value)
     # GB 11643 §5.3: the sequence code is odd for men and even for women.
     sex: Sex = "M" if int(value[16]) % 2 else "F"
     return CnIdCard(
