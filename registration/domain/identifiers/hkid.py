@@ -15,6 +15,7 @@ from registration.domain.identifiers.common import (
     _DIGITS,
     _LETTERS,
     ChecksumMismatch,
+    IdentifierError,
     InvalidFormat,
     InvalidLength,
 )
@@ -54,6 +55,32 @@ def _hkid_check(prefix: str, digits: str) -> str:
     return "A" if check == 10 else str(check)
 
 
+def _hkid_shape_error(text: str) -> IdentifierError:
+    """Why `text` (spaces removed) is not written like A123456(3), at the first fault."""
+    compact = re.sub(r"[()]", "", text)
+    if not 8 <= len(compact) <= 9:
+        return InvalidLength(
+            "an HKID number is 1-2 letters, 6 digits and a check character, e.g. A123456(3)",
+            field="number",
+        )
+    letters = 2 if len(compact) == 9 else 1
+    for index, char in enumerate(compact):
+        if index < letters:
+            ok = char in _LETTERS
+        elif index < letters + 6:
+            ok = char in _DIGITS
+        else:
+            ok = char in _DIGITS + "A"
+        if not ok:
+            return InvalidFormat(
+                f"character {char!r} at position {index + 1} is not allowed there "
+                "(letters, then 6 digits, then 0-9 or A)",
+                field="number",
+                position=index + 1,
+            )
+    return InvalidFormat("write the number as A123456(3), A1234563 or A123456 3", field="number")
+
+
 def parse_hkid(number: str) -> Hkid:
     """Parse a Hong Kong identity card number, checking its check character (mod 11)."""
     # Spaces carry no meaning ("A123456 3"); only the parenthesised check character is checked
@@ -61,28 +88,7 @@ def parse_hkid(number: str) -> Hkid:
     text = re.sub(r"\s+", "", number).upper()
     match = _HKID_RE.fullmatch(text)
     if match is None:
-        compact = re.sub(r"[()]", "", text)
-        if not 8 <= len(compact) <= 9:
-            raise InvalidLength(
-                "an HKID number is 1-2 letters, 6 digits and a check character, e.g. A123456(3)",
-                field="number",
-            )
-        letters = 2 if len(compact) == 9 else 1
-        for index, char in enumerate(compact):
-            if index < letters:
-                ok = char in _LETTERS
-            elif index < letters + 6:
-                ok = char in _DIGITS
-            else:
-                ok = char in _DIGITS + "A"
-            if not ok:
-                raise InvalidFormat(
-                    f"character {char!r} at position {index + 1} is not allowed there "
-                    "(letters, then 6 digits, then 0-9 or A)",
-                    field="number",
-                    position=index + 1,
-                )
-        raise InvalidFormat("write the number as A123456(3), A1234563 or A123456 3", field="number")
+        raise _hkid_shape_error(text)
     prefix, digits = match.group(1), match.group(2)
     check = match.group(3) or match.group(4)
     expected = _hkid_check(prefix, digits)
