@@ -210,7 +210,8 @@ class BizregClient:
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> httpx.Response:
-        for _ in range(self.overload_retries):
+        attempt = 0
+        while True:
             response = self._send_once(
                 method,
                 path,
@@ -222,22 +223,12 @@ class BizregClient:
                 timeout=timeout,
             )
             delay = _retry_after(response)
-            if delay is None:
+            if delay is None or attempt == self.overload_retries:
                 break
+            attempt += 1
             # Refused before anything ran: the same request, signed anew, is safe to send.
             # Jitter spreads a fleet refused at the same moment over the next interval.
             time.sleep(delay * (1 + random.random()))  # noqa: S311 - not a secret
-        else:
-            response = self._send_once(
-                method,
-                path,
-                body=body,
-                content_type=content_type,
-                idempotency_key=idempotency_key,
-                accept=accept,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            )
         if response.is_error:
             raise BizregApiError(response.status_code, _problem(response))
         return response

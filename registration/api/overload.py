@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from registration.api.problems import log, problem
+from registration.api.problems import internal_error, problem
 from registration.errors import ServiceUnavailable
 
 SLOT_KEY: Final = "bizreg.slot"
@@ -121,14 +121,7 @@ def install_overload_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
         if "database is locked" not in str(exc.orig):
-            log.exception("database error on %s %s", request.method, request.url.path)
-            return problem(
-                request,
-                500,
-                "internal_error",
-                "Internal error",
-                "an unexpected error occurred; it has been logged",
-            )
+            return internal_error(request)
         return _problem_of(
             request,
             ServiceUnavailable(

@@ -139,11 +139,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(
-            request,
-            500,
-            "internal_error",
-            "Internal error",
-            "an unexpected error occurred; it has been logged",
-        )
+        return internal_error(request)
+
+
+def internal_error(request: Request) -> JSONResponse:
+    """500, logged with the traceback of the exception being handled."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(
+        request,
+        500,
+        "internal_error",
+        "Internal error",
+        "an unexpected error occurred; it has been logged",
+    )
