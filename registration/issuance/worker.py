@@ -77,7 +77,8 @@ class IssuanceWorker:
             while not self._stop.is_set():
                 self.drain()
                 if listener.pushes and not self._wake.is_set():
-                    listener.wait(self.poll_seconds)
+                    # Bounded, so that a stop request is seen within a second.
+                    listener.wait(min(self.poll_seconds, 1.0))
                 else:
                     self._wake.wait(self.poll_seconds)
                 self._wake.clear()
