@@ -20,12 +20,16 @@ from registration.services import licences
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
 
-def _out(session: SessionDep, application: Any) -> ApplicationOut:
-    return ApplicationOut.of(
+def _out(session: SessionDep, application: Any, response: Response | None = None) -> ApplicationOut:
+    """The representation; with `response`, its ETag too (what `Prefer: wait` compares)."""
+    out = ApplicationOut.of(
         application,
         service.list_documents(session, application.id),
         licences.for_application(session, application.id),
     )
+    if response is not None:
+        response.headers["ETag"] = etag_of(out)
+    return out
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut)
@@ -39,9 +43,7 @@ def create_application(
     """Create a draft application (bodies as in `shared/examples/application-*.json`)."""
     application = service.create_application(session, principal, payload, idempotency_key)
     response.headers["Location"] = f"/api/v1/applications/{application.id}"
-    out = _out(session, application)
-    response.headers["ETag"] = etag_of(out)
-    return out
+    return _out(session, application, response)
 
 
 def etag_of(application: ApplicationOut) -> str:
@@ -121,13 +123,14 @@ def update_application(
     ],
     session: SessionDep,
     principal: PrincipalDep,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> ApplicationOut:
     """Edit a draft or returned application; the result is validated as a whole."""
     application = service.update_application(
         session, principal, application_id, patch, idempotency_key
     )
-    return _out(session, application)
+    return _out(session, application, response)
 
 
 @router.post(
@@ -190,9 +193,7 @@ def _action_endpoint(action: Action, summary: str) -> None:
             worker = getattr(request.app.state, "issuance_worker", None)
             if worker is not None:
                 worker.wake()
-        out = _out(session, application)
-        response.headers["ETag"] = etag_of(out)
-        return out
+        return _out(session, application, response)
 
     endpoint.__name__ = f"{action.value}_application"
     router.add_api_route(
