@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from registration.db import UtcDateTime
+from registration.db import EnumString, UtcDateTime
+from registration.domain.licence_lifecycle import LicenceAction, LicenceStatus
 
 
 def _utc(**kwargs: Any) -> Any:
@@ -196,7 +197,7 @@ class Licence(SQLModel, table=True):
     application_id: str = Field(foreign_key="application.id", unique=True, max_length=36)
     client_id: str = Field(max_length=64)
     company_name_zh: str = Field(max_length=50)
-    status: str = Field(max_length=20)  # active | superseded | revoked | deregistered
+    status: LicenceStatus = Field(sa_type=EnumString(LicenceStatus, 20))
     status_reason: str | None = Field(default=None, max_length=500)
     status_changed_at: datetime | None = _utc(default=None, nullable=True)
     issued_at: datetime = _utc()
@@ -213,9 +214,9 @@ class LicenceEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     licence_id: str = Field(foreign_key="licence.id", index=True, max_length=36)
-    action: str = Field(max_length=20)
-    from_status: str = Field(max_length=20)
-    to_status: str = Field(max_length=20)
+    action: LicenceAction = Field(sa_type=EnumString(LicenceAction, 20))
+    from_status: LicenceStatus = Field(sa_type=EnumString(LicenceStatus, 20))
+    to_status: LicenceStatus = Field(sa_type=EnumString(LicenceStatus, 20))
     actor: str = Field(max_length=64)
     role: str = Field(max_length=32)
     reason: str | None = Field(default=None, max_length=500)

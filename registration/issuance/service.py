@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from registration.clock import china_today
 from registration.db import utcnow
 from registration.domain.application import ApplicationPayload
+from registration.domain.licence_lifecycle import LicenceStatus
 from registration.domain.workflow import Action, Status
 from registration.issuance.authority import LicenceAuthority
 from registration.issuance.content import authority_text, licence_content
@@ -103,7 +104,7 @@ def issue(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Li
         application_id=application.id,
         client_id=application.client_id,
         company_name_zh=payload.company.name.zh,
-        status="active",
+        status=LicenceStatus.ACTIVE,
         issued_at=now,
         sha256=hashlib.sha256(pdf).hexdigest(),
         signer_certificate_sha256=authority.signer_certificate_sha256,

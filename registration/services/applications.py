@@ -28,6 +28,7 @@ from registration.db import utcnow
 from registration.domain import catalogue
 from registration.domain.application import ApplicationPayload, FieldError, check_consistency
 from registration.domain.checks import instant_ineligibility, run_automatic_checks
+from registration.domain.licence_lifecycle import LicenceStatus
 from registration.domain.workflow import (
     EDITABLE_STATUSES,
     OFFICER_ROLES,
@@ -379,7 +380,7 @@ def _require_licence_in_force(session: Session, uscc: str) -> None:
     """An amendment of a licence revoked meanwhile must not be approved (nor then issued)."""
     statement = select(Licence).where(Licence.uscc == uscc).order_by(col(Licence.version).desc())
     current = session.exec(statement).first()
-    if current is None or current.status != "active":
+    if current is None or current.status is not LicenceStatus.ACTIVE:
         session.rollback()
         raise Conflict(
             f"licence {uscc} is no longer in force: this amendment cannot be approved",

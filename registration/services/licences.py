@@ -9,14 +9,17 @@ from sqlmodel import Session, col, select
 
 from registration.db import utcnow
 from registration.domain.application import ApplicationPayload
+from registration.domain.licence_lifecycle import (
+    LicenceAction,
+    LicenceStatus,
+    LicenceTransitionNotAllowed,
+    guard,
+)
 from registration.domain.workflow import OFFICER_ROLES, Role
 from registration.errors import Conflict, Forbidden, NotFound
 from registration.models import Application, Licence, LicenceEvent
 from registration.principal import SYSTEM, Principal
 from registration.services import applications
-
-# DESIGN.md §3: active → superseded (a newer version was issued) | revoked | deregistered.
-ACTIVE, SUPERSEDED, REVOKED, DEREGISTERED = "active", "superseded", "revoked", "deregistered"
 
 
 def _versions(session: Session, uscc: str) -> list[Licence]:
@@ -63,12 +66,14 @@ def revoke(session: Session, principal: Principal, uscc: str, reason: str) -> Li
     if not versions:
         raise NotFound(f"no licence {uscc}", code="licence_not_found")
     current = versions[-1]
-    if current.status != ACTIVE:
+    try:
+        target = guard(current.status, LicenceAction.REVOKE)
+    except LicenceTransitionNotAllowed:
         raise Conflict(
             f"licence {uscc} is {current.status}, not active",
             code="licence_not_active",
             extra={"current_status": current.status},
-        )
+        ) from None
     being_issued = session.exec(
         select(Application.id).where(
             Application.amends_uscc == current.uscc, Application.status == "approved"
@@ -81,7 +86,7 @@ def revoke(session: Session, principal: Principal, uscc: str, reason: str) -> Li
             code="amendment_being_issued",
             extra={"application_id": being_issued},
         )
-    _leave_active(session, current, REVOKED, "revoke", principal, reason, utcnow())
+    _leave(session, current, LicenceAction.REVOKE, target, principal, reason, utcnow())
     session.commit()
     session.refresh(current)
     return current
@@ -107,7 +112,7 @@ def start_amendment(
     current = session.exec(
         select(Licence).where(Licence.id == versions[-1].id).with_for_update()
     ).one()
-    if current.status != ACTIVE:
+    if current.status is not LicenceStatus.ACTIVE:
         raise Conflict(
             f"licence {uscc} is {current.status}: only a licence in force can be amended",
             code="licence_not_active",
@@ -133,28 +138,35 @@ def supersede(session: Session, uscc: str, by_version: int, at: datetime) -> lis
     """Mark the version in force superseded by `by_version`; returns the earlier versions'
     application ids. A licence revoked meanwhile is not amended (409)."""
     earlier = [x for x in _versions(session, uscc) if x.version < by_version]
-    if not earlier or earlier[-1].status != ACTIVE:
-        raise Conflict(f"licence {uscc} is no longer in force", code="licence_not_active")
+    gone = Conflict(f"licence {uscc} is no longer in force", code="licence_not_active")
+    if not earlier:
+        raise gone
+    try:
+        target = guard(earlier[-1].status, LicenceAction.SUPERSEDE)
+    except LicenceTransitionNotAllowed:
+        raise gone from None
     reason = f"superseded by version {by_version}"
-    _leave_active(session, earlier[-1], SUPERSEDED, "supersede", SYSTEM, reason, at)
+    _leave(session, earlier[-1], LicenceAction.SUPERSEDE, target, SYSTEM, reason, at)
     return [x.application_id for x in earlier]
 
 
-def _leave_active(
+def _leave(
     session: Session,
     licence: Licence,
-    status: str,
-    action: str,
+    action: LicenceAction,
+    target: LicenceStatus,
     principal: Principal,
     reason: str,
     at: datetime,
 ) -> None:
-    """The one way a licence leaves `active`: a conditional UPDATE (of a revocation and an
-    amendment racing, exactly one wins) and its event, in the caller's transaction."""
+    """The one way a licence changes status, to the `target` the guard allowed from the status
+    read: a conditional UPDATE on that status (of a revocation and an amendment racing, exactly
+    one wins) and its event, in the caller's transaction."""
+    source = licence.status
     result = session.execute(
         update(Licence)
-        .where(col(Licence.id) == licence.id, col(Licence.status) == ACTIVE)
-        .values(status=status, status_reason=reason, status_changed_at=at)
+        .where(col(Licence.id) == licence.id, col(Licence.status) == source)
+        .values(status=target, status_reason=reason, status_changed_at=at)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
@@ -163,8 +175,8 @@ def _leave_active(
         LicenceEvent(
             licence_id=licence.id,
             action=action,
-            from_status=ACTIVE,
-            to_status=status,
+            from_status=source,
+            to_status=target,
             actor=principal.subject,
             role=principal.role.value,
             reason=reason,

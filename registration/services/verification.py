@@ -16,7 +16,7 @@ from registration.db import create_db_engine
 from registration.issuance.authority import LicenceAuthority
 from registration.models import Licence
 from signing.verification import MAX_DOCUMENT_BYTES
-from verification import LicenceStatus, LicenceVerifier, Registry, RegistryRecord
+from verification import LicenceVerifier, Registry, RegistryRecord
 
 
 def registry_record(session: Session, uscc: str, version: int) -> RegistryRecord | None:
@@ -35,7 +35,7 @@ def registry_record(session: Session, uscc: str, version: int) -> RegistryRecord
             return RegistryRecord(
                 uscc=uscc.upper(),
                 version=row.version,
-                status=LicenceStatus(row.status),
+                status=row.status,
                 sha256=row.sha256,
                 size=row.size,
                 issued_at=row.issued_at,

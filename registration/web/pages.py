@@ -25,6 +25,7 @@ from fontTools.ttLib import TTCollection  # type: ignore[import-untyped]
 
 from registration.api.deps import SessionDep
 from registration.api.verify import verify_upload
+from registration.domain.licence_lifecycle import LicenceStatus
 from registration.errors import ServiceError
 from registration.models import Licence
 from registration.services import licences as licence_service
@@ -163,7 +164,7 @@ def licence_status(
             "licence": licence,
             "uscc": licence.uscc,
             "versions": versions,
-            "in_force": licence.status == "active",
+            "in_force": licence.status is LicenceStatus.ACTIVE,
             "data": _public_data(licence),
         },
     )
