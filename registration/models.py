@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from registration.db import EnumString, UtcDateTime
+from registration.domain.job_lifecycle import JobStatus
 from registration.domain.licence_lifecycle import LicenceAction, LicenceStatus
 
 
@@ -175,7 +176,9 @@ class IssuanceJob(SQLModel, table=True):
     __tablename__ = "issuance_job"
 
     application_id: str = Field(primary_key=True, foreign_key="application.id", max_length=36)
-    status: str = Field(default="pending", max_length=10, index=True)  # pending | done
+    status: JobStatus = Field(
+        default=JobStatus.PENDING, sa_type=EnumString(JobStatus, 10), index=True
+    )
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=2000)
     created_at: datetime = _utc()

@@ -20,7 +20,9 @@ from sqlmodel import Session, col, select
 
 from registration.clock import china_today
 from registration.db import utcnow
+from registration.domain import job_lifecycle
 from registration.domain.application import ApplicationPayload
+from registration.domain.job_lifecycle import JobStatus
 from registration.domain.licence_lifecycle import LicenceStatus
 from registration.domain.workflow import Action, Status
 from registration.issuance.authority import LicenceAuthority
@@ -46,7 +48,7 @@ def claim_next(session: Session) -> IssuanceJob | None:
     """
     due = (
         select(IssuanceJob)
-        .where(IssuanceJob.status == "pending", col(IssuanceJob.not_before) <= utcnow())
+        .where(IssuanceJob.status == JobStatus.PENDING, col(IssuanceJob.not_before) <= utcnow())
         .order_by(col(IssuanceJob.created_at))
         .limit(1)
     )
@@ -60,7 +62,7 @@ def claim_next(session: Session) -> IssuanceJob | None:
             update(IssuanceJob)
             .where(
                 col(IssuanceJob.application_id) == job.application_id,
-                col(IssuanceJob.status) == "pending",
+                col(IssuanceJob.status) == JobStatus.PENDING,
                 col(IssuanceJob.not_before) == job.not_before,
             )
             .values(not_before=utcnow() + LEASE)
@@ -114,7 +116,8 @@ def issue(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Li
     session.add(licence)
     applications.record_system_step(session, application, Action.ISSUE, Status.ISSUED)
     names.register_for_application(session, application.id, replaces=replaced)
-    job.status, job.done_at, job.attempts = "done", now, job.attempts + 1
+    job.status = job_lifecycle.guard(job.status, JobStatus.DONE)
+    job.done_at, job.attempts = now, job.attempts + 1
     session.add(job)
     return licence
 
@@ -150,7 +153,7 @@ def run_once(
 def _record_failure(engine: Engine, application_id: str, error: Exception) -> None:
     with Session(engine) as session:
         job = session.get(IssuanceJob, application_id)
-        if job is None or job.status != "pending":
+        if job is None or job.status is not JobStatus.PENDING:
             return
         job.attempts += 1
         job.last_error = f"{type(error).__name__}: {error}"[:2000]
@@ -167,7 +170,7 @@ def troubled_jobs(session: Session, limit: int = 100) -> list[IssuanceJob]:
     """Pending jobs that failed at least once, oldest first: what an operator must look at."""
     statement = (
         select(IssuanceJob)
-        .where(IssuanceJob.status == "pending", col(IssuanceJob.attempts) > 0)
+        .where(IssuanceJob.status == JobStatus.PENDING, col(IssuanceJob.attempts) > 0)
         .order_by(col(IssuanceJob.created_at))
         .limit(limit)
     )
