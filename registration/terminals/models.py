@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from registration.db import UtcDateTime
+from registration.db import EnumString, UtcDateTime
+from registration.domain.webhook_lifecycle import WebhookStatus
 
 REQUEST_SIGNING = "request_signing"
 ATTESTATION = "attestation"
@@ -126,7 +127,9 @@ class WebhookOutbox(SQLModel, table=True):
     seq: int  # the application event's seq: webhooks of one application go out in order
     callback_url: str = Field(max_length=2000)
     event: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="pending", max_length=10)  # pending | delivered | failed
+    status: WebhookStatus = Field(
+        default=WebhookStatus.PENDING, sa_type=EnumString(WebhookStatus, 10)
+    )
     attempts: int = 0
     next_attempt_at: datetime = _utc()
     locked_until: datetime | None = _utc(default=None, nullable=True)

@@ -38,11 +38,12 @@ from sqlmodel import Session, col, select
 
 from bank_adapter import StatusChangeEvent, build_webhook_request, retry_delay
 from registration.db import utcnow
+from registration.domain import webhook_lifecycle
+from registration.domain.webhook_lifecycle import WebhookStatus
 from registration.settings import Settings
 from registration.terminals.models import WebhookDelivery, WebhookOutbox
 
 log = logging.getLogger("bizreg.webhooks")
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 DELIVERY_LEASE: Final = timedelta(seconds=60)
 HTTP_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT: Final = "bizreg-webhooks/1"
@@ -164,13 +165,13 @@ def claim_due(engine: Engine, now: datetime, limit: int = 20) -> list[WebhookOut
     blocked = exists().where(
         col(earlier.application_id) == col(WebhookOutbox.application_id),
         col(earlier.seq) < col(WebhookOutbox.seq),
-        col(earlier.status) == PENDING,
+        col(earlier.status) == WebhookStatus.PENDING,
     )
     free = or_(col(WebhookOutbox.locked_until).is_(None), col(WebhookOutbox.locked_until) <= now)
     statement = (
         select(WebhookOutbox)
         .where(
-            WebhookOutbox.status == PENDING,
+            WebhookOutbox.status == WebhookStatus.PENDING,
             col(WebhookOutbox.next_attempt_at) <= now,
             free,
             ~blocked,
@@ -220,9 +221,10 @@ def deliver(
     attempt = row.attempts + 1
     values: dict[str, Any] = {"attempts": attempt, "locked_until": None}
     if error is None:
-        values |= {"status": DELIVERED, "delivered_at": now}
+        delivered = webhook_lifecycle.guard(row.status, WebhookStatus.DELIVERED)
+        values |= {"status": delivered, "delivered_at": now}
     elif attempt >= policy.max_attempts:
-        values |= {"status": FAILED}
+        values |= {"status": webhook_lifecycle.guard(row.status, WebhookStatus.FAILED)}
         log.warning("webhook %s to %s failed for good: %s", row.id, row.callback_url, error)
     else:
         delay = retry_delay(attempt, policy.base_seconds, policy.cap_seconds)
