@@ -40,7 +40,11 @@ __all__ = [
 
 
 class LicenceStatus(enum.StrEnum):
-    """DESIGN.md §3: a licence's lifecycle in the registry."""
+    """DESIGN.md §3: a licence's lifecycle in the registry.
+
+    Defined here, not in the registry, because relying parties read it in reports and this
+    library must not import the application; the registry's transition table and guard
+    (registration.domain.licence_lifecycle) use these members."""
 
     ACTIVE = "active"
     SUPERSEDED = "superseded"
