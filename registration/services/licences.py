@@ -13,6 +13,7 @@ from registration.domain.licence_lifecycle import (
     LicenceAction,
     LicenceStatus,
     LicenceTransitionNotAllowed,
+    allowed_actions,
     guard,
 )
 from registration.domain.workflow import OFFICER_ROLES, Role
@@ -66,14 +67,14 @@ def revoke(session: Session, principal: Principal, uscc: str, reason: str) -> Li
     if not versions:
         raise NotFound(f"no licence {uscc}", code="licence_not_found")
     current = versions[-1]
-    try:
-        target = guard(current.status, LicenceAction.REVOKE)
-    except LicenceTransitionNotAllowed:
-        raise Conflict(
-            f"licence {uscc} is {current.status}, not active",
-            code="licence_not_active",
-            extra={"current_status": current.status},
-        ) from None
+    not_active = Conflict(
+        f"licence {uscc} is {current.status}, not active",
+        code="licence_not_active",
+        extra={"current_status": current.status},
+    )
+    # Checked before the amendment below, which only matters for a licence that can be revoked.
+    if LicenceAction.REVOKE not in allowed_actions(current.status):
+        raise not_active
     being_issued = session.exec(
         select(Application.id).where(
             Application.amends_uscc == current.uscc, Application.status == "approved"
@@ -86,7 +87,10 @@ def revoke(session: Session, principal: Principal, uscc: str, reason: str) -> Li
             code="amendment_being_issued",
             extra={"application_id": being_issued},
         )
-    _leave(session, current, LicenceAction.REVOKE, target, principal, reason, utcnow())
+    try:
+        _leave(session, current, LicenceAction.REVOKE, principal, reason, utcnow())
+    except LicenceTransitionNotAllowed:
+        raise not_active from None
     session.commit()
     session.refresh(current)
     return current
@@ -141,12 +145,11 @@ def supersede(session: Session, uscc: str, by_version: int, at: datetime) -> lis
     gone = Conflict(f"licence {uscc} is no longer in force", code="licence_not_active")
     if not earlier:
         raise gone
+    reason = f"superseded by version {by_version}"
     try:
-        target = guard(earlier[-1].status, LicenceAction.SUPERSEDE)
+        _leave(session, earlier[-1], LicenceAction.SUPERSEDE, SYSTEM, reason, at)
     except LicenceTransitionNotAllowed:
         raise gone from None
-    reason = f"superseded by version {by_version}"
-    _leave(session, earlier[-1], LicenceAction.SUPERSEDE, target, SYSTEM, reason, at)
     return [x.application_id for x in earlier]
 
 
@@ -154,15 +157,15 @@ def _leave(
     session: Session,
     licence: Licence,
     action: LicenceAction,
-    target: LicenceStatus,
     principal: Principal,
     reason: str,
     at: datetime,
 ) -> None:
-    """The one way a licence changes status, to the `target` the guard allowed from the status
-    read: a conditional UPDATE on that status (of a revocation and an amendment racing, exactly
-    one wins) and its event, in the caller's transaction."""
+    """The one way a licence changes status: the guard on the status read, a conditional UPDATE
+    on that same status (of a revocation and an amendment racing, exactly one wins) and its
+    event, in the caller's transaction. Raises LicenceTransitionNotAllowed, changing nothing."""
     source = licence.status
+    target = guard(source, action)
     result = session.execute(
         update(Licence)
         .where(col(Licence.id) == licence.id, col(Licence.status) == source)
