@@ -95,7 +95,14 @@ class Tally:
         if status < 400:
             kind = "2xx"
         elif status in (429, 503):
-            kind = f"{status}" + ("" if "retry-after" in response.headers else " no Retry-After")
+            response.read()
+            try:
+                code = response.json().get("code", "?")
+            except ValueError:
+                code = "?"
+            kind = f"{status} {code}" + (
+                "" if "retry-after" in response.headers else " no Retry-After"
+            )
         elif status >= 500:
             kind = "other 5xx"
         else:
@@ -348,16 +355,10 @@ def problems_of(result: dict[str, Any]) -> list[str]:
     answers = result["answers"]
     bad = [
         f"{kind}: {answers[kind]}"
-        for kind in (
-            "other 5xx",
-            "other 4xx",
-            "503 no Retry-After",
-            "429 no Retry-After",
-            "client timeouts",
-            "failed flows",
-        )
+        for kind in ("other 5xx", "other 4xx", "client timeouts", "failed flows")
         if answers.get(kind)
     ]
+    bad += [f"{kind}: {n}" for kind, n in answers.items() if kind.endswith("no Retry-After")]
     if result["unissued"]:
         bad.append(f"submitted but not issued: {result['unissued']}")
     if result["stuck_terminals"]:

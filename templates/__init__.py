@@ -41,6 +41,7 @@ from templates.licence import (
     MAX_BASE_URL_LENGTH,
     SEAL_BOX,
     SealBox,
+    check_printable,
     render_licence,
     verification_url,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "PersonName",
     "SealBox",
     "UnrenderableCharacter",
+    "check_printable",
     "content_from_data",
     "licence_data",
     "read_licence_data",

@@ -533,6 +533,23 @@ def _check_characters(content: LicenceContent, public_base_url: str) -> None:
     check_coverage("public_base_url", public_base_url)
 
 
+def _laid_out(content: LicenceContent, public_base_url: str) -> tuple[str, QrMatrix, _Page]:
+    url = verification_url(content, public_base_url)
+    _check_characters(content, public_base_url)
+    qr = qr_matrix(url)
+    page = _Page()
+    _layout_header(page, content, qr)
+    _layout_table(page, content)
+    _layout_footer(page, content, url)
+    return url, qr, page
+
+
+def check_printable(content: LicenceContent, *, public_base_url: str) -> None:
+    """Raise what `render_licence` would raise for `content`, without drawing the page or
+    writing the PDF (~1 ms instead of ~12): the check an application passes at submission."""
+    _laid_out(content, public_base_url)
+
+
 def render_licence(content: LicenceContent, *, public_base_url: str) -> bytes:
     """Render `content` as a one-page A4 PDF (PDF 1.7, aiming at PDF/A-3b).
 
@@ -541,13 +558,7 @@ def render_licence(content: LicenceContent, *, public_base_url: str) -> bytes:
     `LicenceLayoutOverflow` if the content cannot fit at the minimum type size, and
     `InvalidLicenceContent` for a malformed base URL.
     """
-    url = verification_url(content, public_base_url)
-    _check_characters(content, public_base_url)
-    qr = qr_matrix(url)
-    page = _Page()
-    _layout_header(page, content, qr)
-    _layout_table(page, content)
-    _layout_footer(page, content, url)
+    url, qr, page = _laid_out(content, public_base_url)
     rendered = _paint(page, content, url, qr)
 
     data = licence_data(content, verification_url=url)

@@ -35,7 +35,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# Closed when the endpoint returns, before the response is sent: a request gives its connection
+# back before the next request of the same client can arrive (the request cap counts on it).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_principal(

@@ -16,7 +16,7 @@ from templates import (
     Money,
     PersonName,
     UnrenderableCharacter,
-    render_licence,
+    check_printable,
 )
 
 # A syntactically valid code for the dry run at submission; never issued (body 'MA000000' is
@@ -105,8 +105,7 @@ def printability_errors(payload: ApplicationPayload, today: date) -> list[FieldE
             issued=today,
             authority=_PREVIEW_AUTHORITY,
         )
-        # render_licence checks glyph coverage of every field before drawing anything.
-        render_licence(content, public_base_url="https://preview.invalid")
+        check_printable(content, public_base_url="https://preview.invalid")
     except UnrenderableCharacter as error:
         field = _FIELD_OF.get(
             error.field, error.field.replace("business_scope", "company.business_scope")

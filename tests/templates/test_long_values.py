@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pytest
 
@@ -13,12 +14,18 @@ from templates import (
     LocalizedText,
     PersonName,
     UnrenderableCharacter,
+    check_printable,
     render_licence,
 )
 from templates.licence import PAGE_SIZE
 from templates.specimens import SPECIMEN_BASE_URL, SPECIMENS
 from tests.templates.conftest import Rendered, pdftotext, squeeze, words
 from tests.templates.samples import longest_content
+
+# The submission-time check (no drawing, no PDF) must refuse exactly what rendering refuses.
+RENDER_OR_CHECK = pytest.mark.parametrize(
+    "render", [render_licence, check_printable], ids=["render", "check_printable"]
+)
 
 
 def test_longest_content_keeps_every_character(rendered: dict[str, Rendered]) -> None:
@@ -51,7 +58,8 @@ def test_longest_content_wraps_within_the_value_column(rendered: dict[str, Rende
     assert min(sizes) >= 6.0
 
 
-def test_text_too_wide_for_the_page_is_an_overflow_error() -> None:
+@RENDER_OR_CHECK
+def test_text_too_wide_for_the_page_is_an_overflow_error(render: Callable[..., object]) -> None:
     # At the maximum lengths, capital Ws (the widest Latin letter) cannot fit.
     longest = longest_content()
     wide = LocalizedText(longest.name.zh, "W" * len(longest.name.en), "W" * len(longest.name.en))
@@ -62,7 +70,7 @@ def test_text_too_wide_for_the_page_is_an_overflow_error() -> None:
     )
     content = dataclasses.replace(longest, name=wide, company_type=wide_type)
     with pytest.raises(LicenceLayoutOverflow) as caught:
-        render_licence(content, public_base_url=SPECIMEN_BASE_URL)
+        render(content, public_base_url=SPECIMEN_BASE_URL)
     assert caught.value.needed > caught.value.available
     assert "fields table" in str(caught.value)
 
@@ -75,12 +83,13 @@ def test_text_too_wide_for_the_page_is_an_overflow_error() -> None:
         ({"domicile": "广东省东莞市\u0d15路1号"}, "domicile", "\u0d15"),
     ],
 )
+@RENDER_OR_CHECK
 def test_character_without_glyph_is_an_error(
-    changes: dict[str, object], field: str, character: str
+    changes: dict[str, object], field: str, character: str, render: Callable[..., object]
 ) -> None:
     content = dataclasses.replace(SPECIMENS["yinzhengtong"], **changes)  # type: ignore[arg-type]
     with pytest.raises(UnrenderableCharacter) as caught:
-        render_licence(content, public_base_url=SPECIMEN_BASE_URL)
+        render(content, public_base_url=SPECIMEN_BASE_URL)
     assert caught.value.field == field
     assert caught.value.character == character
     assert f"U+{ord(character):04X}" in str(caught.value)
@@ -95,9 +104,10 @@ def test_character_without_glyph_is_an_error(
         "https://" + "a" * MAX_BASE_URL_LENGTH + ".cn",
     ],
 )
-def test_bad_base_url_is_refused(url: str) -> None:
+@RENDER_OR_CHECK
+def test_bad_base_url_is_refused(url: str, render: Callable[..., object]) -> None:
     with pytest.raises(InvalidLicenceContent) as caught:
-        render_licence(SPECIMENS["paris"], public_base_url=url)
+        render(SPECIMENS["paris"], public_base_url=url)
     assert caught.value.field == "public_base_url"
 
 
