@@ -25,7 +25,9 @@ log = logging.getLogger("bizreg.issuance")
 _SUPERVISE_SECONDS = 1.0
 
 
-def _child_main(settings_values: dict[str, Any], parent_pid: int, wake: WakeEvent) -> None:
+def _child_main(
+    settings_values: dict[str, Any], parent_pid: int, wake: WakeEvent, ready: Any
+) -> None:
     from registration.db import create_db_engine
     from registration.issuance.authority import build_authority
     from registration.issuance.worker import IssuanceWorker
@@ -46,6 +48,8 @@ def _child_main(settings_values: dict[str, Any], parent_pid: int, wake: WakeEven
         worker.stop()
 
     threading.Thread(target=orphaned, name="parent-watch", daemon=True).start()
+    with ready.get_lock():
+        ready.value += 1
     worker.run_forever()
     engine.dispose()
 
@@ -60,6 +64,9 @@ class IssuanceProcesses:
         # Set by the API process on every approval: on SQLite, which has no NOTIFY, a child
         # would otherwise only notice at its next poll.
         self._wake = self._context.Event()
+        # Children that have installed their stop handler (a child still starting up has no
+        # job in hand, and SIGTERM simply ends it).
+        self._ready = self._context.Value("i", 0)
 
     def wake(self) -> None:
         self._wake.set()
@@ -74,11 +81,20 @@ class IssuanceProcesses:
     def _spawn(self, index: int) -> BaseProcess:
         child = self._context.Process(
             target=_child_main,
-            args=(self.settings.model_dump(), os.getpid(), self._wake),
+            args=(self.settings.model_dump(), os.getpid(), self._wake, self._ready),
             name=f"bizreg-issuance-{index}",
         )
         child.start()
         return child
+
+    def wait_ready(self, timeout: float) -> bool:
+        """True once every child (restarts included) is running its loop."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._ready.value >= self.count:
+                return True
+            time.sleep(0.05)
+        return False
 
     def _supervise(self) -> None:
         while not self._stopping.wait(_SUPERVISE_SECONDS):

@@ -29,7 +29,7 @@ def test_child_processes_issue_approved_applications_and_stop_on_request(
     processes = IssuanceProcesses(slow, 2)
     processes.start()
     try:
-        time.sleep(3)  # the children have started and are idle, waiting to be woken
+        assert processes.wait_ready(timeout=60)  # idle, waiting to be woken
         bank = api_client_for("yinzhengtong")
         app_id = _approved(app_client, bank)
         processes.wake()  # as the API process of `bizreg serve` does on approval
