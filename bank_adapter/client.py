@@ -30,7 +30,7 @@ with the original response. The terminal's clock must be within a minute of the 
 Errors come back as RFC 9457 problem details; the client raises `BizregApiError` carrying
 the problem's stable `code`. An overloaded service answers 503 (or 429) with `Retry-After`
 before doing anything; the client waits that long and sends the request again, newly signed,
-up to `overload_retries` times.
+for up to `overload_patience` seconds in all.
 
 To learn when an application moves on (its licence is issued, an officer returns it), call
 `wait_for_change`: one request that the service holds open until the status changes
@@ -85,7 +85,7 @@ class BizregClient:
         private_key: PrivateKey,
         alg: SignatureAlgorithm | None = None,
         http: httpx.Client | None = None,
-        overload_retries: int = 10,
+        overload_patience: float = 60.0,
     ) -> None:
         """`keyid` names the registered public key; `alg` defaults to the key's algorithm.
 
@@ -103,7 +103,7 @@ class BizregClient:
         self._key = private_key
         self._owns_http = http is None
         self._http = http if http is not None else httpx.Client(timeout=30.0)
-        self.overload_retries = overload_retries
+        self.overload_patience = overload_patience
         # The last representation and ETag seen per application, for `wait_for_change`.
         self._seen: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
 
@@ -210,7 +210,7 @@ class BizregClient:
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> httpx.Response:
-        attempt = 0
+        give_up_at = time.monotonic() + self.overload_patience
         while True:
             response = self._send_once(
                 method,
@@ -222,13 +222,15 @@ class BizregClient:
                 extra_headers=extra_headers,
                 timeout=timeout,
             )
-            delay = _retry_after(response)
-            if delay is None or attempt == self.overload_retries:
+            retry_after = _retry_after(response)
+            if retry_after is None:
                 break
-            attempt += 1
             # Refused before anything ran: the same request, signed anew, is safe to send.
             # Jitter spreads a fleet refused at the same moment over the next interval.
-            time.sleep(delay * (1 + random.random()))  # noqa: S311 - not a secret
+            delay = retry_after * (1 + random.random())  # noqa: S311 - not a secret
+            if time.monotonic() + delay > give_up_at:
+                break
+            time.sleep(delay)
         if response.is_error:
             raise BizregApiError(response.status_code, _problem(response))
         return response

@@ -269,3 +269,26 @@ def test_wait_for_change_sends_prefer_wait_and_the_etag_it_holds(
     assert plain.headers["Prefer"] == conditional.headers["Prefer"] == "wait=7"
     assert "if-none-match" not in plain.headers
     assert conditional.headers["If-None-Match"] == '"3"'
+
+
+def test_the_client_gives_up_when_the_next_wait_would_exceed_its_patience(
+    private_key: PrivateKey,
+) -> None:
+    fake = FakeBizreg(
+        private_key,
+        lambda request: httpx.Response(
+            503, headers={"Retry-After": "1"}, json={"code": "overloaded"}
+        ),
+    )
+    client = BizregClient(
+        BASE_URL,
+        client_id="boc-dongguan-nancheng",
+        keyid=KEYID,
+        private_key=private_key,
+        http=httpx.Client(transport=httpx.MockTransport(fake)),
+        overload_patience=0.5,
+    )
+    with pytest.raises(BizregApiError) as refused:
+        client.get_application("01JDX5")
+    assert refused.value.code == "overloaded"
+    assert len(fake.seen) == 1  # a 1-2 s wait does not fit in 0.5 s: no sleep, no resend
