@@ -4,8 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 # Importing the model modules registers their tables on SQLModel.metadata.
-import registration.models
-import registration.terminals.models  # noqa: F401
+import registration.models  # noqa: F401
 
 target_metadata = SQLModel.metadata
 engine = context.config.attributes["engine"]

@@ -19,11 +19,11 @@ from bank_adapter import AttestationError, AttestationReplayed, verify_attestati
 from registration.domain.application import FieldError
 from registration.domain.workflow import EDITABLE_STATUSES, Status
 from registration.errors import Conflict, Forbidden, PayloadInvalid
+from registration.models import IdentityAttestation
 from registration.principal import Principal
 from registration.services import applications
 from registration.terminals import registry
 from registration.terminals.identity import AttestedFacts, Match, match_attested_person
-from registration.terminals.models import IdentityAttestation
 
 
 def attest(

@@ -40,10 +40,10 @@ from bank_adapter import (
 from registration.db import create_db_engine, session_scope
 from registration.domain.application import ApplicationPayload
 from registration.errors import ServiceError
+from registration.models import ATTESTATION, REQUEST_SIGNING
 from registration.settings import Settings
 from registration.terminals import registry
 from registration.terminals.identity import persons_to_attest
-from registration.terminals.models import ATTESTATION, REQUEST_SIGNING
 
 CHANNELS = ["yinzhengtong", "hong_kong", "paris"]
 FINAL_STATUSES = frozenset({"issued", "rejected", "returned", "withdrawn"})

@@ -12,11 +12,11 @@ from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, Sett
 from registration.db import utcnow
 from registration.domain.workflow import Role
 from registration.errors import Forbidden, NotFound, ServiceError
+from registration.models import WebhookOutbox
 from registration.principal import Principal
 from registration.services import applications
 from registration.terminals import attestations, registry, webhooks
 from registration.terminals.identity import AttestedFacts, attested_person
-from registration.terminals.models import WebhookOutbox
 from registration.terminals.schemas import (
     AttestationOut,
     ClientIn,

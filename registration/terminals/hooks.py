@@ -17,9 +17,8 @@ from sqlmodel import Session, select
 
 from bank_adapter import StatusChangeEvent
 from registration.domain.application import ApplicationPayload, FieldError
-from registration.models import ApiClient, Application, Licence
+from registration.models import ApiClient, Application, IdentityAttestation, Licence, WebhookOutbox
 from registration.terminals import identity
-from registration.terminals.models import IdentityAttestation, WebhookOutbox
 
 
 def attestation_errors(

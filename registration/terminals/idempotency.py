@@ -43,8 +43,8 @@ from sqlmodel import Session, col, select
 from bank_adapter.json_depth import loads_bounded
 from registration.domain.application import FieldError
 from registration.errors import Conflict, PayloadInvalid
+from registration.models import IdempotencyRecord
 from registration.principal import Principal
-from registration.terminals.models import IdempotencyRecord
 from registration.terminals.sql import insert_for
 
 IDEMPOTENCY_TTL: Final = timedelta(hours=24)

@@ -28,9 +28,8 @@ from bank_adapter import PublicKey, load_public_key, signature_algorithm_for
 from registration.db import utcnow
 from registration.domain.application import FieldError
 from registration.errors import Conflict, NotFound, PayloadInvalid
-from registration.models import AccessToken, ApiClient
+from registration.models import ATTESTATION, REQUEST_SIGNING, AccessToken, ApiClient, ClientKey
 from registration.services import accounts
-from registration.terminals.models import ATTESTATION, REQUEST_SIGNING, ClientKey
 
 KEY_PURPOSES = (REQUEST_SIGNING, ATTESTATION)
 # A keyid travels as an RFC 9651 sf-string in Signature-Input; keep it to characters that need

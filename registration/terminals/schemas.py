@@ -7,14 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from registration.models import ApiClient
-from registration.terminals.identity import PersonToAttest
-from registration.terminals.models import (
+from registration.models import (
+    ApiClient,
     ClientKey,
     IdentityAttestation,
     WebhookDelivery,
     WebhookOutbox,
 )
+from registration.terminals.identity import PersonToAttest
 
 Channel = Literal["yinzhengtong", "hong_kong", "paris"]
 KeyPurpose = Literal["request_signing", "attestation"]

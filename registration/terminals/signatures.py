@@ -37,10 +37,9 @@ from bank_adapter import (
 from registration.db import utcnow
 from registration.domain.workflow import Role
 from registration.errors import NotAuthenticated
-from registration.models import ApiClient
+from registration.models import REQUEST_SIGNING, ApiClient, ClientKey, SignatureNonce
 from registration.principal import Principal
 from registration.terminals import registry
-from registration.terminals.models import REQUEST_SIGNING, ClientKey, SignatureNonce
 from registration.terminals.sql import insert_for
 
 SIGNATURE_FIELDS = frozenset({"signature", "signature-input"})

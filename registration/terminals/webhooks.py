@@ -40,8 +40,8 @@ from bank_adapter import StatusChangeEvent, build_webhook_request, retry_delay
 from registration.db import utcnow
 from registration.domain import webhook_lifecycle
 from registration.domain.webhook_lifecycle import WebhookStatus
+from registration.models import WebhookDelivery, WebhookOutbox
 from registration.settings import Settings
-from registration.terminals.models import WebhookDelivery, WebhookOutbox
 
 log = logging.getLogger("bizreg.webhooks")
 DELIVERY_LEASE: Final = timedelta(seconds=60)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bank_adapter import sign_attestation
-from registration.terminals.models import IdentityAttestation
+from registration.models import IdentityAttestation
 from tests.api.helpers import act, create
 from tests.conftest import example, row_counts
 from tests.terminals.support import ATTESTERS, JOSE, Attester, new_key
@@ -227,8 +227,7 @@ def test_wrong_media_type_and_missing_key_and_wrong_state(
 def test_a_client_without_attestation_key(
     app_client: TestClient, engine: Engine, api_client_for: Callable[[str], Headers]
 ) -> None:
-    from registration.models import ApiClient
-    from registration.terminals.models import ClientKey
+    from registration.models import ApiClient, ClientKey
 
     bank = api_client_for("yinzhengtong")
     attester = ATTESTERS[bank["Authorization"]]

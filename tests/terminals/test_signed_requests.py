@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 
 from registration.db import utcnow
 from registration.domain.workflow import Role
+from registration.models import SignatureNonce
 from registration.terminals import registry
-from registration.terminals.models import SignatureNonce
 from registration.terminals.signatures import DatabaseNonceStore, purge_expired_nonces
 from tests.conftest import example, row_counts
 from tests.terminals.conftest import MakeTerminal, Terminal

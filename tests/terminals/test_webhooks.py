@@ -27,9 +27,9 @@ from registration.db import utcnow
 from registration.domain.workflow import Role
 from registration.issuance import service as issuance
 from registration.issuance.authority import LicenceAuthority
+from registration.models import WebhookDelivery, WebhookOutbox
 from registration.settings import Settings
 from registration.terminals import webhooks
-from registration.terminals.models import WebhookDelivery, WebhookOutbox
 from tests.conftest import example, row_counts
 from tests.terminals.conftest import MakeTerminal, Terminal
 

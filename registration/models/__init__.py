@@ -1,0 +1,52 @@
+"""Database tables (SQLModel), one module per aggregate. Schema changes go through the Alembic
+migrations in `registration/migrations/`.
+
+Importing this package registers every table on `SQLModel.metadata` (Alembic's environment and
+the migration test rely on that).
+
+accounts      officer, access_token (bearer tokens of officers and clients)
+clients       api_client, client_key (request-signing and attestation public keys)
+applications  application, application_event (the log), application_document
+attestations  identity_attestation (verified bank attestations, never biometric data)
+names         company_name (reserved, held, registered)
+uscc          uscc_allocation
+issuance      issuance_job
+licences      licence, licence_event
+webhooks      webhook_outbox, webhook_delivery
+nonces        signature_nonce (RFC 9421 replay protection)
+idempotency   idempotency_record (`Idempotency-Key`)
+"""
+
+from registration.models.accounts import AccessToken, Officer
+from registration.models.applications import Application, ApplicationDocument, ApplicationEvent
+from registration.models.attestations import IdentityAttestation
+from registration.models.clients import ATTESTATION, REQUEST_SIGNING, ApiClient, ClientKey
+from registration.models.idempotency import IdempotencyRecord
+from registration.models.issuance import IssuanceJob
+from registration.models.licences import Licence, LicenceEvent
+from registration.models.names import CompanyName
+from registration.models.nonces import SignatureNonce
+from registration.models.uscc import UsccAllocation
+from registration.models.webhooks import WebhookDelivery, WebhookOutbox
+
+__all__ = [
+    "ATTESTATION",
+    "REQUEST_SIGNING",
+    "AccessToken",
+    "ApiClient",
+    "Application",
+    "ApplicationDocument",
+    "ApplicationEvent",
+    "ClientKey",
+    "CompanyName",
+    "IdempotencyRecord",
+    "IdentityAttestation",
+    "IssuanceJob",
+    "Licence",
+    "LicenceEvent",
+    "Officer",
+    "SignatureNonce",
+    "UsccAllocation",
+    "WebhookDelivery",
+    "WebhookOutbox",
+]
