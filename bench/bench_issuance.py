@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/bench_issuance.py [--runs N] [--jobs M]
      (BIZREG_DATABASE_URL=postgresql+psycopg://... to store in PostgreSQL; default SQLite)
 
   render only      templates.render_licence of the yinzhengtong specimen
-  issuance         one job through registration.issuance.service.run_once: claim the job,
+  issuance         one job through registration.services.issuance.run_once: claim the job,
                    allocate the USCC, render, sign PAdES B-LT with the visible seal (in-process
                    TSA, embedded chain and CRLs), store PDF + SHA-256, step the application to
                    issued, commit
@@ -47,10 +47,10 @@ from registration.app import create_app
 from registration.clock import china_today
 from registration.db import create_db_engine, upgrade_database, utcnow
 from registration.domain.application import ApplicationPayload
-from registration.issuance import service
 from registration.issuance.authority import build_authority
 from registration.issuance.content import authority_text, licence_content
 from registration.models import Application, IssuanceJob
+from registration.services import issuance as service
 from registration.settings import Settings
 from templates import SEAL_BOX, LicenceContent, render_licence
 

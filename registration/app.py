@@ -12,10 +12,10 @@ from registration.api.problems import install_problem_handlers
 from registration.api.waiting import RevisionWatcher
 from registration.db import api_engine, create_db_engine
 from registration.issuance.authority import LicenceAuthority, build_authority
-from registration.issuance.worker import IssuanceWorker
 from registration.settings import Settings
 from registration.terminals.wiring import install_terminals
 from registration.web import pages
+from registration.workers.issuance import IssuanceWorker
 
 # Multipart framing around an upload of the maximum size.
 _MULTIPART_OVERHEAD = 64 * 1024

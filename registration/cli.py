@@ -36,7 +36,7 @@ def serve(host: str, port: int) -> None:
 
     from registration.app import create_app
     from registration.issuance.authority import build_authority
-    from registration.issuance.processes import IssuanceProcesses
+    from registration.workers.processes import IssuanceProcesses
 
     settings = Settings()
     if settings.is_development and "public_base_url" not in settings.model_fields_set:
@@ -83,7 +83,7 @@ def serve(host: str, port: int) -> None:
 def worker() -> None:
     """Issue licences for approved applications; run as many as you like beside the API."""
     from registration.issuance.authority import build_authority
-    from registration.issuance.worker import IssuanceWorker
+    from registration.workers.issuance import IssuanceWorker
 
     settings = Settings()
     engine = _prepare(settings)

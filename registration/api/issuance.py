@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from registration.api.deps import PrincipalDep, SessionDep
 from registration.domain.workflow import Role
 from registration.errors import Forbidden
-from registration.issuance import service
+from registration.services import issuance as service
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 from sqlmodel import Session
 
-from registration.issuance import service
 from registration.issuance.authority import LicenceAuthority
 from registration.models import Licence
+from registration.services import issuance as service
 from tests.api.helpers import act, create
 from tests.verification import attacks
 

@@ -15,9 +15,9 @@ from sqlmodel import Session, select
 from registration.app import create_app
 from registration.domain.workflow import Role, TransitionNotAllowed
 from registration.errors import ConcurrentModification
-from registration.issuance import service
 from registration.issuance.authority import LicenceAuthority
 from registration.models import Application, IssuanceJob, Licence, UsccAllocation
+from registration.services import issuance as service
 from registration.settings import Settings
 from templates import read_licence_data
 from tests.api.helpers import act, create

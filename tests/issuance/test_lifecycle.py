@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from registration.domain.workflow import Role
-from registration.issuance import service
 from registration.issuance.authority import LicenceAuthority
+from registration.services import issuance as service
 from templates import read_licence_data
 from tests.api.helpers import act, create
 from tests.conftest import example, row_counts, unique_name

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from registration.issuance.processes import IssuanceProcesses
 from registration.models import Application
 from registration.settings import Settings
+from registration.workers.processes import IssuanceProcesses
 from tests.issuance.test_issuance import _approved
 
 Headers = dict[str, str]

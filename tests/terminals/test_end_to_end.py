@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from bank_adapter import BizregApiError
 from registration.cli import main
 from registration.domain.workflow import Role
-from registration.issuance import service as issuance
 from registration.issuance.authority import LicenceAuthority
+from registration.services import issuance
 from registration.settings import Settings
 from registration.terminals import cli as terminal_cli
 from templates import read_licence_data

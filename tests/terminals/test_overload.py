@@ -17,10 +17,9 @@ from sqlmodel import Session
 from registration.api.overload import RequestCap
 from registration.app import create_app
 from registration.domain.workflow import Action, Role
-from registration.issuance import service as issuance
 from registration.issuance.authority import LicenceAuthority
 from registration.principal import Principal
-from registration.services import applications
+from registration.services import applications, issuance
 from registration.settings import Settings
 from tests.conftest import example
 from tests.terminals.conftest import MakeTerminal

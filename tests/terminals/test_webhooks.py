@@ -25,9 +25,9 @@ from bank_adapter import InMemoryNonceStore, RequestSignatureError, verify_reque
 from registration.app import create_app
 from registration.db import utcnow
 from registration.domain.workflow import Role
-from registration.issuance import service as issuance
 from registration.issuance.authority import LicenceAuthority
 from registration.models import WebhookDelivery, WebhookOutbox
+from registration.services import issuance
 from registration.settings import Settings
 from registration.terminals import webhooks
 from tests.conftest import example, row_counts

@@ -17,9 +17,9 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session
 
 from registration.cli import main
-from registration.issuance import service
 from registration.issuance.authority import LicenceAuthority
 from registration.models import Licence
+from registration.services import issuance as service
 from signing import LicenceSigner, RevocationReason, init_pki
 from tests.api.helpers import act, create
 from tests.verification import attacks

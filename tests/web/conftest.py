@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from registration.issuance import service
 from registration.issuance.authority import LicenceAuthority
+from registration.services import issuance as service
 from tests.api.helpers import act, create
 
 

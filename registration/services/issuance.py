@@ -1,4 +1,4 @@
-"""Issuance jobs: claim one, issue its licence, all in one transaction.
+"""The issuance use case: claim a job, issue its licence, all in one transaction.
 
 Exactly once: the job, the USCC allocation, the licence row (unique per application), the
 application's step to `issued` (a conditional UPDATE on its revision) and the name's

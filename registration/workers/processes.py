@@ -18,8 +18,8 @@ import time
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from registration.issuance.worker import WakeEvent
 from registration.settings import Settings
+from registration.workers.issuance import WakeEvent
 
 log = logging.getLogger("bizreg.issuance")
 _SUPERVISE_SECONDS = 1.0
@@ -30,7 +30,7 @@ def _child_main(
 ) -> None:
     from registration.db import create_db_engine
     from registration.issuance.authority import build_authority
-    from registration.issuance.worker import IssuanceWorker
+    from registration.workers.issuance import IssuanceWorker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings(**settings_values)

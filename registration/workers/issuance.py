@@ -15,8 +15,8 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from registration.changes import ISSUANCE_DUE, Listener
-from registration.issuance import service
 from registration.issuance.authority import LicenceAuthority
+from registration.services import issuance as service
 
 log = logging.getLogger("bizreg.issuance")
 
