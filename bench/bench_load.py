@@ -50,9 +50,9 @@ from sqlmodel import Session
 from bank_adapter import BizregApiError, BizregClient
 from registration.db import create_db_engine
 from registration.domain.application import ApplicationPayload
-from registration.terminals import registry
+from registration.domain.attestation import persons_to_attest
+from registration.services import clients
 from registration.terminals.cli import simulated_attestation
-from registration.terminals.identity import persons_to_attest
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = json.loads((REPO / "tests/contract/application-yinzhengtong.json").read_text("utf-8"))
@@ -268,13 +268,13 @@ def run_one(args: argparse.Namespace, terminals: int) -> dict[str, Any]:
             for i in range(terminals):
                 key, attest = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
                 client_id, keyid = f"load-t{i:03d}", f"load-t{i:03d}-1"
-                registry.register_client(
+                clients.register_client(
                     session,
                     client_id,
                     "yinzhengtong",
                     "Load test bank",
-                    request_keys=[registry.KeySpec(_public_pem(key), keyid)],
-                    attestation_key=registry.KeySpec(_public_pem(attest)),
+                    request_keys=[clients.KeySpec(_public_pem(key), keyid)],
+                    attestation_key=clients.KeySpec(_public_pem(attest)),
                 )
                 fleet.append((client_id, keyid, key, attest))
         tally = Tally()

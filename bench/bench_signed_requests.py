@@ -35,8 +35,8 @@ from bank_adapter import InMemoryNonceStore, PrivateKey, sign_request
 from registration.app import create_app
 from registration.db import create_db_engine, upgrade_database
 from registration.issuance.authority import build_authority
+from registration.services import clients
 from registration.settings import Settings
-from registration.terminals import registry
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -81,14 +81,14 @@ def main() -> None:
             "ecdsa-p256-sha256": ec.generate_private_key(ec.SECP256R1()),
         }
         with Session(engine, expire_on_commit=False) as session:
-            _, _, token = registry.register_client(session, "bench-bearer", "yinzhengtong", "B")
+            _, _, token = clients.register_client(session, "bench-bearer", "yinzhengtong", "B")
             for alg, key in keys.items():
-                registry.register_client(
+                clients.register_client(
                     session,
                     f"bench-{alg}",
                     "yinzhengtong",
                     "B",
-                    request_keys=[registry.KeySpec(_pem(key), f"bench-{alg}")],
+                    request_keys=[clients.KeySpec(_pem(key), f"bench-{alg}")],
                 )
         payload = json.loads(EXAMPLE.read_text("utf-8"))
         body = json.dumps(payload, ensure_ascii=False).encode()

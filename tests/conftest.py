@@ -22,9 +22,8 @@ from registration.app import create_app
 from registration.db import create_db_engine, upgrade_database
 from registration.domain.workflow import Role
 from registration.issuance.authority import LicenceAuthority, build_authority
-from registration.services import accounts
+from registration.services import accounts, clients
 from registration.settings import Settings
-from registration.terminals import registry
 from tests.terminals.support import ATTESTERS, Attester, public_pem
 
 # Copies of ../shared/examples (the banks' contract); tests/test_contract.py keeps them identical.
@@ -151,12 +150,12 @@ def api_client_for(engine: Engine) -> Callable[[str], Headers]:
         # identities: `tests.api.helpers.act` attests with its key before submitting.
         attester = Attester(f"{channel}-{secrets.token_hex(3)}")
         with Session(engine) as session:
-            _, _, token = registry.register_client(
+            _, _, token = clients.register_client(
                 session,
                 attester.client_id,
                 channel,
                 "Test",
-                attestation_key=registry.KeySpec(public_pem(attester.key)),
+                attestation_key=clients.KeySpec(public_pem(attester.key)),
             )
         headers = {"Authorization": f"Bearer {token}"}
         ATTESTERS[headers["Authorization"]] = attester

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from registration.changes import APPLICATION_CHANGED, ISSUANCE_DUE, notify
 from registration.clock import china_today
 from registration.db import utcnow
-from registration.domain import catalogue
+from registration.domain import attestation, catalogue
 from registration.domain.application import ApplicationPayload, FieldError, check_consistency
 from registration.domain.checks import instant_ineligibility, run_automatic_checks
 from registration.domain.licence_lifecycle import LicenceStatus
@@ -51,12 +51,12 @@ from registration.models import (
     Application,
     ApplicationDocument,
     ApplicationEvent,
+    IdentityAttestation,
     IssuanceJob,
     Licence,
 )
 from registration.principal import SYSTEM, Principal
-from registration.services import names
-from registration.terminals import hooks as terminal_hooks
+from registration.services import names, webhooks
 
 DOCUMENT_KINDS = frozenset({"articles_of_association", "other"})
 MAX_DOCUMENTS = 10
@@ -418,7 +418,7 @@ def _submit(
     report = run_automatic_checks(payload, kinds, name_check, china_today())
     report.errors.extend(printability_errors(payload, china_today()))
     # DESIGN.md §6: the bank's identity check of each person who must be verified.
-    unattested = terminal_hooks.attestation_errors(session, application.id, payload)
+    unattested = _attestation_errors(session, application.id, payload)
     name_errors = (
         []
         if report.errors or unattested
@@ -466,6 +466,25 @@ def _submit(
             accepted_by=SYSTEM.subject,
         )
         _record(session, application, Action.APPROVE, Status.APPROVED, SYSTEM, [], None)
+
+
+def _attestation_errors(
+    session: Session, application_id: str, payload: ApplicationPayload
+) -> list[FieldError]:
+    """`attestation_missing` / `attested_person_mismatch` for each person the bank has not
+    attested, as the application is now: the full match is re-run against the current payload
+    from the stored attestations, so one for a document number, name, birth date or nationality
+    edited afterwards no longer counts."""
+    rows = session.exec(
+        select(IdentityAttestation).where(IdentityAttestation.application_id == application_id)
+    )
+    facts = [
+        attestation.AttestedFacts(
+            r.document_type, r.document_key, r.person_name, r.birth_date, r.nationality
+        )
+        for r in rows
+    ]
+    return attestation.attestation_errors(payload, facts)
 
 
 def _record(
@@ -518,7 +537,7 @@ def _record(
     notify(session, APPLICATION_CHANGED, application.id)
     if source is not target:
         # The client's webhook, queued in this transaction (transactional outbox).
-        terminal_hooks.status_changed(
+        webhooks.queue_status_change(
             session, application, expected + 1, source.value, target.value, reasons, now
         )
 

@@ -39,11 +39,11 @@ from bank_adapter import (
 )
 from registration.db import create_db_engine, session_scope
 from registration.domain.application import ApplicationPayload
+from registration.domain.attestation import persons_to_attest
 from registration.errors import ServiceError
 from registration.models import ATTESTATION, REQUEST_SIGNING
+from registration.services import clients
 from registration.settings import Settings
-from registration.terminals import registry
-from registration.terminals.identity import persons_to_attest
 
 CHANNELS = ["yinzhengtong", "hong_kong", "paris"]
 FINAL_STATUSES = frozenset({"issued", "rejected", "returned", "withdrawn"})
@@ -100,21 +100,19 @@ def client_add(
     if len(keyids) > len(public_keys):
         raise click.UsageError("more --keyid than --public-key")
     specs = [
-        registry.KeySpec(_pem(path), keyids[i] if i < len(keyids) else None)
+        clients.KeySpec(_pem(path), keyids[i] if i < len(keyids) else None)
         for i, path in enumerate(public_keys)
     ]
     settings = Settings()
     with session_scope(_engine()) as session:
         try:
-            _, keys, token = registry.register_client(
+            _, keys, token = clients.register_client(
                 session,
                 client_id,
                 channel,
                 org,
                 request_keys=specs,
-                attestation_key=registry.KeySpec(_pem(attestation_key))
-                if attestation_key
-                else None,
+                attestation_key=clients.KeySpec(_pem(attestation_key)) if attestation_key else None,
                 callback_url=callback_url,
                 require_https=not settings.is_development,
             )
@@ -138,8 +136,8 @@ def client_add_key(client_id: str, public_key: Path, keyid: str | None, purpose:
     """Add a key (rotation: add the new keyid, switch the terminals, revoke the old one)."""
     with session_scope(_engine()) as session:
         try:
-            key = registry.add_key(
-                session, client_id, registry.KeySpec(_pem(public_key), keyid), purpose
+            key = clients.add_key(
+                session, client_id, clients.KeySpec(_pem(public_key), keyid), purpose
             )
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
@@ -153,7 +151,7 @@ def client_revoke_key(client_id: str, keyid: str) -> None:
     """Revoke a key at once."""
     with session_scope(_engine()) as session:
         try:
-            registry.revoke_key(session, client_id, keyid)
+            clients.revoke_key(session, client_id, keyid)
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
     click.echo(f"key {keyid} revoked")
@@ -162,7 +160,7 @@ def client_revoke_key(client_id: str, keyid: str) -> None:
 def _set_active(client_id: str, active: bool) -> None:
     with session_scope(_engine()) as session:
         try:
-            registry.set_active(session, client_id, active)
+            clients.set_active(session, client_id, active)
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
     click.echo(f"client {client_id} {'resumed' if active else 'suspended'}")

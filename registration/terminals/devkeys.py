@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from registration.terminals import registry
+from registration.services import clients
 
 DEV_TERMINAL = ("dev-terminal", "yinzhengtong", "Development signing terminal")
 
@@ -49,21 +49,21 @@ def ensure_dev_keys(
     with Session(engine, expire_on_commit=False) as session:
         client_id, channel, org = DEV_TERMINAL
         terminal_key = directory / f"{client_id}-key.pem"
-        if client_id not in {c.client_id for c in registry.list_clients(session)}:
-            registry.register_client(
+        if client_id not in {c.client_id for c in clients.list_clients(session)}:
+            clients.register_client(
                 session,
                 client_id,
                 channel,
                 org,
-                request_keys=[registry.KeySpec(_write_key(terminal_key), f"{client_id}-1")],
+                request_keys=[clients.KeySpec(_write_key(terminal_key), f"{client_id}-1")],
             )
-        existing = {c.client_id for c in registry.list_clients(session)}
+        existing = {c.client_id for c in clients.list_clients(session)}
         for owner in [*client_ids, client_id]:
             if owner not in existing:
                 continue
             path = directory / f"{owner}-attestation-key.pem"
-            if registry.active_attestation_key(session, owner) is None:
-                registry.add_key(session, owner, registry.KeySpec(_write_key(path)), "attestation")
+            if clients.active_attestation_key(session, owner) is None:
+                clients.add_key(session, owner, clients.KeySpec(_write_key(path)), "attestation")
             attestation_paths[owner] = str(path)
     terminal = {
         "client_id": client_id,

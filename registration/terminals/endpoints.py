@@ -10,13 +10,12 @@ from sqlmodel import col, select
 
 from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
 from registration.db import utcnow
+from registration.domain.attestation import AttestedFacts, attested_person
 from registration.domain.workflow import Role
 from registration.errors import Forbidden, NotFound, ServiceError
 from registration.models import WebhookOutbox
 from registration.principal import Principal
-from registration.services import applications
-from registration.terminals import attestations, registry, webhooks
-from registration.terminals.identity import AttestedFacts, attested_person
+from registration.services import applications, attestations, clients, webhooks
 from registration.terminals.schemas import (
     AttestationOut,
     ClientIn,
@@ -48,8 +47,8 @@ def _require_registrar(principal: Principal) -> None:
 
 
 def _client_out(session: SessionDep, client_id: str, token: str | None = None) -> ClientOut:
-    client = registry.get_client(session, client_id)
-    return ClientOut.of(client, registry.list_keys(session, client_id), token)
+    client = clients.get_client(session, client_id)
+    return ClientOut.of(client, clients.list_keys(session, client_id), token)
 
 
 @admin.post("", status_code=status.HTTP_201_CREATED, response_model=ClientOut)
@@ -63,14 +62,14 @@ def create_client(
 ) -> ClientOut:
     """Register a bank terminal, app gateway or branch with its keys and callback URL."""
     _require_registrar(principal)
-    client, _, token = registry.register_client(
+    client, _, token = clients.register_client(
         session,
         body.client_id,
         body.channel,
         body.org,
-        request_keys=[registry.KeySpec(k.public_key_pem, k.keyid) for k in body.request_keys],
+        request_keys=[clients.KeySpec(k.public_key_pem, k.keyid) for k in body.request_keys],
         attestation_key=(
-            registry.KeySpec(body.attestation_key.public_key_pem, body.attestation_key.keyid)
+            clients.KeySpec(body.attestation_key.public_key_pem, body.attestation_key.keyid)
             if body.attestation_key
             else None
         ),
@@ -85,8 +84,8 @@ def create_client(
 def list_clients(session: SessionDep, principal: PrincipalDep) -> list[ClientOut]:
     _require_registrar(principal)
     return [
-        ClientOut.of(c, registry.list_keys(session, c.client_id))
-        for c in registry.list_clients(session)
+        ClientOut.of(c, clients.list_keys(session, c.client_id))
+        for c in clients.list_clients(session)
     ]
 
 
@@ -106,7 +105,7 @@ def update_client(
 ) -> ClientOut:
     """Set or clear (null) the callback URL for status-change webhooks."""
     _require_registrar(principal)
-    registry.set_callback_url(
+    clients.set_callback_url(
         session, client_id, body.callback_url, require_https=not settings.is_development
     )
     return _client_out(session, client_id)
@@ -123,8 +122,8 @@ def add_key(
     """Add a key. A request-signing key sits beside the others (rotation by keyid) and ends
     the client's bearer tokens; a new attestation key replaces the previous one."""
     _require_registrar(principal)
-    key = registry.add_key(
-        session, client_id, registry.KeySpec(body.public_key_pem, body.keyid), body.purpose
+    key = clients.add_key(
+        session, client_id, clients.KeySpec(body.public_key_pem, body.keyid), body.purpose
     )
     return KeyOut.of(key)
 
@@ -133,21 +132,21 @@ def add_key(
 def revoke_key(client_id: str, keyid: str, session: SessionDep, principal: PrincipalDep) -> KeyOut:
     """Revoke a key at once: signatures naming it are refused with `unknown_key`."""
     _require_registrar(principal)
-    return KeyOut.of(registry.revoke_key(session, client_id, keyid))
+    return KeyOut.of(clients.revoke_key(session, client_id, keyid))
 
 
 @admin.post("/{client_id}/suspend", response_model=ClientOut)
 def suspend_client(client_id: str, session: SessionDep, principal: PrincipalDep) -> ClientOut:
     """Refuse every request of the client (`client_suspended`) until it is resumed."""
     _require_registrar(principal)
-    registry.set_active(session, client_id, False)
+    clients.set_active(session, client_id, False)
     return _client_out(session, client_id)
 
 
 @admin.post("/{client_id}/resume", response_model=ClientOut)
 def resume_client(client_id: str, session: SessionDep, principal: PrincipalDep) -> ClientOut:
     _require_registrar(principal)
-    registry.set_active(session, client_id, True)
+    clients.set_active(session, client_id, True)
     return _client_out(session, client_id)
 
 
@@ -157,7 +156,7 @@ def client_webhooks(
 ) -> list[WebhookOut]:
     """The client's webhooks, newest first, each with its delivery log."""
     _require_registrar(principal)
-    registry.get_client(session, client_id)
+    clients.get_client(session, client_id)
     rows = session.exec(
         select(WebhookOutbox)
         .where(WebhookOutbox.client_id == client_id)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from registration.domain.attestation import PersonToAttest
 from registration.models import (
     ApiClient,
     ClientKey,
@@ -14,7 +15,6 @@ from registration.models import (
     WebhookDelivery,
     WebhookOutbox,
 )
-from registration.terminals.identity import PersonToAttest
 
 Channel = Literal["yinzhengtong", "hong_kong", "paris"]
 KeyPurpose = Literal["request_signing", "attestation"]

@@ -39,7 +39,7 @@ from registration.domain.workflow import Role
 from registration.errors import NotAuthenticated
 from registration.models import REQUEST_SIGNING, ApiClient, ClientKey, SignatureNonce
 from registration.principal import Principal
-from registration.terminals import registry
+from registration.services import clients
 from registration.terminals.sql import insert_for
 
 SIGNATURE_FIELDS = frozenset({"signature", "signature-input"})
@@ -114,7 +114,7 @@ def authenticate(
     max_skew: timedelta,
 ) -> Principal:
     """The client whose registered key signed this request, or a 401 `NotAuthenticated`."""
-    clients: list[ApiClient] = []
+    resolved: list[ApiClient] = []
 
     def resolve_key(keyid: str) -> PublicKey | None:
         key = session.get(ClientKey, keyid)
@@ -127,8 +127,8 @@ def authenticate(
             # Before the signature is even checked: a suspended client's requests must not
             # spend nonces or reach any use case.
             raise ClientSuspended(f"client {client.client_id} is suspended")
-        clients.append(client)
-        return registry.public_key_from_pem(key.public_key_pem)
+        resolved.append(client)
+        return clients.public_key_from_pem(key.public_key_pem)
 
     try:
         verify_request(
@@ -147,7 +147,7 @@ def authenticate(
     # The nonce is spent for good, whatever the use case does next; this also ends the
     # transaction, so the connection goes back to the pool until the use case needs one.
     session.commit()
-    client = clients[-1]
+    client = resolved[-1]
     return Principal(
         kind="client", subject=client.client_id, role=Role(client.role), channel=client.channel
     )
@@ -156,7 +156,7 @@ def authenticate(
 def refuse_bearer_for_keyed_client(session: Session, principal: Principal) -> None:
     """A client with an active request-signing key must sign: its bearer token (if one
     survived) no longer authenticates it."""
-    if principal.is_client and registry.has_active_request_key(session, principal.subject):
+    if principal.is_client and clients.has_active_request_key(session, principal.subject):
         raise refusal(
             SignatureMissing(
                 "this client has registered request-signing keys: sign the request "

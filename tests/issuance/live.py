@@ -19,9 +19,8 @@ from registration.app import create_app
 from registration.db import create_db_engine, upgrade_database
 from registration.domain.workflow import Role
 from registration.issuance.authority import LicenceAuthority, build_authority
-from registration.services import accounts
+from registration.services import accounts, clients
 from registration.settings import Settings
-from registration.terminals import registry
 from tests.terminals.support import ATTESTERS, Attester, public_pem
 
 
@@ -37,12 +36,12 @@ class LiveService:
         attester = Attester(f"live-{channel}-{time.monotonic_ns()}")
         engine = create_db_engine(self.settings.effective_database_url)
         with Session(engine) as session:
-            _, _, token = registry.register_client(
+            _, _, token = clients.register_client(
                 session,
                 attester.client_id,
                 channel,
                 "Live",
-                attestation_key=registry.KeySpec(public_pem(attester.key)),
+                attestation_key=clients.KeySpec(public_pem(attester.key)),
             )
         engine.dispose()
         headers = {"Authorization": f"Bearer {token}"}

@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bank_adapter import BizregClient, PrivateKey, sign_request
+from registration.services import clients
 from registration.settings import Settings
-from registration.terminals import registry
 from tests.terminals.support import JOSE, Attester, new_key, people_to_attest, public_pem
 
 
@@ -110,13 +110,13 @@ def make_terminal(engine: Engine, app_client: TestClient, settings: Settings) ->
         key = new_key(alg)
         attester = Attester(client_id, new_key("ecdsa-p256" if alg == "ed25519" else "ed25519"))
         with Session(engine, expire_on_commit=False) as session:
-            _, keys, token = registry.register_client(
+            _, keys, token = clients.register_client(
                 session,
                 client_id,
                 channel,
                 "Test bank",
-                request_keys=[registry.KeySpec(public_pem(key), f"{client_id}-k1")],
-                attestation_key=registry.KeySpec(public_pem(attester.key)),
+                request_keys=[clients.KeySpec(public_pem(key), f"{client_id}-k1")],
+                attestation_key=clients.KeySpec(public_pem(attester.key)),
                 callback_url=callback_url,
             )
         assert token is None

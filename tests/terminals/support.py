@@ -22,10 +22,9 @@ from sqlmodel import Session
 
 from bank_adapter import PrivateKey, sign_attestation, sign_request
 from registration.domain.application import ApplicationPayload
+from registration.domain.attestation import persons_to_attest
 from registration.principal import Principal
-from registration.services import applications
-from registration.terminals import attestations, registry
-from registration.terminals.identity import persons_to_attest
+from registration.services import applications, attestations, clients
 
 JOSE = "application/jose"
 
@@ -122,8 +121,8 @@ def attest_directly(engine: Engine, principal: Principal, application_id: str) -
     attestation key for the client if needed, then stores a verified attestation per person."""
     attester = Attester(principal.subject)
     with Session(engine, expire_on_commit=False) as session:
-        registry.add_key(
-            session, principal.subject, registry.KeySpec(public_pem(attester.key)), "attestation"
+        clients.add_key(
+            session, principal.subject, clients.KeySpec(public_pem(attester.key)), "attestation"
         )
         data = applications.get_application(session, principal, application_id).payload
         for person in people_to_attest(data):

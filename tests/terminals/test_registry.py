@@ -15,8 +15,7 @@ from sqlmodel import Session
 
 from registration.cli import main
 from registration.domain.workflow import Role
-from registration.services import accounts
-from registration.terminals import registry
+from registration.services import accounts, clients
 from tests.conftest import example, row_counts
 from tests.terminals.support import SigningAuth, new_key, public_pem
 
@@ -184,16 +183,16 @@ def test_keys_suspension_and_callback_through_the_api(
 
 def test_a_new_attestation_key_replaces_the_old(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
-        registry.register_client(
+        clients.register_client(
             session,
             "hk-gw",
             "hong_kong",
             "Gateway",
-            attestation_key=registry.KeySpec(public_pem(new_key())),
+            attestation_key=clients.KeySpec(public_pem(new_key())),
         )
-        registry.add_key(session, "hk-gw", registry.KeySpec(public_pem(new_key())), "attestation")
-        keys = registry.list_keys(session, "hk-gw")
-        active = registry.active_attestation_key(session, "hk-gw")
+        clients.add_key(session, "hk-gw", clients.KeySpec(public_pem(new_key())), "attestation")
+        keys = clients.list_keys(session, "hk-gw")
+        active = clients.active_attestation_key(session, "hk-gw")
     assert [k.revoked_at is None for k in keys] == [False, True]
     assert active is not None
     assert active.keyid == keys[1].keyid
@@ -281,10 +280,10 @@ def test_cli_registers_rotates_suspends(
         result = runner.invoke(main, ["client", *command], env=env)
         assert result.exit_code == 0, result.output
     with Session(engine) as session:
-        client = registry.get_client(session, "boc-t01")
+        client = clients.get_client(session, "boc-t01")
         assert client.active is True
         assert client.callback_url == "http://127.0.0.1:9/hook"
-        assert [k.keyid for k in registry.list_keys(session, "boc-t01") if k.revoked_at is None][
+        assert [k.keyid for k in clients.list_keys(session, "boc-t01") if k.revoked_at is None][
             -1
         ] == "boc-t01-2026"
 

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from registration.db import utcnow
 from registration.domain.workflow import Role
 from registration.models import SignatureNonce
-from registration.terminals import registry
+from registration.services import clients
 from registration.terminals.signatures import DatabaseNonceStore, purge_expired_nonces
 from tests.conftest import example, row_counts
 from tests.terminals.conftest import MakeTerminal, Terminal
@@ -159,7 +159,7 @@ def test_a_suspended_client_is_refused_until_resumed(
 ) -> None:
     terminal = make_terminal()
     with Session(engine, expire_on_commit=False) as session:
-        registry.set_active(session, terminal.client_id, False)
+        clients.set_active(session, terminal.client_id, False)
     counts = row_counts(engine)
     _refused(
         terminal.request("POST", "/api/v1/applications", json_body=example("yinzhengtong")),
@@ -167,7 +167,7 @@ def test_a_suspended_client_is_refused_until_resumed(
     )
     assert row_counts(engine) == counts
     with Session(engine, expire_on_commit=False) as session:
-        registry.set_active(session, terminal.client_id, True)
+        clients.set_active(session, terminal.client_id, True)
     resumed = terminal.request("POST", "/api/v1/applications", json_body=example("yinzhengtong"))
     assert resumed.status_code == 201
 
@@ -176,8 +176,8 @@ def test_key_rotation_by_keyid(make_terminal: MakeTerminal, engine: Engine) -> N
     terminal = make_terminal()
     new = new_key("ecdsa-p256-sha256")
     with Session(engine, expire_on_commit=False) as session:
-        added = registry.add_key(
-            session, terminal.client_id, registry.KeySpec(public_pem(new), "rotated-k2")
+        added = clients.add_key(
+            session, terminal.client_id, clients.KeySpec(public_pem(new), "rotated-k2")
         )
     assert added.alg == "ecdsa-p256-sha256"
     # Both keys work while the terminals move over ...
@@ -192,7 +192,7 @@ def test_key_rotation_by_keyid(make_terminal: MakeTerminal, engine: Engine) -> N
     )
     # ... then the old one is revoked and refused.
     with Session(engine, expire_on_commit=False) as session:
-        registry.revoke_key(session, terminal.client_id, terminal.keyid)
+        clients.revoke_key(session, terminal.client_id, terminal.keyid)
     _refused(terminal.request("GET", "/api/v1/queues/front-desk"), "unknown_key")
 
 
@@ -205,7 +205,7 @@ def test_a_keyed_client_must_sign_and_its_bearer_token_is_dead(
     with Session(
         engine, expire_on_commit=False
     ) as session:  # the development client gets its first signing key
-        registry.add_key(session, client_id, registry.KeySpec(public_pem(new_key())))
+        clients.add_key(session, client_id, clients.KeySpec(public_pem(new_key())))
     counts = row_counts(engine)
     refused = app_client.post("/api/v1/applications", json=example("paris"), headers=bearer)
     assert refused.status_code == 401
@@ -219,12 +219,12 @@ def test_bearer_refused_for_a_client_with_keys_even_with_a_surviving_token(
     from registration.services import accounts
 
     with Session(engine, expire_on_commit=False) as session:
-        registry.register_client(
+        clients.register_client(
             session,
             "keyed",
             "paris",
             "Bank",
-            request_keys=[registry.KeySpec(public_pem(new_key()))],
+            request_keys=[clients.KeySpec(public_pem(new_key()))],
         )
         token = accounts.issue_client_token(session, "keyed")  # e.g. restored from a backup
         session.commit()
@@ -269,12 +269,12 @@ def test_an_independent_implementation_signs_and_the_app_verifies(
     """`http-message-signatures` (not our code) signs a create; the app accepts it."""
     key = new_key("ed25519")
     with Session(engine, expire_on_commit=False) as session:
-        registry.register_client(
+        clients.register_client(
             session,
             "interop",
             "yinzhengtong",
             "Bank",
-            request_keys=[registry.KeySpec(public_pem(key), "interop-k1")],
+            request_keys=[clients.KeySpec(public_pem(key), "interop-k1")],
         )
     body = httpx.Request("POST", "http://x", json=example("yinzhengtong")).read()
     request = app_client.build_request(

@@ -27,9 +27,8 @@ from registration.db import utcnow
 from registration.domain.workflow import Role
 from registration.issuance.authority import LicenceAuthority
 from registration.models import WebhookDelivery, WebhookOutbox
-from registration.services import issuance
+from registration.services import issuance, webhooks
 from registration.settings import Settings
-from registration.terminals import webhooks
 from tests.conftest import example, row_counts
 from tests.terminals.conftest import MakeTerminal, Terminal
 

@@ -1,4 +1,9 @@
-"""Delivering status-change webhooks from the outbox, signed with the authority's key.
+"""Status-change webhooks: queued in the outbox with the change, delivered signed with the
+authority's key.
+
+A status change's webhook is queued in the same transaction as the change (transactional
+outbox: `queue_status_change`, called by `services/applications.py`), so it is sent if and only
+if the change was committed.
 
 The authority's webhook key is Ed25519, generated into the data directory on first use
 (`BIZREG_WEBHOOK_KEY_FILE` to provide one: every API process of a deployment must use the same
@@ -24,6 +29,8 @@ import logging
 import os
 import threading
 import time
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,13 +47,60 @@ from bank_adapter import StatusChangeEvent, build_webhook_request, retry_delay
 from registration.db import utcnow
 from registration.domain import webhook_lifecycle
 from registration.domain.webhook_lifecycle import WebhookStatus
-from registration.models import WebhookDelivery, WebhookOutbox
+from registration.models import ApiClient, Application, Licence, WebhookDelivery, WebhookOutbox
 from registration.settings import Settings
 
 log = logging.getLogger("bizreg.webhooks")
 DELIVERY_LEASE: Final = timedelta(seconds=60)
 HTTP_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT: Final = "bizreg-webhooks/1"
+
+
+# --- the outbox ---------------------------------------------------------------------------
+
+
+def queue_status_change(
+    session: Session,
+    application: Application,
+    seq: int,
+    previous_status: str,
+    status: str,
+    reasons: Sequence[dict[str, Any]],
+    at: datetime,
+) -> None:
+    """Queue the webhook for a status change, if the client registered a callback URL. Runs
+    inside the caller's transaction and never commits."""
+    client = session.get(ApiClient, application.client_id)
+    if client is None or not client.callback_url:
+        return
+    uscc = None
+    if status == "issued":
+        licence = session.exec(
+            select(Licence).where(Licence.application_id == application.id)
+        ).first()
+        uscc = licence.uscc if licence else None
+    event_id = str(uuid.uuid4())
+    event = StatusChangeEvent(
+        event_id=event_id,
+        application_id=application.id,
+        previous_status=previous_status,
+        status=status,
+        occurred_at=at,
+        reasons=tuple(reasons),
+        licence_uscc=uscc,
+    )
+    session.add(
+        WebhookOutbox(
+            id=event_id,
+            client_id=client.client_id,
+            application_id=application.id,
+            seq=seq,
+            callback_url=client.callback_url,
+            event=event.to_json(),
+            created_at=at,
+            next_attempt_at=at,
+        )
+    )
 
 
 # --- the authority's key ------------------------------------------------------------------

@@ -17,13 +17,12 @@ from sqlmodel import Session, col, select
 
 from bank_adapter import AttestationError, AttestationReplayed, verify_attestation
 from registration.domain.application import FieldError
+from registration.domain.attestation import AttestedFacts, Match, match_attested_person
 from registration.domain.workflow import EDITABLE_STATUSES, Status
 from registration.errors import Conflict, Forbidden, PayloadInvalid
 from registration.models import IdentityAttestation
 from registration.principal import Principal
-from registration.services import applications
-from registration.terminals import registry
-from registration.terminals.identity import AttestedFacts, Match, match_attested_person
+from registration.services import applications, clients
 
 
 def attest(
@@ -47,7 +46,7 @@ def attest(
             code="not_editable",
             extra={"current_status": application.status},
         )
-    key = registry.active_attestation_key(session, principal.subject)
+    key = clients.active_attestation_key(session, principal.subject)
     if key is None:
         raise Conflict(
             "this client has no registered attestation key; ask the registrar to add one",
@@ -63,7 +62,7 @@ def attest(
     try:
         verified = verify_attestation(
             token,
-            key=registry.public_key_from_pem(key.public_key_pem),
+            key=clients.public_key_from_pem(key.public_key_pem),
             expected_issuer=principal.subject,
             application_id=application.id,
             now=now,
