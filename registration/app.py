@@ -5,17 +5,29 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
 
-from registration.api import applications, issuance, licences, names, officers, pki, verify
+from registration.api import (
+    applications,
+    attestations,
+    clients,
+    issuance,
+    licences,
+    names,
+    officers,
+    pki,
+    verify,
+    webhooks,
+)
 from registration.api.limits import BodySizeLimit
 from registration.api.overload import RequestCap, install_overload_handlers
 from registration.api.problems import install_problem_handlers
 from registration.api.waiting import RevisionWatcher
 from registration.db import api_engine, create_db_engine
+from registration.http import exchange
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.settings import Settings
-from registration.terminals.wiring import install_terminals
 from registration.web import pages
 from registration.workers.issuance import IssuanceWorker
+from registration.workers.webhooks import WebhookWorker
 
 # Multipart framing around an upload of the maximum size.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -70,7 +82,19 @@ def create_app(
     app.include_router(pki.router)
     app.include_router(verify.router)
     app.include_router(pages.router)
-    install_terminals(app, webhook_worker=webhook_worker)
+    # The terminal protocol: client administration, attestations, the webhook key; the raw-body
+    # middleware and the replay handler, added before `BodySizeLimit` so that the size limit
+    # applies before bodies are buffered.
+    exchange.install(app)
+    app.add_middleware(exchange.TerminalExchange)
+    app.include_router(clients.router)
+    app.include_router(attestations.router)
+    app.include_router(webhooks.router)
+    if webhook_worker:
+        webhook_sender = WebhookWorker(app.state.engine, settings)
+        app.state.webhook_worker = webhook_sender
+        app.router.on_startup.append(webhook_sender.start)
+        app.router.on_shutdown.append(webhook_sender.stop)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

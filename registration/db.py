@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, Engine, String, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
@@ -110,3 +111,14 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
+
+
+def insert_for(connection: Connection, table: Any) -> Any:
+    """The dialect's INSERT construct, which has `on_conflict_do_nothing/do_update`: for
+    `INSERT … ON CONFLICT` on both databases, where the insert that loses is the answer to a
+    race."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no upsert for {connection.dialect.name}")  # pragma: no cover

@@ -12,11 +12,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from registration.errors import NotAuthenticated
+from registration.http import signatures
+from registration.http.exchange import claim_idempotency_key, exchange_of
 from registration.principal import Principal
 from registration.services import accounts
 from registration.settings import Settings
-from registration.terminals import signatures
-from registration.terminals.exchange import claim_idempotency_key, exchange_of
 
 _bearer = HTTPBearer(
     auto_error=False, description="Token from /api/v1/auth/token or `bizreg client add`"

@@ -18,7 +18,7 @@ from registration.domain.workflow import (
     WorkflowError,
 )
 from registration.errors import ServiceError
-from registration.terminals import localisation
+from registration.http import localisation
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("bizreg.api")

@@ -7,7 +7,7 @@ flight). The algorithm is never chosen by the caller: it is derived from the key
 §3.2 step 6, §7.3.6).
 
 Bearer tokens are for development clients only: registering a request-signing key revokes the
-client's tokens, and `registration.terminals.signatures` refuses a bearer token from a client
+client's tokens, and `registration.http.signatures` refuses a bearer token from a client
 that has an active key, so a leaked token of a production terminal is worthless.
 """
 

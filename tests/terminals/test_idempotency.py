@@ -20,10 +20,10 @@ from registration.db import utcnow
 from registration.domain.application import ApplicationPayload
 from registration.domain.workflow import Role
 from registration.errors import Conflict
+from registration.http import idempotency
 from registration.models import Application, ApplicationEvent, IdempotencyRecord
 from registration.principal import Principal
 from registration.services import applications
-from registration.terminals import idempotency
 from tests.api.helpers import act, create
 from tests.conftest import example, is_postgres, row_counts
 from tests.terminals.conftest import MakeTerminal

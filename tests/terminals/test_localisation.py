@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import bank_adapter
-from registration.terminals.localisation import LANGUAGES, catalogue, negotiate
+from registration.http.localisation import LANGUAGES, catalogue, negotiate
 from tests.conftest import example
 from tests.terminals.conftest import MakeTerminal
 

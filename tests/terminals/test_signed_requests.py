@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 
 from registration.db import utcnow
 from registration.domain.workflow import Role
+from registration.http.signatures import DatabaseNonceStore, purge_expired_nonces
 from registration.models import SignatureNonce
 from registration.services import clients
-from registration.terminals.signatures import DatabaseNonceStore, purge_expired_nonces
 from tests.conftest import example, row_counts
 from tests.terminals.conftest import MakeTerminal, Terminal
 from tests.terminals.support import ATTESTERS, new_key, public_pem

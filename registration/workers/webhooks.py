@@ -14,9 +14,9 @@ import httpx
 from sqlalchemy import Engine
 
 from registration.db import utcnow
+from registration.http import idempotency, signatures
 from registration.services import webhooks
 from registration.settings import Settings
-from registration.terminals import idempotency, signatures
 
 log = logging.getLogger("bizreg.webhooks")
 _PURGE_INTERVAL = timedelta(minutes=1)

@@ -1,4 +1,4 @@
-"""HTTP edge of the terminal protocol: raw request bytes in, recorded responses out.
+"""The HTTP edge: raw request bytes in, recorded responses out.
 
 RFC 9530 digests and idempotency fingerprints are over the body *as sent*, before FastAPI
 parses it (JSON, multipart). `TerminalExchange`, an ASGI middleware, buffers the body of
@@ -24,9 +24,9 @@ from starlette.datastructures import UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registration.db import utcnow
+from registration.http import idempotency
+from registration.http.idempotency import Claim, IdempotentReplay, StoredResponse
 from registration.principal import Principal
-from registration.terminals import idempotency
-from registration.terminals.idempotency import Claim, IdempotentReplay, StoredResponse
 
 SCOPE_KEY = "bizreg.exchange"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -23,7 +23,7 @@ _TRADITIONAL_REGIONS: Final = frozenset({"tw", "hk", "mo"})
 @cache
 def catalogue() -> dict[str, dict[str, dict[str, str]]]:
     text = (
-        resources.files("registration.terminals")
+        resources.files("registration.http")
         .joinpath("data", "problem_messages.json")
         .read_text("utf-8")
     )

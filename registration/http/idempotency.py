@@ -41,11 +41,11 @@ from sqlalchemy import ColumnElement, Engine, and_, delete, event, update
 from sqlmodel import Session, col, select
 
 from bank_adapter.json_depth import loads_bounded
+from registration.db import insert_for
 from registration.domain.application import FieldError
 from registration.errors import Conflict, PayloadInvalid
 from registration.models import IdempotencyRecord
 from registration.principal import Principal
-from registration.terminals.sql import insert_for
 
 IDEMPOTENCY_TTL: Final = timedelta(hours=24)
 # Long enough for any use case; a request still running after it loses its claim safely.

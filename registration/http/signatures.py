@@ -34,13 +34,12 @@ from bank_adapter import (
     SignatureMissing,
     verify_request,
 )
-from registration.db import utcnow
+from registration.db import insert_for, utcnow
 from registration.domain.workflow import Role
 from registration.errors import NotAuthenticated
 from registration.models import REQUEST_SIGNING, ApiClient, ClientKey, SignatureNonce
 from registration.principal import Principal
 from registration.services import clients
-from registration.terminals.sql import insert_for
 
 SIGNATURE_FIELDS = frozenset({"signature", "signature-input"})
 # RFC 9421 §5.1: tells a client which components and parameters a signature must have.

@@ -1,0 +1,84 @@
+"""Identity attestations: the bank posts one per person as a compact JWS (`application/jose`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, status
+
+from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
+from registration.api.schemas import AttestationOut
+from registration.db import utcnow
+from registration.domain.attestation import AttestedFacts, attested_person
+from registration.errors import ServiceError
+from registration.services import applications, attestations
+
+JOSE = "application/jose"  # RFC 7515 §9.2.1: compact serialization
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+
+router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
+
+
+@router.post(
+    "/{application_id}/attestations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttestationOut,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {JOSE: {"schema": {"type": "string", "description": "compact JWS"}}},
+        }
+    },
+)
+def post_attestation(
+    application_id: str,
+    request: Request,
+    token: Annotated[str, Body(media_type=JOSE, max_length=16384, include_in_schema=False)],
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+) -> AttestationOut:
+    """The bank's identity attestation for one person, as a compact JWS (`application/jose`);
+    claims as in `examples/attestation-claims.json`."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != JOSE:
+        raise UnsupportedMediaType(
+            f"send the compact JWS as {JOSE} (RFC 7515 §9.2.1), not {media_type or 'nothing'}"
+        )
+    row, match = attestations.attest(
+        session,
+        principal,
+        application_id,
+        token.strip(),
+        now=utcnow(),
+        face_match_threshold=settings.face_match_threshold,
+    )
+    return AttestationOut.of(row, match.person)
+
+
+@router.get("/{application_id}/attestations", response_model=list[AttestationOut])
+def get_attestations(
+    application_id: str, session: SessionDep, principal: PrincipalDep
+) -> list[AttestationOut]:
+    rows = attestations.list_attestations(session, principal, application_id)
+    application = applications.get_application(session, principal, application_id)
+    payload = applications.parse_payload(application.payload)
+    return [
+        AttestationOut.of(
+            r,
+            attested_person(
+                payload,
+                AttestedFacts(
+                    r.document_type, r.document_key, r.person_name, r.birth_date, r.nationality
+                ),
+            ),
+        )
+        for r in rows
+    ]
