@@ -48,11 +48,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from bank_adapter import BizregApiError, BizregClient
+from registration.cli.terminal import simulated_attestation
 from registration.db import create_db_engine
 from registration.domain.application import ApplicationPayload
 from registration.domain.attestation import persons_to_attest
 from registration.services import clients
-from registration.terminals.cli import simulated_attestation
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = json.loads((REPO / "tests/contract/application-yinzhengtong.json").read_text("utf-8"))

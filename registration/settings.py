@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     # Longest `Prefer: wait=N` a client may ask for (RFC 7240 §4.3).
     max_wait_seconds: int = Field(default=60, ge=0, le=600)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    # Terminal protocol (registration/terminals): RFC 9421 clock-skew window, attestation
+    # Terminal protocol (docs/terminal-protocol.md): RFC 9421 clock-skew window, attestation
     # face-match threshold, webhook retry schedule and the webhook signing key's file.
     signature_max_skew_seconds: int = Field(default=60, gt=0, le=300)
     face_match_threshold: float = Field(default=0.9, gt=0, le=1)

@@ -115,7 +115,7 @@ def app_client(
 ) -> Iterator[TestClient]:
     app = create_app(settings.model_copy(update=SINGLE_CONNECTION_POOL), authority=authority)
     # Addressed at its public base URL, as real clients do: RFC 9421 signatures cover the
-    # target URI, which the service rebuilds from that URL (registration/terminals/signatures).
+    # target URI, which the service rebuilds from that URL (registration/http/signatures.py).
     with TestClient(app, base_url=settings.base_url, raise_server_exceptions=False) as client:
         yield client
 

@@ -47,7 +47,7 @@ def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if signatures.is_signed(request.headers):
-        # Bank terminals: RFC 9421 signature over the raw request (registration/terminals).
+        # Bank terminals: RFC 9421 signature over the raw request (registration/http/signatures.py).
         return signatures.authenticate(
             session,
             method=request.method,

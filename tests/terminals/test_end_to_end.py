@@ -14,11 +14,11 @@ from sqlalchemy import Engine
 
 from bank_adapter import BizregApiError
 from registration.cli import main
+from registration.cli import terminal as terminal_cli
 from registration.domain.workflow import Role
 from registration.issuance.authority import LicenceAuthority
 from registration.services import issuance
 from registration.settings import Settings
-from registration.terminals import cli as terminal_cli
 from templates import read_licence_data
 from tests.conftest import example, row_counts
 from tests.terminals.conftest import MakeTerminal

@@ -308,7 +308,7 @@ def test_development_setup_gives_every_client_an_attestation_key_and_a_signing_t
     app_client: TestClient, engine: Engine, settings: object, tmp_path: Path
 ) -> None:
     from bank_adapter import BizregClient, load_private_key
-    from registration.devsetup import ensure_dev_accounts
+    from registration.cli.devsetup import ensure_dev_accounts
 
     first = ensure_dev_accounts(engine, tmp_path)
     assert ensure_dev_accounts(engine, tmp_path) == first  # a restart changes nothing

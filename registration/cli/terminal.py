@@ -1,4 +1,4 @@
-"""`bizreg client …` (the registry) and `bizreg terminal …` (the reference client at work).
+"""`bizreg terminal …`: the reference client at work.
 
 The `terminal` commands are what a bank's developer runs against a bizreg deployment: they go
 through `bank_adapter.BizregClient`, so every request is signed exactly as a terminal signs it.
@@ -28,7 +28,6 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine
 
 from bank_adapter import (
     BizregApiError,
@@ -37,150 +36,15 @@ from bank_adapter import (
     load_private_key,
     sign_attestation,
 )
-from registration.db import create_db_engine, session_scope
 from registration.domain.application import ApplicationPayload
 from registration.domain.attestation import persons_to_attest
-from registration.errors import ServiceError
-from registration.models import ATTESTATION, REQUEST_SIGNING
-from registration.services import clients
-from registration.settings import Settings
 
-CHANNELS = ["yinzhengtong", "hong_kong", "paris"]
 FINAL_STATUSES = frozenset({"issued", "rejected", "returned", "withdrawn"})
 
 
 def make_http() -> httpx.Client:
     """The HTTP client the terminal commands use (tests substitute the in-process app)."""
     return httpx.Client(timeout=30.0)
-
-
-# --- bizreg client … ----------------------------------------------------------------------
-
-
-def _engine() -> Engine:
-    settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return create_db_engine(settings.effective_database_url)
-
-
-def _pem(path: Path) -> str:
-    return path.read_text("ascii")
-
-
-@click.command("add")
-@click.argument("client_id")
-@click.option("--channel", required=True, type=click.Choice(CHANNELS))
-@click.option("--org", required=True, help="Organisation operating the client")
-@click.option(
-    "--public-key",
-    "public_keys",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Request-signing public key, PEM (Ed25519 or P-256); repeatable",
-)
-@click.option("--keyid", "keyids", multiple=True, help="keyid of each --public-key, in order")
-@click.option(
-    "--attestation-key",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Public key (PEM) the bank signs identity attestations with",
-)
-@click.option("--callback-url", help="Where status-change webhooks are POSTed")
-def client_add(
-    client_id: str,
-    channel: str,
-    org: str,
-    public_keys: tuple[Path, ...],
-    keyids: tuple[str, ...],
-    attestation_key: Path | None,
-    callback_url: str | None,
-) -> None:
-    """Register a client. With --public-key it must sign every request (RFC 9421) and the
-    registered keys are printed; without, it is a development client and its bearer token is
-    printed (shown once)."""
-    if len(keyids) > len(public_keys):
-        raise click.UsageError("more --keyid than --public-key")
-    specs = [
-        clients.KeySpec(_pem(path), keyids[i] if i < len(keyids) else None)
-        for i, path in enumerate(public_keys)
-    ]
-    settings = Settings()
-    with session_scope(_engine()) as session:
-        try:
-            _, keys, token = clients.register_client(
-                session,
-                client_id,
-                channel,
-                org,
-                request_keys=specs,
-                attestation_key=clients.KeySpec(_pem(attestation_key)) if attestation_key else None,
-                callback_url=callback_url,
-                require_https=not settings.is_development,
-            )
-        except ServiceError as error:
-            raise click.ClickException(error.detail) from None
-    if token is not None:
-        click.echo(token)
-        return
-    for key in keys:
-        click.echo(f"{key.purpose} key {key.keyid} ({key.alg}, sha256 {key.fingerprint})")
-
-
-@click.command("add-key")
-@click.argument("client_id")
-@click.argument("public_key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--keyid", help="Default: derived from the key's fingerprint")
-@click.option(
-    "--purpose", type=click.Choice([REQUEST_SIGNING, ATTESTATION]), default=REQUEST_SIGNING
-)
-def client_add_key(client_id: str, public_key: Path, keyid: str | None, purpose: str) -> None:
-    """Add a key (rotation: add the new keyid, switch the terminals, revoke the old one)."""
-    with session_scope(_engine()) as session:
-        try:
-            key = clients.add_key(
-                session, client_id, clients.KeySpec(_pem(public_key), keyid), purpose
-            )
-        except ServiceError as error:
-            raise click.ClickException(error.detail) from None
-    click.echo(f"{key.purpose} key {key.keyid} ({key.alg}, sha256 {key.fingerprint})")
-
-
-@click.command("revoke-key")
-@click.argument("client_id")
-@click.argument("keyid")
-def client_revoke_key(client_id: str, keyid: str) -> None:
-    """Revoke a key at once."""
-    with session_scope(_engine()) as session:
-        try:
-            clients.revoke_key(session, client_id, keyid)
-        except ServiceError as error:
-            raise click.ClickException(error.detail) from None
-    click.echo(f"key {keyid} revoked")
-
-
-def _set_active(client_id: str, active: bool) -> None:
-    with session_scope(_engine()) as session:
-        try:
-            clients.set_active(session, client_id, active)
-        except ServiceError as error:
-            raise click.ClickException(error.detail) from None
-    click.echo(f"client {client_id} {'resumed' if active else 'suspended'}")
-
-
-@click.command("suspend")
-@click.argument("client_id")
-def client_suspend(client_id: str) -> None:
-    """Refuse every request of the client until it is resumed."""
-    _set_active(client_id, False)
-
-
-@click.command("resume")
-@click.argument("client_id")
-def client_resume(client_id: str) -> None:
-    """Accept the client's requests again."""
-    _set_active(client_id, True)
-
-
-CLIENT_COMMANDS = [client_add, client_add_key, client_revoke_key, client_suspend, client_resume]
 
 
 # --- bizreg terminal … --------------------------------------------------------------------

@@ -10,10 +10,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from registration.cli.devkeys import ensure_dev_keys
 from registration.domain.workflow import Role
 from registration.errors import Conflict
 from registration.services import accounts
-from registration.terminals.devkeys import ensure_dev_keys
 
 DEV_OFFICERS: list[tuple[str, Role, list[str]]] = [
     ("frontdesk", Role.FRONT_DESK, []),
@@ -59,7 +59,7 @@ def ensure_dev_accounts(engine: Engine, data_dir: Path) -> dict[str, dict[str, s
             except Conflict:
                 continue
             stored["clients"][client_id] = token
-    # Attestation keys for every client, and a terminal that signs (registration/terminals).
+    # Attestation keys for every client, and a terminal that signs (docs/terminal-protocol.md).
     stored["attestation_keys"], stored["signing_terminal"] = ensure_dev_keys(
         engine, data_dir, [client_id for client_id, _, _ in DEV_CLIENTS]
     )

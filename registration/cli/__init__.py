@@ -1,4 +1,11 @@
-"""The `bizreg` command: run the server, migrate, manage accounts."""
+"""The `bizreg` command (`registration.cli:main`): a composition root beside `registration.app`.
+
+__init__.py  the group; serve, worker, pki, db, user
+clients.py   bizreg client …    the client registry
+terminal.py  bizreg terminal …  the reference terminal (signed requests, attestations)
+verify.py    bizreg verify …    licence verification, online or offline
+devsetup.py  development accounts for `bizreg serve` (with devkeys.py: development keys)
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,14 @@ import sys
 import click
 from sqlalchemy import Engine
 
+from registration.cli import clients as client_commands
+from registration.cli import terminal as terminal_commands
+from registration.cli.verify import verify as verify_command
 from registration.db import create_db_engine, session_scope, upgrade_database
 from registration.domain.workflow import OFFICER_ROLES, Role
 from registration.errors import ServiceError
 from registration.services import accounts
 from registration.settings import Settings
-from registration.terminals import cli as terminal_cli
-from registration.verify_cli import verify as verify_command
 
 
 def _prepare(settings: Settings) -> Engine:
@@ -48,7 +56,7 @@ def serve(host: str, port: int) -> None:
     authority = build_authority(settings)
     click.echo(f"PKI: {settings.pki_dir} (root certificate at /pki/root.pem)")
     if settings.is_development:
-        from registration.devsetup import ensure_dev_accounts
+        from registration.cli.devsetup import ensure_dev_accounts
 
         credentials = ensure_dev_accounts(engine, settings.data_dir)
         click.echo("Development officers (username / password):")
@@ -162,9 +170,9 @@ def client() -> None:
     """API clients: bank terminals, the Hong Kong app gateway, partner branches."""
 
 
-# `client add|add-key|revoke-key|suspend|resume` and `terminal …`: registration/terminals/cli.py.
-for _command in terminal_cli.CLIENT_COMMANDS:
+# `client add|add-key|revoke-key|suspend|resume`: clients.py; `terminal …`: terminal.py.
+for _command in client_commands.CLIENT_COMMANDS:
     client.add_command(_command)
-main.add_command(terminal_cli.terminal)
-# `verify FILE...`: registration/verify_cli.py.
+main.add_command(terminal_commands.terminal)
+# `verify FILE...`: verify.py.
 main.add_command(verify_command)
