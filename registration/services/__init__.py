@@ -1,1 +1,13 @@
-"""Use cases: one function per action, one transaction per use case."""
+"""Use cases: one function per action, one transaction per use case.
+
+applications  create, edit, documents, every workflow action (submission checks, outbox)
+names         reservation and holding of company names
+uscc          unified social credit code allocation
+issuance      an approved application's licence: claim the job, allocate, sign, store
+licences      status (revoke, supersede), amendments, downloads
+accounts      officers, bearer tokens
+clients       the client registry: clients, keys, callback URLs
+attestations  banks' identity attestations
+webhooks      the status-change outbox and its signed delivery
+verification  the registry side of licence verification
+"""

@@ -471,10 +471,8 @@ def _submit(
 def _attestation_errors(
     session: Session, application_id: str, payload: ApplicationPayload
 ) -> list[FieldError]:
-    """`attestation_missing` / `attested_person_mismatch` for each person the bank has not
-    attested, as the application is now: the full match is re-run against the current payload
-    from the stored attestations, so one for a document number, name, birth date or nationality
-    edited afterwards no longer counts."""
+    """`attestation_missing` / `attested_person_mismatch` for each person not attested as the
+    application is now (the match is re-run from the stored attestations: an edit voids one)."""
     rows = session.exec(
         select(IdentityAttestation).where(IdentityAttestation.application_id == application_id)
     )
