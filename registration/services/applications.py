@@ -26,7 +26,12 @@ from registration.changes import APPLICATION_CHANGED, ISSUANCE_DUE, notify
 from registration.clock import china_today
 from registration.db import utcnow
 from registration.domain import attestation, catalogue
-from registration.domain.application import ApplicationPayload, FieldError, check_consistency
+from registration.domain.application import (
+    ApplicationPayload,
+    FieldError,
+    check_consistency,
+    field_path,
+)
 from registration.domain.checks import instant_ineligibility, run_automatic_checks
 from registration.domain.licence_lifecycle import LicenceStatus
 from registration.domain.workflow import (
@@ -65,13 +70,10 @@ DEFAULT_REGION = "441900"
 
 def validation_errors(error: ValidationError, prefix: str = "") -> list[FieldError]:
     """Pydantic's errors as our field errors, with paths like `shareholders[0].share_percent`."""
-    result = []
-    for item in error.errors():
-        path = prefix
-        for part in item["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        result.append(FieldError(field=path or "body", message=item["msg"], code=item["type"]))
-    return result
+    return [
+        FieldError(field_path(item["loc"], prefix), item["msg"], item["type"])
+        for item in error.errors()
+    ]
 
 
 def parse_payload(data: Any) -> ApplicationPayload:
