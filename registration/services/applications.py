@@ -383,7 +383,6 @@ def _require_licence_in_force(session: Session, uscc: str) -> None:
     statement = select(Licence).where(Licence.uscc == uscc).order_by(col(Licence.version).desc())
     current = session.exec(statement).first()
     if current is None or current.status is not LicenceStatus.ACTIVE:
-        session.rollback()
         raise Conflict(
             f"licence {uscc} is no longer in force: this amendment cannot be approved",
             code="licence_not_active",
@@ -434,7 +433,6 @@ def _submit(
         )
     )
     if report.errors or unattested or name_errors:
-        session.rollback()
         raise Conflict(
             "the application cannot be submitted until these are fixed",
             code="submission_checks_failed",
@@ -507,7 +505,6 @@ def _record(
         .values(**changes)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         raise ConcurrentModification(
             "the application was changed by someone else; reload and try again"
         )

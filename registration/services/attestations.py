@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bank_adapter import AttestationError, AttestationReplayed, verify_attestation
@@ -23,6 +22,7 @@ from registration.errors import Conflict, Forbidden, PayloadInvalid
 from registration.models import IdentityAttestation
 from registration.principal import Principal
 from registration.services import applications, clients
+from registration.services.unique import flush_or_conflict
 
 
 def attest(
@@ -131,14 +131,12 @@ def attest(
         token=token,
     )
     session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        # A concurrent request stored the same jti first.
-        session.rollback()
-        raise Conflict(
-            "this attestation (jti) has already been used", code="attestation_replayed"
-        ) from None
+    # A concurrent request may have stored the same jti first.
+    flush_or_conflict(
+        session,
+        Conflict("this attestation (jti) has already been used", code="attestation_replayed"),
+    )
+    session.commit()
     return row, match
 
 

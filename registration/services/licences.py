@@ -172,7 +172,6 @@ def _leave(
         .values(status=target, status_reason=reason, status_changed_at=at)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         raise Conflict(f"licence {licence.uscc} changed meanwhile", code="concurrent_modification")
     session.add(
         LicenceEvent(
