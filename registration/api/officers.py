@@ -10,8 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from registration.api.deps import PrincipalDep, SessionDep, SettingsDep
 from registration.api.schemas import ApplicationSummary, TokenOut
-from registration.services import accounts
-from registration.services import applications as service
+from registration.services import accounts, queues
 
 router = APIRouter(prefix="/api/v1", tags=["officers"])
 
@@ -37,8 +36,7 @@ def front_desk_queue(
 ) -> list[ApplicationSummary]:
     """Submitted applications waiting for acceptance, oldest first."""
     return [
-        ApplicationSummary.of(a)
-        for a in service.front_desk_queue(session, principal, limit, offset)
+        ApplicationSummary.of(a) for a in queues.front_desk_queue(session, principal, limit, offset)
     ]
 
 
@@ -49,5 +47,5 @@ def back_office_queue(
     """Accepted applications in the caller's categories, oldest first."""
     return [
         ApplicationSummary.of(a)
-        for a in service.back_office_queue(session, principal, limit, offset)
+        for a in queues.back_office_queue(session, principal, limit, offset)
     ]

@@ -1,6 +1,7 @@
 """Use cases: one function per action, one transaction per use case.
 
 applications  create, edit, documents, every workflow action (submission checks, outbox)
+queues        the front desk's and back offices' work queues
 names         reservation and holding of company names
 uscc          unified social credit code allocation
 unique        rows under a unique key: a lost race is a Conflict

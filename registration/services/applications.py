@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import pikepdf
 from pydantic import ValidationError
@@ -485,6 +485,23 @@ def _attestation_errors(
     return attestation.attestation_errors(payload, facts)
 
 
+def _enter_approved(session: Session, application: Application, now: datetime) -> None:
+    if application.amends_uscc is not None:
+        _require_licence_in_force(session, application.amends_uscc)
+    # The issuance job is born with the approval, in the same transaction: no approved
+    # application can be left without a job to issue its licence.
+    session.add(IssuanceJob(application_id=application.id, created_at=now, not_before=now))
+    notify(session, ISSUANCE_DUE)
+
+
+# What entering a status does besides the step itself, in the step's transaction. Every step
+# also appends its event, wakes `Prefer: wait` requests (NOTIFY on commit) and, when the status
+# changes, queues the client's webhook (transactional outbox) — see `_record`.
+ON_ENTER: Final[dict[Status, Callable[[Session, Application, datetime], None]]] = {
+    Status.APPROVED: _enter_approved,
+}
+
+
 def _record(
     session: Session,
     application: Application,
@@ -510,13 +527,8 @@ def _record(
         )
     for key, value in changes.items():
         set_committed_value(application, key, value)
-    if target is Status.APPROVED and application.amends_uscc is not None:
-        _require_licence_in_force(session, application.amends_uscc)
-    if target is Status.APPROVED:
-        # The issuance job is born with the approval, in the same transaction: no approved
-        # application can be left without a job to issue its licence.
-        session.add(IssuanceJob(application_id=application.id, created_at=now, not_before=now))
-        notify(session, ISSUANCE_DUE)
+    if target in ON_ENTER:
+        ON_ENTER[target](session, application, now)
     session.add(
         _event(
             application.id,
@@ -530,10 +542,8 @@ def _record(
             now,
         )
     )
-    # Wakes `Prefer: wait` requests for this application in every API process on commit.
     notify(session, APPLICATION_CHANGED, application.id)
     if source is not target:
-        # The client's webhook, queued in this transaction (transactional outbox).
         webhooks.queue_status_change(
             session, application, expected + 1, source.value, target.value, reasons, now
         )
@@ -562,40 +572,3 @@ def _event(
         idempotency_key=idempotency_key,
         at=at,
     )
-
-
-def front_desk_queue(
-    session: Session, principal: Principal, limit: int, offset: int
-) -> list[Application]:
-    if principal.role is not Role.FRONT_DESK:
-        raise Forbidden(
-            "the front-desk queue is for front-desk officers", code="role_not_permitted"
-        )
-    statement = (
-        select(Application)
-        .where(Application.status == Status.SUBMITTED.value)
-        .order_by(col(Application.submitted_at), col(Application.id))
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.exec(statement))
-
-
-def back_office_queue(
-    session: Session, principal: Principal, limit: int, offset: int
-) -> list[Application]:
-    if principal.role is not Role.BACK_OFFICE:
-        raise Forbidden(
-            "the back-office queue is for back-office officers", code="role_not_permitted"
-        )
-    statement = (
-        select(Application)
-        .where(
-            Application.status == Status.ACCEPTED.value,
-            col(Application.category).in_(sorted(principal.categories)),
-        )
-        .order_by(col(Application.submitted_at), col(Application.id))
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.exec(statement))
