@@ -262,7 +262,10 @@ def signature_wrapping(pdf: bytes) -> bytes:
 
 
 def truncate(pdf: bytes) -> bytes:
-    return pdf[: len(pdf) * 2 // 3]
+    """Cut halfway through the last revision. A fixed fraction of the file can land just
+    after an earlier revision's %%EOF, which reads as trailing garbage, not truncation."""
+    previous_end = pdf.rfind(b"%%EOF", 0, len(pdf) - 5)
+    return pdf[: (max(previous_end, 0) + len(pdf)) // 2]
 
 
 def encrypt(pdf: bytes) -> bytes:
