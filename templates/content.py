@@ -31,7 +31,9 @@ __all__ = [
     "MAX_NAME_ZH_LENGTH",
     "MAX_PERSON_NAME_LENGTH",
     "MAX_SCOPE_ITEMS",
+    "MAX_SCOPE_ITEM_LATIN_LENGTH",
     "MAX_SCOPE_ITEM_LENGTH",
+    "MAX_SCOPE_LATIN_LENGTH",
     "MAX_SCOPE_LENGTH",
     "MAX_TERM_YEARS",
     "LanguageVariant",
@@ -54,7 +56,15 @@ MAX_PERSON_NAME_LENGTH: Final = 60
 MAX_DOMICILE_LENGTH: Final = 100
 MAX_SCOPE_ITEMS: Final = 30
 MAX_SCOPE_ITEM_LENGTH: Final = 60
-MAX_SCOPE_LENGTH: Final = 1000  # all items together
+# All items together. Printed in three languages the scope must share the page: 180
+# ideographs and 700 Latin characters per language hold the whole catalogue (133 / 531 / 634
+# today) with every other field at its maximum.
+MAX_SCOPE_LENGTH: Final = 180
+MAX_SCOPE_ITEM_LATIN_LENGTH: Final = 150
+MAX_SCOPE_LATIN_LENGTH: Final = 700  # all items of one language together
+# Licences issued before the scope was translated printed up to 1000 ideographs; their data
+# must still read back for verification.
+_MAX_SCOPE_LENGTH_CHINESE_ONLY: Final = 1000
 MAX_AUTHORITY_ZH_LENGTH: Final = 30
 MAX_AUTHORITY_LATIN_LENGTH: Final = 100
 MAX_TERM_YEARS: Final = 99
@@ -129,6 +139,10 @@ class LicenceContent:
     business_term_years: int | None  # None: long-term (长期), as in the application contract
     domicile: str
     business_scope: tuple[str, ...]
+    # The catalogue's translations, item for item. None only in data written before licences
+    # printed them (bizreg-licence/1 allows both), so such a licence still re-renders as issued.
+    business_scope_en: tuple[str, ...] | None = None
+    business_scope_fr: tuple[str, ...] | None = None
     registration_authority: LocalizedText
     issue_date: date
 
@@ -157,7 +171,12 @@ class LicenceContent:
         ):
             if text is not None:
                 fields.append((path, text))
-        fields.extend((f"business_scope[{i}]", item) for i, item in enumerate(self.business_scope))
+        for path, items in (
+            ("business_scope", self.business_scope),
+            ("business_scope_en", self.business_scope_en),
+            ("business_scope_fr", self.business_scope_fr),
+        ):
+            fields.extend((f"{path}[{i}]", item) for i, item in enumerate(items or ()))
         return fields
 
 
@@ -276,9 +295,38 @@ def _validate(c: LicenceContent) -> None:
     for i, item in enumerate(c.business_scope):
         _check_text(f"business_scope[{i}]", item, MAX_SCOPE_ITEM_LENGTH)
     total = sum(len(item) for item in c.business_scope)
-    if total > MAX_SCOPE_LENGTH:
+    limit = MAX_SCOPE_LENGTH if c.business_scope_en is not None else _MAX_SCOPE_LENGTH_CHINESE_ONLY
+    if total > limit:
         raise InvalidLicenceContent(
-            "business_scope", f"has {total} characters in all, at most {MAX_SCOPE_LENGTH} allowed"
+            "business_scope", f"has {total} characters in all, at most {limit} allowed"
+        )
+    _validate_scope_translation("business_scope_en", c.business_scope_en, c)
+    if c.business_scope_fr is not None and not french:
+        raise InvalidLicenceContent("business_scope_fr", "is only allowed in the zh-en-fr variant")
+    if french and c.business_scope_en is not None and c.business_scope_fr is None:
+        # A trilingual licence that translates its scope translates it into both languages.
+        raise InvalidLicenceContent("business_scope_fr", "is required with business_scope_en")
+    _validate_scope_translation("business_scope_fr", c.business_scope_fr, c)
+
+
+def _validate_scope_translation(
+    field: str, items: tuple[str, ...] | None, c: LicenceContent
+) -> None:
+    if items is None:
+        return
+    if not isinstance(items, tuple):
+        raise InvalidLicenceContent(field, "must be a tuple of strings or None")
+    if len(items) != len(c.business_scope):
+        # Item for item: a reader compares each translation with the Chinese it renders.
+        raise InvalidLicenceContent(
+            field, f"has {len(items)} items, business_scope has {len(c.business_scope)}"
+        )
+    for i, item in enumerate(items):
+        _check_text(f"{field}[{i}]", item, MAX_SCOPE_ITEM_LATIN_LENGTH)
+    total = sum(len(item) for item in items)
+    if total > MAX_SCOPE_LATIN_LENGTH:
+        raise InvalidLicenceContent(
+            field, f"has {total} characters in all, at most {MAX_SCOPE_LATIN_LENGTH} allowed"
         )
 
 
@@ -319,7 +367,7 @@ def canonical_amount(money: Money) -> str:
 def licence_data(content: LicenceContent, *, verification_url: str) -> dict[str, Any]:
     """The machine-readable form embedded as `licence.json` (see licence.schema.json)."""
     c = content
-    return {
+    data: dict[str, Any] = {
         "format": DATA_FORMAT,
         "uscc": c.uscc,
         "version": c.version,
@@ -342,6 +390,13 @@ def licence_data(content: LicenceContent, *, verification_url: str) -> dict[str,
         "issue_date": c.issue_date.isoformat(),
         "verification_url": verification_url,
     }
+    # Left out rather than null when absent: a licence issued before they were printed
+    # re-renders with the very attachment it was signed with.
+    if c.business_scope_en is not None:
+        data["business_scope_en"] = list(c.business_scope_en)
+    if c.business_scope_fr is not None:
+        data["business_scope_fr"] = list(c.business_scope_fr)
+    return data
 
 
 def _localized_data(text: LocalizedText) -> dict[str, str | None]:
@@ -373,6 +428,8 @@ def content_from_data(data: dict[str, Any]) -> LicenceContent:
             business_term_years=data["business_term_years"],
             domicile=data["domicile"],
             business_scope=tuple(data["business_scope"]),
+            business_scope_en=_items_from(data.get("business_scope_en")),
+            business_scope_fr=_items_from(data.get("business_scope_fr")),
             registration_authority=_localized_from(data["registration_authority"]),
             issue_date=date.fromisoformat(data["issue_date"]),
         )
@@ -386,3 +443,11 @@ def content_from_data(data: dict[str, Any]) -> LicenceContent:
 
 def _localized_from(data: dict[str, Any]) -> LocalizedText:
     return LocalizedText(zh=data["zh"], en=data["en"], fr=data.get("fr"))
+
+
+def _items_from(items: Any) -> tuple[str, ...] | None:
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        raise TypeError("business scope translations must be a list")
+    return tuple(items)

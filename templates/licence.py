@@ -88,9 +88,21 @@ _LEFT: Final = 46.0
 _RIGHT: Final = 549.0
 _TOP: Final = PAGE_SIZE[1] - 46.0
 
+# The statutory notice runs the full width along the bottom edge, under the seal, as on the
+# paper licence: one line of Chinese, at most two of English and two of French.
+_NOTICE_BOTTOM: Final = 34.0
+_NOTICE_HEIGHT: Final = 44.0
+_NOTICE_WIDTH: Final = _RIGHT - 4.0 - (_LEFT + 4.0)
+
 # 140 pt (49 mm) square: room for a 42 mm round seal, the size of the official seals of
 # market regulation bureaus, with a margin for the signature appearance's own text.
-SEAL_BOX: Final = SealBox(0, _RIGHT - 140.0, 50.0, _RIGHT, 190.0)
+SEAL_BOX: Final = SealBox(
+    0,
+    _RIGHT - 140.0,
+    _NOTICE_BOTTOM + _NOTICE_HEIGHT + 8.0,
+    _RIGHT,
+    _NOTICE_BOTTOM + _NOTICE_HEIGHT + 148.0,
+)
 
 _HEADER_RULE_Y: Final = _TOP - 104.0
 _TABLE_TOP: Final = _HEADER_RULE_Y - 5.0
@@ -122,6 +134,12 @@ class _Text:
     color: _RGB = _INK
     bold: bool = False
     space_before: float = 0.0
+    # BCP 47 tag of the text, for the tagged PDF: a screen reader picks its voice by it.
+    lang: str = "zh-CN"
+
+
+_EN: Final = "en"
+_FR: Final = "fr"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +155,7 @@ class _Line:
 class _Block:
     lines: tuple[_Line, ...]
     height: float
+    most_latin_lines: int = 0  # of any one English or French part
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,13 +202,17 @@ def _wrapped(text: str, width: float, size: float) -> tuple[str, ...]:
 def _block(parts: Sequence[_Text], width: float, scale: float = 1.0) -> _Block:
     lines: list[_Line] = []
     y = 0.0
+    most_latin = 0
     for part in parts:
         size = part.size * scale
         y += part.space_before * scale
-        for text in _wrapped(part.text, width, size):
+        wrapped = _wrapped(part.text, width, size)
+        if part.lang != "zh-CN":
+            most_latin = max(most_latin, len(wrapped))
+        for text in wrapped:
             lines.append(_Line(text, size, part.color, part.bold, y + size * _ASCENT))
             y += size * _LEADING
-    return _Block(tuple(lines), y)
+    return _Block(tuple(lines), y, most_latin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +233,9 @@ class _Fit:
 # practice) gets smaller, then everything else, then the rows get tighter. 6.5 pt is the
 # smallest size at which ideographs stay legible on a printed A4 page.
 _SCOPE_SIZES: Final = (9.5, 9.0, 8.5, 8.0, 7.5, 7.0, 6.5)
+# Latin text reads at a smaller size than ideographs of the same point size, down to 6 pt.
+_SCOPE_LATIN: Final = 0.9
+_MIN_LATIN_SIZE: Final = 6.0
 _FITS: Final = (
     *(_Fit(1.0, size, 7.0) for size in _SCOPE_SIZES),
     *(_Fit(scale, 6.5, 5.0) for scale in (0.94, 0.88, 0.82)),
@@ -240,9 +266,9 @@ def verification_url(content: LicenceContent, public_base_url: str) -> str:
 
 
 def _label(zh: str, en: str, fr: str, french: bool) -> tuple[_Text, ...]:
-    texts = [_Text(zh, 9.5, bold=True), _Text(en, 6.8, _MUTED, space_before=1.0)]
+    texts = [_Text(zh, 9.5, bold=True), _Text(en, 6.8, _MUTED, space_before=1.0, lang=_EN)]
     if french:
-        texts.append(_Text(fr, 6.8, _MUTED))
+        texts.append(_Text(fr, 6.8, _MUTED, lang=_FR))
     return tuple(texts)
 
 
@@ -250,17 +276,36 @@ def _rows(c: LicenceContent, scope_size: float) -> list[_Row]:
     french = c.variant.has_french
 
     def values(zh: _Text, en: str, fr: str | None) -> tuple[_Text, ...]:
-        texts = [zh, _Text(en, 8.6, space_before=1.5)]
+        texts = [zh, _Text(en, 8.6, space_before=1.5, lang=_EN)]
         if french and fr is not None:
-            texts.append(_Text(fr, 8.6))
+            texts.append(_Text(fr, 8.6, lang=_FR))
         return tuple(texts)
 
     capital = c.registered_capital
     person = [_Text(c.legal_representative.name, 10.5)]
     if c.legal_representative.latin is not None:
-        person.append(_Text(c.legal_representative.latin, 8.6, space_before=1.5))
-    # Items joined the way licences print them: "甲；乙；丙。"
-    scope = "；".join(c.business_scope) + "。"
+        person.append(_Text(c.legal_representative.latin, 8.6, space_before=1.5, lang=_EN))
+    # Items joined the way licences print them: "甲；乙；丙。", and each translation the way
+    # its language lists clauses (French sets a no-break space before the semicolon).
+    scope = [_Text("；".join(c.business_scope) + "。", scope_size)]
+    if c.business_scope_en is not None:
+        scope.append(
+            _Text(
+                "; ".join(c.business_scope_en) + ".",
+                max(scope_size * _SCOPE_LATIN, _MIN_LATIN_SIZE),
+                space_before=2.0,
+                lang=_EN,
+            )
+        )
+    if french and c.business_scope_fr is not None:
+        scope.append(
+            _Text(
+                "\u00a0; ".join(c.business_scope_fr) + ".",
+                max(scope_size * _SCOPE_LATIN, _MIN_LATIN_SIZE),
+                space_before=1.0,
+                lang=_FR,
+            )
+        )
     established = c.date_of_establishment
     term = c.business_term_years
     return [
@@ -299,7 +344,7 @@ def _rows(c: LicenceContent, scope_size: float) -> list[_Row]:
         _Row(_label("住所", "Domicile", "Siège social", french), (_Text(c.domicile, 10.5),)),
         _Row(
             _label("经营范围", "Business scope", "Objet social", french),
-            (_Text(scope, scope_size),),
+            tuple(scope),
             is_scope=True,
         ),
     ]
@@ -341,19 +386,20 @@ def _layout_header(page: _Page, c: LicenceContent, qr: QrMatrix) -> None:
     french = c.variant.has_french
     uscc = [
         _Text("统一社会信用代码", 9.0, bold=True),
-        _Text("Unified social credit code", 6.8, _MUTED, space_before=1.0),
+        _Text("Unified social credit code", 6.8, _MUTED, space_before=1.0, lang=_EN),
     ]
     if french:
-        uscc.append(_Text("Code unifié de crédit social", 6.8, _MUTED))
+        uscc.append(_Text("Code unifié de crédit social", 6.8, _MUTED, lang=_FR))
     uscc += [
         _Text(c.uscc, 12.5, bold=True, space_before=3.0),
-        _Text(f"版本 {c.version} · Version {c.version}", 7.5, _MUTED, space_before=2.0),
+        _Text(f"版本 {c.version}", 7.5, _MUTED, space_before=2.0),
+        _Text(f"Version {c.version}", 7.5, _MUTED, lang=_EN),
     ]
     page.place(_block(uscc, 150.0), _LABEL_X, _TOP)
 
-    caption = [_Text("扫码核验 · Scan to verify", 6.3, _MUTED)]
+    caption = [_Text("扫码核验", 6.3, _MUTED), _Text("Scan to verify", 6.3, _MUTED, lang=_EN)]
     if french:
-        caption.append(_Text("Scanner pour vérifier", 6.3, _MUTED))
+        caption.append(_Text("Scanner pour vérifier", 6.3, _MUTED, lang=_FR))
     # Below the QR code's quiet zone: text inside it can keep a scanner from finding the code.
     quiet_zone = QUIET_ZONE_MODULES * _QR_SIZE / len(qr)
     page.place(_block(caption, 120.0), _QR_X + _QR_SIZE / 2, _TOP - _QR_SIZE - quiet_zone, "centre")
@@ -365,36 +411,37 @@ def _layout_footer(page: _Page, c: LicenceContent, url: str) -> None:
     authority = c.registration_authority
     right = [
         _Text("登记机关", 9.0, bold=True),
-        _Text("Registration authority", 6.8, _MUTED, space_before=1.0),
+        _Text("Registration authority", 6.8, _MUTED, space_before=1.0, lang=_EN),
     ]
     if french:
-        right.append(_Text("Autorité d'enregistrement", 6.8, _MUTED))
+        right.append(_Text("Autorité d'enregistrement", 6.8, _MUTED, lang=_FR))
     right += [
         _Text(authority.zh, 11.0, space_before=4.0),
-        _Text(authority.en, 8.2, space_before=1.0),
+        _Text(authority.en, 8.2, space_before=1.0, lang=_EN),
     ]
     if french and authority.fr is not None:
-        right.append(_Text(authority.fr, 8.2))
+        right.append(_Text(authority.fr, 8.2, lang=_FR))
     right += [
         _Text(fmt.date_zh(c.issue_date), 10.0, space_before=6.0),
-        _Text(fmt.date_en(c.issue_date), 8.2, space_before=1.0),
+        _Text(fmt.date_en(c.issue_date), 8.2, space_before=1.0, lang=_EN),
     ]
     if french:
-        right.append(_Text(fmt.date_fr(c.issue_date), 8.2))
+        right.append(_Text(fmt.date_fr(c.issue_date), 8.2, lang=_FR))
 
     left = [
         _Text("扫描二维码或访问以下网址核验本执照：", 6.5, _MUTED),
-        _Text("Verify with the QR code or at:", 6.5, _MUTED),
+        _Text("Verify with the QR code or at:", 6.5, _MUTED, lang=_EN),
     ]
     if french:
-        left.append(_Text("Vérification par le code QR ou sur :", 6.5, _MUTED))
+        left.append(_Text("Vérification par le code QR ou sur :", 6.5, _MUTED, lang=_FR))
     left += [
-        _Text(url, 6.5, space_before=1.5),
+        # Language-neutral, but a reader spells a URL out best in the Latin voice.
+        _Text(url, 6.5, space_before=1.5, lang=_EN),
         _Text("本文件内嵌机器可读数据：licence.json", 6.5, _MUTED, space_before=4.0),
-        _Text("Machine-readable data: licence.json", 6.5, _MUTED),
+        _Text("Machine-readable data: licence.json", 6.5, _MUTED, lang=_EN),
     ]
     if french:
-        left.append(_Text("Données structurées : licence.json", 6.5, _MUTED))
+        left.append(_Text("Données structurées : licence.json", 6.5, _MUTED, lang=_FR))
 
     right_block = _fit_block("footer: registration authority", right, _AUTHORITY_WIDTH)
     left_block = _fit_block("footer: verification note", left, _NOTE_WIDTH)
@@ -403,10 +450,56 @@ def _layout_footer(page: _Page, c: LicenceContent, url: str) -> None:
     page.place(right_block, _AUTHORITY_RIGHT, SEAL_BOX.y1 + right_block.height, "right")
     page.place(left_block, _LABEL_X, SEAL_BOX.y1 + left_block.height)
 
+    notice = _fit_notice(_notice_texts(french))
+    page.place(notice, _LABEL_X, _NOTICE_BOTTOM + notice.height)
+
+
+# The annual-report duty (市场主体登记管理条例 art. 35, 企业信息公示暂行条例 art. 8: report
+# through the publicity system between 1 January and 30 June each year), worded as licences
+# print it; the system's address is SAMR's.
+_NOTICE_ZH: Final = (
+    "市场主体应当于每年1月1日至6月30日通过国家企业信用信息公示系统（www.gsxt.gov.cn）"
+    "报送公示年度报告。"
+)
+_NOTICE_EN: Final = (
+    "Each year from 1 January to 30 June, the company must file its annual report for "
+    "publication through the National Enterprise Credit Information Publicity System "
+    "(www.gsxt.gov.cn)."
+)
+_NOTICE_FR: Final = (
+    "Chaque année, du 1er janvier au 30 juin, la société doit déposer son rapport annuel pour "
+    "publication sur le Système national de publicité des informations sur le crédit des "
+    "entreprises (www.gsxt.gov.cn)."
+)
+_NOTICE_SIZES: Final = (6.5, 6.3, 6.1)
+
+
+def _notice_texts(french: bool) -> list[_Text]:
+    texts = [
+        _Text(_NOTICE_ZH, 6.5, _MUTED),
+        _Text(_NOTICE_EN, 6.5, _MUTED, space_before=1.5, lang=_EN),
+    ]
+    if french:
+        texts.append(_Text(_NOTICE_FR, 6.5, _MUTED, space_before=1.5, lang=_FR))
+    return texts
+
+
+def _fit_notice(parts: Sequence[_Text]) -> _Block:
+    for size in _NOTICE_SIZES:
+        block = _block(parts, _NOTICE_WIDTH, size / 6.5)
+        if block.height <= _NOTICE_HEIGHT and block.most_latin_lines <= 2:
+            return block
+    raise LicenceLayoutOverflow("statutory notice", block.height, _NOTICE_HEIGHT)
+
 
 def _fit_block(region: str, parts: Sequence[_Text], width: float) -> _Block:
-    blocks = (_block(parts, width, scale) for scale in _FOOTER_SCALES)
-    for block in blocks:
+    # Smaller type before a third line: a name broken twice reads as three names.
+    for scale in _FOOTER_SCALES:
+        block = _block(parts, width, scale)
+        if block.height <= _FOOTER_HEIGHT and block.most_latin_lines <= 2:
+            return block
+    for scale in _FOOTER_SCALES:
+        block = _block(parts, width, scale)
         if block.height <= _FOOTER_HEIGHT:
             return block
     raise LicenceLayoutOverflow(region, block.height, _FOOTER_HEIGHT)

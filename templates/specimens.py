@@ -20,6 +20,8 @@ _DONGGUAN_AMR: Final = LocalizedText(
     zh="东莞市市场监督管理局",
     en="Dongguan Administration for Market Regulation",
 )
+# As registration.settings names the authority: the longest name a licence prints today.
+_DONGGUAN_AMR_FR: Final = "Administration de la régulation des marchés de Dongguan"
 
 YINZHENGTONG: Final = LicenceContent(
     uscc="91441900MA5FQ3KN54",
@@ -36,6 +38,7 @@ YINZHENGTONG: Final = LicenceContent(
     business_term_years=20,
     domicile="广东省东莞市南城街道鸿福路88号",
     business_scope=("日用百货销售", "软件开发"),
+    business_scope_en=("Sale of daily necessities", "Software development"),
     registration_authority=_DONGGUAN_AMR,
     issue_date=date(2025, 11, 29),
 )
@@ -46,8 +49,11 @@ HONG_KONG: Final = LicenceContent(
     variant=LanguageVariant.ZH_EN,
     name=LocalizedText(zh="東莞市港灣諮詢有限公司", en="Dongguan Harbour Consulting Co., Ltd."),
     company_type=LocalizedText(
-        zh="有限责任公司（港澳台自然人独资）",
-        en="Limited liability company (wholly owned by a Hong Kong, Macao or Taiwan resident)",
+        zh="有限责任公司（台港澳自然人独资）",
+        en=(
+            "Limited liability company "
+            "(wholly owned by a Taiwan, Hong Kong or Macao natural person)"
+        ),
     ),
     legal_representative=PersonName("陳大文", latin="CHAN Tai Man"),
     registered_capital=Money(Decimal("1000000.00"), "HKD"),
@@ -55,6 +61,10 @@ HONG_KONG: Final = LicenceContent(
     business_term_years=None,
     domicile="广东省东莞市松山湖高新技术产业开发区工业西路6号",
     business_scope=("信息咨询服务（不含许可类信息咨询服务）", "软件开发"),
+    business_scope_en=(
+        "Information consulting services (excluding licensed information consulting)",
+        "Software development",
+    ),
     registration_authority=_DONGGUAN_AMR,
     issue_date=date(2025, 11, 29),
 )
@@ -79,10 +89,18 @@ PARIS: Final = LicenceContent(
     business_term_years=30,
     domicile="广东省东莞市东城街道东纵大道1号",
     business_scope=("食品销售", "技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广"),
+    business_scope_en=(
+        "Food sales",
+        "Technical services, development, consulting, exchange, transfer and promotion",
+    ),
+    business_scope_fr=(
+        "Vente de denrées alimentaires",
+        "Services, développement, conseil, échanges, transfert et promotion techniques",
+    ),
     registration_authority=LocalizedText(
         zh=_DONGGUAN_AMR.zh,
         en=_DONGGUAN_AMR.en,
-        fr="Administration de régulation du marché de Dongguan",
+        fr=_DONGGUAN_AMR_FR,
     ),
     issue_date=date(2025, 11, 29),
 )

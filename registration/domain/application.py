@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from registration.domain import catalogue
+from registration.domain import catalogue, enterprise_types
 
 MAX_CAPITAL = Decimal("1000000000000")  # 10^12: above any plausible registered capital
 ISO_4217 = frozenset({"CNY", "HKD", "EUR", "USD", "GBP", "MOP", "TWD", "JPY", "CHF", "SGD"})
@@ -91,6 +91,9 @@ class Entity(_Strict):
     name: str = Field(min_length=1, max_length=120)
     country: str = Field(pattern=r"^[A-Z]{3}$")
     registration: EntityRegistration
+    # A mainland company that is itself foreign-invested: the licence of a company it wholly
+    # owns reads 有限责任公司（外商投资企业法人独资）. Optional, so existing payloads keep meaning.
+    foreign_invested: bool = False
 
 
 class Shareholder(_Strict):
@@ -244,6 +247,16 @@ def check_consistency(payload: ApplicationPayload) -> list[FieldError]:
             "contributions_not_capital",
             f"contributions total {total_contribution}, registered capital is {capital.amount}",
         )
+    declared = types.get(company.type)
+    if declared is not None and declared.origin is not None:
+        origin = enterprise_types.investor_origin(enterprise_types.holders_of(payload))
+        if origin != declared.origin:
+            fail(
+                "company.type",
+                "company_type_mismatch",
+                f"{company.type} stands for {declared.origin} investors; "
+                f"the shareholders make the company {origin.value}-invested",
+            )
     persons_held = [h.person for h in payload.shareholders if h.person is not None]
     if len(persons_held) != len(set(persons_held)):
         fail("shareholders", "duplicate_shareholder", "a person is listed as shareholder twice")

@@ -16,11 +16,18 @@ GENERAL_CATEGORY = "general"
 
 @dataclass(frozen=True)
 class CompanyType:
+    """A type the applicant chooses. `zh`/`en`/`fr` are its usual wording; the licence prints
+    the wording derived from the shareholders (`registration.domain.enterprise_types`)."""
+
     code: str
     zh: str
     en: str
     fr: str
     standard: bool
+    form: str  # enterprise_types.Form
+    # The investors' origin the type stands for (an enterprise_types.Origin value; None: any).
+    # A channel offers one type, so a foreign shareholder in a domestic company is refused.
+    origin: str | None
     zh_hant: str | None = None
 
 

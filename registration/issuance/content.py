@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from registration.domain import catalogue
+from registration.domain import catalogue, enterprise_types
 from registration.domain.application import ApplicationPayload, FieldError
 from registration.settings import Settings
 from templates import (
@@ -48,6 +48,16 @@ def _clean(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def _item(scope: dict[str, catalogue.ScopeItem], expression: str) -> catalogue.ScopeItem:
+    # Submission refuses items outside the catalogue, so an issued licence always has the
+    # catalogue's translations; only the printability dry run meets an unknown item, and
+    # there the Chinese stands in (its error is reported as unknown_scope_item).
+    found = scope.get(expression)
+    if found is None:
+        return catalogue.ScopeItem(expression, expression, expression, False, "")
+    return found
+
+
 def licence_content(
     payload: ApplicationPayload,
     *,
@@ -58,7 +68,14 @@ def licence_content(
     authority: LocalizedText,
 ) -> LicenceContent:
     company = payload.company
-    company_type = catalogue.company_types()[company.type]
+    # The printed type says who holds the company, as SAMR's vocabulary does; an unknown
+    # type (refused at submission, checked here only for printability) counts as an LLC.
+    company_type = catalogue.company_types().get(company.type)
+    form = enterprise_types.Form(company_type.form) if company_type else None
+    wording = enterprise_types.enterprise_type(
+        form or enterprise_types.Form.LIMITED_LIABILITY, enterprise_types.holders_of(payload)
+    )
+    scope = catalogue.business_scope()
     persons = {person.ref: person for person in payload.persons}
     representative = persons[payload.legal_representative]
     french = payload.channel == "paris"
@@ -72,9 +89,7 @@ def licence_content(
             en=_clean(company.name.en or company.name.zh),
             fr=_clean(company.name.fr or company.name.en or company.name.zh) if french else None,
         ),
-        company_type=LocalizedText(
-            zh=company_type.zh, en=company_type.en, fr=company_type.fr if french else None
-        ),
+        company_type=LocalizedText(zh=wording.zh, en=wording.en, fr=wording.fr if french else None),
         legal_representative=PersonName(
             name=_clean(representative.name),
             latin=_clean(representative.name_latin) if representative.name_latin else None,
@@ -86,6 +101,12 @@ def licence_content(
         business_term_years=company.business_term_years,
         domicile=_clean(company.domicile),
         business_scope=tuple(_clean(item) for item in company.business_scope),
+        business_scope_en=tuple(_clean(_item(scope, item).en) for item in company.business_scope),
+        business_scope_fr=(
+            tuple(_clean(_item(scope, item).fr) for item in company.business_scope)
+            if french
+            else None
+        ),
         registration_authority=LocalizedText(
             zh=authority.zh, en=authority.en, fr=authority.fr if french else None
         ),

@@ -15,8 +15,10 @@ from templates import (
     MAX_NAME_LATIN_LENGTH,
     MAX_NAME_ZH_LENGTH,
     MAX_PERSON_NAME_LENGTH,
+    MAX_SCOPE_ITEM_LATIN_LENGTH,
     MAX_SCOPE_ITEM_LENGTH,
     MAX_SCOPE_ITEMS,
+    MAX_SCOPE_LATIN_LENGTH,
     MAX_SCOPE_LENGTH,
     LanguageVariant,
     LicenceContent,
@@ -57,6 +59,14 @@ def scope_items() -> tuple[str, ...]:
     return tuple(han(size, offset=i * 7) for i, size in enumerate(sizes))
 
 
+def scope_translations(offset: int) -> tuple[str, ...]:
+    """One Latin item per Chinese item, summing to MAX_SCOPE_LATIN_LENGTH characters."""
+    per_item = min(MAX_SCOPE_ITEM_LATIN_LENGTH, MAX_SCOPE_LATIN_LENGTH // MAX_SCOPE_ITEMS)
+    sizes = [per_item] * MAX_SCOPE_ITEMS
+    sizes[-1] += min(MAX_SCOPE_LATIN_LENGTH - sum(sizes), MAX_SCOPE_ITEM_LATIN_LENGTH - per_item)
+    return tuple(latin(size, offset=offset + i * 7) for i, size in enumerate(sizes))
+
+
 def longest_content() -> LicenceContent:
     """The trilingual licence with every text field at its maximum length."""
     return LicenceContent(
@@ -82,6 +92,8 @@ def longest_content() -> LicenceContent:
         business_term_years=99,
         domicile=han(MAX_DOMICILE_LENGTH, offset=9),
         business_scope=scope_items(),
+        business_scope_en=scope_translations(offset=2),
+        business_scope_fr=scope_translations(offset=5),
         registration_authority=LocalizedText(
             zh=han(MAX_AUTHORITY_ZH_LENGTH, offset=13),
             en=latin(MAX_AUTHORITY_LATIN_LENGTH, offset=50),

@@ -67,6 +67,7 @@ def test_attachment_field_names(rendered: dict[str, Rendered]) -> None:
         "business_term_years": 20,
         "domicile": "广东省东莞市南城街道鸿福路88号",
         "business_scope": ["日用百货销售", "软件开发"],
+        "business_scope_en": ["Sale of daily necessities", "Software development"],
         "registration_authority": {
             "zh": "东莞市市场监督管理局",
             "en": "Dongguan Administration for Market Regulation",
@@ -161,3 +162,29 @@ def test_deflate_bomb_is_refused() -> None:
 def test_malformed_attachment_is_a_data_error(payload: bytes, mime: str, message: str) -> None:
     with pytest.raises(LicenceDataError, match=message):
         read_licence_data(_with_attachment(payload, compress=False, mime=mime))
+
+
+def test_data_of_a_licence_issued_before_scope_translations_still_reads(
+    rendered: dict[str, Rendered], schema: dict[str, Any]
+) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    data = read_licence_data(rendered["paris"].pdf)
+    del data["business_scope_en"], data["business_scope_fr"]
+    # Such licences could print up to 1000 ideographs of scope.
+    data["business_scope"] = ["软件开发" * 15] * 16
+    jsonschema.validate(data, schema)
+    content = content_from_data(data)
+    assert content.business_scope_en is None
+    assert "business_scope_en" not in licence_data(
+        content, verification_url=data["verification_url"]
+    )
+
+
+def test_schema_rejects_french_scope_in_a_zh_en_licence(
+    rendered: dict[str, Rendered], schema: dict[str, Any]
+) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    data = read_licence_data(rendered["yinzhengtong"].pdf)
+    data["business_scope_fr"] = ["Vente", "Logiciels"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)

@@ -28,9 +28,9 @@ from templates.specimens import SPECIMEN_BASE_URL, SPECIMENS
 from tests.templates.conftest import Rendered
 
 GOLDEN_SHA256 = {
-    "yinzhengtong": "b27435b813be041000b0e4bf53f750cd49f6b46f35ff8f235b34a139e615c55a",
-    "hong_kong": "9e4ae8820e749c9a13a60af82bdeba6bdce7c3c92fa73706914aa5f6b5aeac53",
-    "paris": "707c7d1a4669a520ecfce6a38822c9fc3cd0bb12907b756b4ccd0ad3f98af6c8",
+    "yinzhengtong": "c2577e8ceef35c286f52cbdd28ab69dc5ed873552dccc3e2f76f5c1010a1479e",
+    "hong_kong": "7b0d957ad4c2f14fa658f5ecf6103f7d5754c27b390c5e25eb08244460edb7c3",
+    "paris": "7e1ad0c130f64001056a6c1ff82f40c501faca5507480b71938c1cabb78b6746",
 }
 
 GOLDEN_TOOLCHAIN = {

@@ -309,7 +309,8 @@ def _hong_kong_draft(
     "edit",
     [
         {"birth_date": "1978-11-06"},
-        {"nationality": "CHN"},
+        # Still a Hong Kong, Macao or Taiwan investor: CHN would break the company type.
+        {"nationality": "MAC"},
         {"name": "陳小文", "name_latin": "CHAN Siu Man"},
     ],
     ids=lambda edit: "+".join(edit),
