@@ -37,6 +37,7 @@ _SCOPE = (
 
 
 def variant(base: LicenceContent, i: int) -> LicenceContent:
+    scope = [_SCOPE[(i + k) % len(_SCOPE)] for k in range(1 + i % 5)]
     trade = _TRADE[i % len(_TRADE)] + _TRADE[(i * 7 + 3) % len(_TRADE)]
     return dataclasses.replace(
         base,
@@ -47,7 +48,12 @@ def variant(base: LicenceContent, i: int) -> LicenceContent:
             fr=None if base.name.fr is None else f"{base.name.fr} no {i}",
         ),
         domicile=re.sub(r"\d+号$", f"{i % 300 + 1}号", base.domicile),
-        business_scope=tuple(_SCOPE[(i + k) % len(_SCOPE)] for k in range(1 + i % 5)),
+        business_scope=tuple(scope),
+        # Translations as long as the catalogue's (about four Latin letters per ideograph).
+        business_scope_en=tuple(f"Item {k} " + "x" * 3 * len(item) for k, item in enumerate(scope)),
+        business_scope_fr=None
+        if base.business_scope_fr is None
+        else tuple(f"Objet {k} " + "y" * 3 * len(item) for k, item in enumerate(scope)),
     )
 
 

@@ -15,10 +15,12 @@ Page plan (PDF points, origin bottom left, A4 595.3 x 841.9):
     | verification note      登记机关 authority     +-----------+  |  footer
     |                        issue date             | SEAL_BOX  |  |  (the signer draws
     |                                               +-----------+  |   the seal here)
+    | annual-report notice, one paragraph per language              |  statutory notice
     +--------------------------------------------------------------+
 
 Rendering is two passes: the layout computes every line's position (shrinking type until the
-table fits), then one painter emits the page with all text in a single text object.
+table fits) and the structure tree in reading order, then one painter emits the page with all
+text in a single text object, each line a marked-content sequence of its paragraph.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import io
 import json
 import threading
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Final, Literal, NamedTuple
@@ -40,7 +42,7 @@ from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
 from templates import formatting as fmt
-from templates.archive import DocumentMetadata, finish_pdf
+from templates.archive import DocumentMetadata, StructNode, finish_pdf
 from templates.content import LicenceContent, licence_data
 from templates.errors import InvalidLicenceContent, LicenceLayoutOverflow
 from templates.fonts import FONT_NAME, check_coverage, licence_font
@@ -149,6 +151,8 @@ class _Line:
     color: _RGB
     bold: bool
     dy: float  # baseline, below the top of its block
+    part: int  # index of its _Text in the block: one paragraph of the structure tree
+    lang: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,22 +172,44 @@ class _Placed:
     size: float
     color: _RGB
     bold: bool
+    node: int  # the structure element (a paragraph) the line belongs to
 
 
 @dataclass(slots=True)
 class _Page:
     texts: list[_Placed] = field(default_factory=list)
     rules: list[tuple[float, float, _RGB]] = field(default_factory=list)  # y, line width
+    # The structure tree in reading order: nodes are created in the order a reader should
+    # meet them, whatever order the painter draws in. Node 0 is the Document.
+    nodes: list[StructNode] = field(default_factory=lambda: [StructNode("Document", None)])
+    title_nodes: list[int] = field(default_factory=list)
+    qr_node: int = -1
+    seal_node: int = -1
 
-    def place(self, block: _Block, x: float, top: float, align: Align = "left") -> None:
+    def open(self, tag: str, parent: int = 0, *, lang: str | None = None) -> int:
+        self.nodes.append(StructNode(tag, parent, lang))
+        return len(self.nodes) - 1
+
+    def figure(self, parent: int, alt: str) -> int:
+        # The alternative text is bilingual: the figure keeps the document's language.
+        self.nodes.append(StructNode("Figure", parent, None, alt))
+        return len(self.nodes) - 1
+
+    def place(
+        self, block: _Block, x: float, top: float, align: Align = "left", *, parent: int = 0
+    ) -> None:
         font = licence_font()
+        paragraphs: dict[int, int] = {}
         for line in block.lines:
             left = x
             if align != "left":
                 width = font.stringWidth(line.text, line.size)
                 left = x - width if align == "right" else x - width / 2
+            node = paragraphs.get(line.part)
+            if node is None:
+                node = paragraphs[line.part] = self.open("P", parent, lang=line.lang)
             self.texts.append(
-                _Placed(line.text, left, top - line.dy, line.size, line.color, line.bold)
+                _Placed(line.text, left, top - line.dy, line.size, line.color, line.bold, node)
             )
 
 
@@ -203,14 +229,16 @@ def _block(parts: Sequence[_Text], width: float, scale: float = 1.0) -> _Block:
     lines: list[_Line] = []
     y = 0.0
     most_latin = 0
-    for part in parts:
+    for index, part in enumerate(parts):
         size = part.size * scale
         y += part.space_before * scale
         wrapped = _wrapped(part.text, width, size)
         if part.lang != "zh-CN":
             most_latin = max(most_latin, len(wrapped))
         for text in wrapped:
-            lines.append(_Line(text, size, part.color, part.bold, y + size * _ASCENT))
+            lines.append(
+                _Line(text, size, part.color, part.bold, y + size * _ASCENT, index, part.lang)
+            )
             y += size * _LEADING
     return _Block(tuple(lines), y, most_latin)
 
@@ -372,17 +400,19 @@ def _layout_table(page: _Page, c: LicenceContent) -> None:
     spare = available - needed
     extra = min(spare / len(blocks), 10.0)
     top = _TABLE_TOP
+    table = page.open("Table")
     for index, ((label, value), height) in enumerate(zip(blocks, heights, strict=True)):
         content_top = top - fit.padding - extra / 2
-        page.place(label, _LABEL_X, content_top)
-        page.place(value, _VALUE_X, content_top)
+        table_row = page.open("TR", table)
+        page.place(label, _LABEL_X, content_top, parent=page.open("TH", table_row))
+        page.place(value, _VALUE_X, content_top, parent=page.open("TD", table_row))
         top -= height + extra
         if index < len(blocks) - 1:
             page.rules.append((top, 0.5, _RULE))
     page.rules.append((_TABLE_BOTTOM, 1.4, _ACCENT))
 
 
-def _layout_header(page: _Page, c: LicenceContent, qr: QrMatrix) -> None:
+def _layout_header(page: _Page, c: LicenceContent, qr: QrMatrix, url: str) -> None:
     french = c.variant.has_french
     uscc = [
         _Text("统一社会信用代码", 9.0, bold=True),
@@ -395,14 +425,17 @@ def _layout_header(page: _Page, c: LicenceContent, qr: QrMatrix) -> None:
         _Text(f"版本 {c.version}", 7.5, _MUTED, space_before=2.0),
         _Text(f"Version {c.version}", 7.5, _MUTED, lang=_EN),
     ]
-    page.place(_block(uscc, 150.0), _LABEL_X, _TOP)
+    header = page.open("Sect")
+    page.place(_block(uscc, 150.0), _LABEL_X, _TOP, parent=header)
 
     caption = [_Text("扫码核验", 6.3, _MUTED), _Text("Scan to verify", 6.3, _MUTED, lang=_EN)]
     if french:
         caption.append(_Text("Scanner pour vérifier", 6.3, _MUTED, lang=_FR))
     # Below the QR code's quiet zone: text inside it can keep a scanner from finding the code.
     quiet_zone = QUIET_ZONE_MODULES * _QR_SIZE / len(qr)
-    page.place(_block(caption, 120.0), _QR_X + _QR_SIZE / 2, _TOP - _QR_SIZE - quiet_zone, "centre")
+    page.qr_node = page.figure(header, _QR_ALT.format(url=url))
+    caption_top = _TOP - _QR_SIZE - quiet_zone
+    page.place(_block(caption, 120.0), _QR_X + _QR_SIZE / 2, caption_top, "centre", parent=header)
     page.rules += [(_HEADER_RULE_Y, 1.4, _ACCENT), (_HEADER_RULE_Y - 3.0, 0.5, _ACCENT)]
 
 
@@ -447,11 +480,15 @@ def _layout_footer(page: _Page, c: LicenceContent, url: str) -> None:
     left_block = _fit_block("footer: verification note", left, _NOTE_WIDTH)
     # Both columns end on the seal's bottom edge, so the seal sits beside the date as on
     # the paper licence.
-    page.place(right_block, _AUTHORITY_RIGHT, SEAL_BOX.y1 + right_block.height, "right")
-    page.place(left_block, _LABEL_X, SEAL_BOX.y1 + left_block.height)
+    footer = page.open("Sect")
+    page.place(
+        right_block, _AUTHORITY_RIGHT, SEAL_BOX.y1 + right_block.height, "right", parent=footer
+    )
+    page.seal_node = page.figure(footer, _SEAL_ALT.format(authority=authority.en))
+    page.place(left_block, _LABEL_X, SEAL_BOX.y1 + left_block.height, parent=footer)
 
     notice = _fit_notice(_notice_texts(french))
-    page.place(notice, _LABEL_X, _NOTICE_BOTTOM + notice.height)
+    page.place(notice, _LABEL_X, _NOTICE_BOTTOM + notice.height, parent=footer)
 
 
 # The annual-report duty (市场主体登记管理条例 art. 35, 企业信息公示暂行条例 art. 8: report
@@ -545,8 +582,18 @@ def _reportlab_tuned() -> Iterator[None]:
             rl_config.useA85, pdfdoc.PDFZCompress = saved
 
 
-def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> bytes:
+def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> tuple[bytes, list[int]]:
+    """The page, and the structure node of each marked-content sequence (index = MCID)."""
     buffer = io.BytesIO()
+    owners: list[int] = []
+
+    def marked(node: int) -> str:
+        # ISO 32000-1 §14.7.4: content belongs to a structure element through the MCID of
+        # the marked-content sequence around it. reportlab has no tagging API, so the
+        # operators go in as literals.
+        owners.append(node)
+        return f"/{page.nodes[node].tag} <</MCID {len(owners) - 1}>> BDC"
+
     with _reportlab_tuned():
         canvas = Canvas(
             buffer,
@@ -557,6 +604,8 @@ def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> bytes:
             enforceColorSpace="rgb",
         )
         width, height = PAGE_SIZE
+        # Borders and rules are decoration: an artifact, which assistive technology skips.
+        canvas.addLiteral("/Artifact BMC")
         canvas.setStrokeColorRGB(*_ACCENT)
         canvas.setLineWidth(2.2)
         canvas.rect(20, 20, width - 40, height - 40, stroke=1, fill=0)
@@ -569,19 +618,27 @@ def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> bytes:
             canvas.setStrokeColorRGB(*color)
             canvas.setLineWidth(line_width)
             canvas.line(_LEFT, y, _RIGHT, y)
+        canvas.addLiteral("EMC")
 
-        _paint_title(canvas, c.variant.has_french)
+        _paint_title(canvas, page, marked)
 
         qr_y = _TOP - _QR_SIZE
         canvas.setFillColorRGB(*_INK)
+        canvas.addLiteral(marked(page.qr_node))
         draw_qr(canvas, qr, _QR_X, qr_y, _QR_SIZE)
+        canvas.addLiteral("EMC")
         # F=4 (Print): ISO 19005-3 §6.3.2 wants every annotation printable.
         canvas.linkURL(url, (_QR_X, qr_y, _QR_X + _QR_SIZE, _TOP), relative=0, thickness=0, F=4)
+        # The seal is drawn later, by the signer, in its own appearance stream; the figure
+        # marks its place (an unpainted rectangle) so that the tree can describe it.
+        x1, y1, x2, y2 = SEAL_BOX.box
+        canvas.addLiteral(f"{marked(page.seal_node)} {x1} {y1} {x2 - x1} {y2 - y1} re n EMC")
 
         # One text object for the whole page: reportlab's per-call overhead dominates
         # otherwise. Fill+stroke (mode 2) is the semi-bold: the typeface has no bold.
         canvas.setLineWidth(_BOLD_STROKE)
         text = canvas.beginText()
+        code = text._code  # marked-content operators may sit inside a text object (§9.4)
         size, color, stroke, mode = 0.0, (-1.0, -1.0, -1.0), (-1.0, -1.0, -1.0), 0
         for line in page.texts:
             if line.size != size:
@@ -596,28 +653,49 @@ def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> bytes:
             if (2 if line.bold else 0) != mode:
                 mode = 2 if line.bold else 0
                 text.setTextRenderMode(mode)
+            code.append(marked(line.node))
             text.setTextOrigin(line.x, line.y)
             text.textOut(line.text)
+            code.append("EMC")
         canvas.drawText(text)
         canvas.showPage()
         canvas.save()
-    return buffer.getvalue()
+    return buffer.getvalue(), owners
 
 
-def _paint_title(canvas: Canvas, french: bool) -> None:
+# (text, size, letter spacing, drop below the top margin, render mode, language)
+_TITLES: Final = (
+    ("营业执照", 32.0, 14.0, 42.0, 2, "zh-CN"),
+    ("BUSINESS LICENCE", 11.5, 3.2, 62.0, 0, _EN),
+    ("LICENCE COMMERCIALE", 8.5, 2.2, 76.0, 0, _FR),
+)
+_QR_ALT: Final = "核验二维码 / QR code to verify this licence: {url}"
+_SEAL_ALT: Final = (
+    "登记机关电子印章 / Seal of {authority}: the visible part of the licence's digital signature"
+)
+
+
+def _layout_title(page: _Page, french: bool) -> None:
+    heading = page.open("H1")
+    for _text, _size, _spacing, _drop, _mode, lang in _TITLES[: 3 if french else 2]:
+        page.title_nodes.append(page.open("Span", heading, lang=lang))
+
+
+def _paint_title(canvas: Canvas, page: _Page, marked: Callable[[int], str]) -> None:
     font = licence_font()
     centre = (_LEFT + _RIGHT) / 2
     canvas.setFillColorRGB(*_ACCENT)
     canvas.setStrokeColorRGB(*_ACCENT)
     canvas.setLineWidth(0.9)
-    titles = [("营业执照", 32.0, 14.0, 42.0, 2), ("BUSINESS LICENCE", 11.5, 3.2, 62.0, 0)]
-    if french:
-        titles.append(("LICENCE COMMERCIALE", 8.5, 2.2, 76.0, 0))
-    for title, size, spacing, drop, mode in titles:
+    for node, (title, size, spacing, drop, mode, _lang) in zip(
+        page.title_nodes, _TITLES, strict=False
+    ):
         # Letter-spaced like the paper licence; centred without the last letter's spacing.
         width = font.stringWidth(title, size) + (len(title) - 1) * spacing
         canvas.setFont(FONT_NAME, size)
+        canvas.addLiteral(marked(node))
         canvas.drawString(centre - width / 2, _TOP - drop, title, mode=mode, charSpace=spacing)
+        canvas.addLiteral("EMC")
 
 
 def _check_characters(content: LicenceContent, public_base_url: str) -> None:
@@ -631,7 +709,8 @@ def _laid_out(content: LicenceContent, public_base_url: str) -> tuple[str, QrMat
     _check_characters(content, public_base_url)
     qr = qr_matrix(url)
     page = _Page()
-    _layout_header(page, content, qr)
+    _layout_title(page, content.variant.has_french)
+    _layout_header(page, content, qr, url)
     _layout_table(page, content)
     _layout_footer(page, content, url)
     return url, qr, page
@@ -652,7 +731,7 @@ def render_licence(content: LicenceContent, *, public_base_url: str) -> bytes:
     `InvalidLicenceContent` for a malformed base URL.
     """
     url, qr, page = _laid_out(content, public_base_url)
-    rendered = _paint(page, content, url, qr)
+    rendered, owners = _paint(page, content, url, qr)
 
     data = licence_data(content, verification_url=url)
     attachment = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
@@ -669,4 +748,4 @@ def render_licence(content: LicenceContent, *, public_base_url: str) -> bytes:
         languages=languages,
         date=content.issue_date,
     )
-    return finish_pdf(rendered, meta, attachment)
+    return finish_pdf(rendered, meta, attachment, page.nodes, owners)

@@ -28,9 +28,9 @@ from templates.specimens import SPECIMEN_BASE_URL, SPECIMENS
 from tests.templates.conftest import Rendered
 
 GOLDEN_SHA256 = {
-    "yinzhengtong": "c2577e8ceef35c286f52cbdd28ab69dc5ed873552dccc3e2f76f5c1010a1479e",
-    "hong_kong": "7b0d957ad4c2f14fa658f5ecf6103f7d5754c27b390c5e25eb08244460edb7c3",
-    "paris": "7e1ad0c130f64001056a6c1ff82f40c501faca5507480b71938c1cabb78b6746",
+    "yinzhengtong": "3d4ee3ad634fc20034d2464e60dda0699ed04f93d6cc2f59c4c3f7f67ab3fb1a",
+    "hong_kong": "2fa978e47db694d6264a1e2163368f1885c7319053073e3caa9d3612b062f5e4",
+    "paris": "e29df8552a1de7c4bcf1c70f0dfd66bd545cad5099f39ce55ccc8c458dcb74dc",
 }
 
 GOLDEN_TOOLCHAIN = {
