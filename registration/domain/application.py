@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from registration.domain import catalogue, enterprise_types
+from registration.domain.enterprise_types import Holder, Kind, origin_of
 
 MAX_CAPITAL = Decimal("1000000000000")  # 10^12: above any plausible registered capital
 ISO_4217 = frozenset({"CNY", "HKD", "EUR", "USD", "GBP", "MOP", "TWD", "JPY", "CHF", "SGD"})
@@ -249,7 +250,7 @@ def check_consistency(payload: ApplicationPayload) -> list[FieldError]:
         )
     declared = types.get(company.type)
     if declared is not None and declared.origin is not None:
-        origin = enterprise_types.investor_origin(enterprise_types.holders_of(payload))
+        origin = enterprise_types.investor_origin(holders_of(payload))
         if origin != declared.origin:
             fail(
                 "company.type",
@@ -261,3 +262,31 @@ def check_consistency(payload: ApplicationPayload) -> list[FieldError]:
     if len(persons_held) != len(set(persons_held)):
         fail("shareholders", "duplicate_shareholder", "a person is listed as shareholder twice")
     return errors
+
+
+def holders_of(payload: ApplicationPayload) -> list[Holder]:
+    """The shareholders' kinds and origins; entries the payload cannot resolve (an unknown
+    person ref, a holder that is neither person nor entity) are left out: submission reports
+    them, and a type is still derived from the rest."""
+    persons = {person.ref: person for person in payload.persons}
+    holders = []
+    for holder in payload.shareholders:
+        if holder.entity is not None and holder.person is None:
+            entity = holder.entity
+            holders.append(
+                Holder(
+                    Kind.LEGAL_PERSON,
+                    origin_of(entity.country),
+                    entity.foreign_invested,
+                )
+            )
+        elif holder.person is not None and holder.entity is None:
+            person = persons.get(holder.person)
+            if person is not None:
+                holders.append(
+                    Holder(
+                        Kind.NATURAL_PERSON,
+                        origin_of(person.nationality),
+                    )
+                )
+    return holders

@@ -24,10 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
-
-if TYPE_CHECKING:  # application imports this module for its consistency check
-    from registration.domain.application import ApplicationPayload
+from typing import Final
 
 __all__ = [
     "ENTERPRISE_TYPES",
@@ -37,7 +34,6 @@ __all__ = [
     "Kind",
     "Origin",
     "enterprise_type",
-    "holders_of",
     "investor_origin",
     "origin_of",
 ]
@@ -219,25 +215,6 @@ def origin_of(country: str) -> Origin:
     if country in _HONG_KONG_MACAO_TAIWAN:
         return Origin.HONG_KONG_MACAO_TAIWAN
     return Origin.FOREIGN
-
-
-def holders_of(payload: ApplicationPayload) -> list[Holder]:
-    """The shareholders' kinds and origins; entries the payload cannot resolve (an unknown
-    person ref, a holder that is neither person nor entity) are left out: submission reports
-    them, and a type is still derived from the rest."""
-    persons = {person.ref: person for person in payload.persons}
-    holders = []
-    for holder in payload.shareholders:
-        if holder.entity is not None and holder.person is None:
-            entity = holder.entity
-            holders.append(
-                Holder(Kind.LEGAL_PERSON, origin_of(entity.country), entity.foreign_invested)
-            )
-        elif holder.person is not None and holder.entity is None:
-            person = persons.get(holder.person)
-            if person is not None:
-                holders.append(Holder(Kind.NATURAL_PERSON, origin_of(person.nationality)))
-    return holders
 
 
 def investor_origin(holders: Sequence[Holder]) -> Origin:

@@ -6,7 +6,7 @@ import unicodedata
 from datetime import date
 
 from registration.domain import catalogue, enterprise_types
-from registration.domain.application import ApplicationPayload, FieldError
+from registration.domain.application import ApplicationPayload, FieldError, holders_of
 from registration.settings import Settings
 from templates import (
     LanguageVariant,
@@ -73,7 +73,7 @@ def licence_content(
     company_type = catalogue.company_types().get(company.type)
     form = enterprise_types.Form(company_type.form) if company_type else None
     wording = enterprise_types.enterprise_type(
-        form or enterprise_types.Form.LIMITED_LIABILITY, enterprise_types.holders_of(payload)
+        form or enterprise_types.Form.LIMITED_LIABILITY, holders_of(payload)
     )
     scope = catalogue.business_scope()
     persons = {person.ref: person for person in payload.persons}
