@@ -8,6 +8,7 @@
     │   └── ConcurrentModification     someone else changed it first
     ├── PayloadInvalid            422  the request body breaks a rule; every field error listed
     ├── PayloadTooLarge           413
+    ├── UnsupportedMediaType      415  the body is not in the media type the endpoint reads
     └── BadRequest                400  e.g. an upload that is not a PDF
 
 Domain errors (`domain.workflow.WorkflowError`) stay framework-free; the HTTP layer maps them.
@@ -84,6 +85,12 @@ class PayloadTooLarge(ServiceError):
     status = 413
     code = "payload_too_large"
     title = "Payload too large"
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
 
 
 class BadRequest(ServiceError):

@@ -10,16 +10,10 @@ from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, Sett
 from registration.api.schemas import AttestationOut
 from registration.db import utcnow
 from registration.domain.attestation import AttestedFacts, attested_person
-from registration.errors import ServiceError
+from registration.errors import UnsupportedMediaType
 from registration.services import applications, attestations
 
 JOSE = "application/jose"  # RFC 7515 §9.2.1: compact serialization
-
-
-class UnsupportedMediaType(ServiceError):
-    status = 415
-    code = "unsupported_media_type"
-    title = "Unsupported media type"
 
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])

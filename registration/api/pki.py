@@ -9,7 +9,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Request, Response
 
-from registration.errors import BadRequest, PayloadTooLarge
+from registration.errors import PayloadTooLarge, UnsupportedMediaType
 from registration.issuance.authority import LicenceAuthority
 from signing import TIMESTAMP_QUERY_CONTENT_TYPE, TIMESTAMP_REPLY_CONTENT_TYPE
 
@@ -54,9 +54,7 @@ async def timestamp(request: Request) -> Response:
         request.headers.get("content-type", "").split(";")[0].strip()
         != TIMESTAMP_QUERY_CONTENT_TYPE
     ):
-        raise BadRequest(
-            f"send the request as {TIMESTAMP_QUERY_CONTENT_TYPE}", code="unsupported_media_type"
-        )
+        raise UnsupportedMediaType(f"send the request as {TIMESTAMP_QUERY_CONTENT_TYPE}")
     body = await request.body()
     if len(body) > MAX_TIMESTAMP_QUERY_BYTES:
         raise PayloadTooLarge(f"timestamp queries are limited to {MAX_TIMESTAMP_QUERY_BYTES} bytes")
