@@ -11,7 +11,8 @@
     ├── UnsupportedMediaType      415  the body is not in the media type the endpoint reads
     └── BadRequest                400  e.g. an upload that is not a PDF
 
-Domain errors (`domain.workflow.WorkflowError`) stay framework-free; the HTTP layer maps them.
+Domain errors (`domain.workflow.WorkflowError`) stay framework-free and carry the same `code`,
+`http_status` and `title` as plain class attributes; the API renders both trees alike.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from registration.domain.application import FieldError
 
 
 class ServiceError(Exception):
-    status = 500
+    http_status = 500
     code = "internal_error"
     title = "Internal error"
 
@@ -47,25 +48,25 @@ class ServiceError(Exception):
 
 
 class NotFound(ServiceError):
-    status = 404
+    http_status = 404
     code = "not_found"
     title = "Not found"
 
 
 class NotAuthenticated(ServiceError):
-    status = 401
+    http_status = 401
     code = "not_authenticated"
     title = "Authentication required"
 
 
 class Forbidden(ServiceError):
-    status = 403
+    http_status = 403
     code = "forbidden"
     title = "Forbidden"
 
 
 class Conflict(ServiceError):
-    status = 409
+    http_status = 409
     code = "conflict"
     title = "Conflict"
 
@@ -76,25 +77,25 @@ class ConcurrentModification(Conflict):
 
 
 class PayloadInvalid(ServiceError):
-    status = 422
+    http_status = 422
     code = "validation_failed"
     title = "Validation failed"
 
 
 class PayloadTooLarge(ServiceError):
-    status = 413
+    http_status = 413
     code = "payload_too_large"
     title = "Payload too large"
 
 
 class UnsupportedMediaType(ServiceError):
-    status = 415
+    http_status = 415
     code = "unsupported_media_type"
     title = "Unsupported media type"
 
 
 class BadRequest(ServiceError):
-    status = 400
+    http_status = 400
     code = "bad_request"
     title = "Bad request"
 
@@ -102,7 +103,7 @@ class BadRequest(ServiceError):
 class ServiceUnavailable(ServiceError):
     """Overload, answered at once so the client retries later (RFC 9110 §15.6.4)."""
 
-    status = 503
+    http_status = 503
     code = "overloaded"
     title = "Service busy"
 

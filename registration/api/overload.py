@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from registration.api.problems import internal_error, problem
+from registration.api.problems import internal_error, problem_of
 from registration.errors import ServiceUnavailable
 
 SLOT_KEY: Final = "bizreg.slot"
@@ -74,7 +74,7 @@ class RequestCap:
             return
         if self.in_flight >= self.limit:
             refusal = ServiceUnavailable(_BUSY, retry_after=RETRY_AFTER_SECONDS)
-            response = _problem_of(Request(scope), refusal)
+            response = problem_of(Request(scope), refusal)
             await response(scope, receive, send)
             return
         self.in_flight += 1
@@ -91,26 +91,13 @@ def slot_of(request: Request) -> Slot | None:
     return slot if isinstance(slot, Slot) else None
 
 
-def _problem_of(request: Request, error: ServiceUnavailable) -> JSONResponse:
-    return problem(
-        request,
-        error.status,
-        error.code,
-        error.title,
-        error.detail,
-        None,
-        error.headers,
-        **error.extra,
-    )
-
-
 def install_overload_handlers(app: FastAPI) -> None:
     """Waiting too long for a database connection, or SQLite's write lock, is overload (503),
     not an internal error: nothing was changed and a retry will succeed."""
 
     @app.exception_handler(PoolTimeout)
     async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
-        return _problem_of(
+        return problem_of(
             request,
             ServiceUnavailable(
                 "no database connection became free in time; retry after Retry-After seconds",
@@ -122,7 +109,7 @@ def install_overload_handlers(app: FastAPI) -> None:
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
         if "database is locked" not in str(exc.orig):
             return internal_error(request)
-        return _problem_of(
+        return problem_of(
             request,
             ServiceUnavailable(
                 "the database is busy with other writes; retry after Retry-After seconds",

@@ -11,12 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registration.domain.application import FieldError
-from registration.domain.workflow import (
-    ReasonsRequired,
-    RoleNotPermitted,
-    TransitionNotAllowed,
-    WorkflowError,
-)
+from registration.domain.workflow import WorkflowError
 from registration.errors import ServiceError
 from registration.http import localisation
 
@@ -82,37 +77,20 @@ _HTTP_CODES = {
 }
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ServiceError)
-    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
-        headers.update(exc.headers)
-        return problem(
-            request, exc.status, exc.code, exc.title, exc.detail, exc.errors, headers, **exc.extra
-        )
+def problem_of(request: Request, exc: ServiceError | WorkflowError) -> JSONResponse:
+    """The problem every catalogued error answers with: its own status, code and title."""
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else {}
+    headers.update(exc.headers)
+    return problem(
+        request, exc.http_status, exc.code, exc.title, exc.detail, exc.errors, headers, **exc.extra
+    )
 
+
+def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(WorkflowError)
-    async def _workflow_error(request: Request, exc: WorkflowError) -> JSONResponse:
-        if isinstance(exc, TransitionNotAllowed):
-            return problem(
-                request,
-                409,
-                exc.code,
-                "Action not allowed in this status",
-                str(exc),
-                current_status=exc.status.value,
-                allowed_actions=[a.value for a in exc.allowed],
-            )
-        if isinstance(exc, RoleNotPermitted):
-            return problem(request, 403, exc.code, "Role not permitted", str(exc))
-        if isinstance(exc, ReasonsRequired):
-            errors = [
-                FieldError(
-                    "reasons", "give at least one {field, message} reason", "reasons_required"
-                )
-            ]
-            return problem(request, 422, exc.code, "Reasons required", str(exc), errors)
-        return problem(request, 409, exc.code, "Workflow error", str(exc))
+    @app.exception_handler(ServiceError)
+    async def _refused(request: Request, exc: ServiceError | WorkflowError) -> JSONResponse:
+        return problem_of(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
