@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
 from registration.api.schemas import ClientIn, ClientOut, ClientPatch, KeyAddIn, KeyOut, WebhookOut
 from registration.domain.workflow import Role
-from registration.errors import Forbidden
+from registration.errors import RoleNotPermitted
 from registration.models import WebhookOutbox
 from registration.principal import Principal
 from registration.services import clients, webhooks
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/admin/clients", tags=["admin: clients"])
 
 def _require_registrar(principal: Principal) -> None:
     if principal.role is not Role.REGISTRAR_ADMIN:
-        raise Forbidden("client administration is for registrar admins", code="role_not_permitted")
+        raise RoleNotPermitted("client administration is for registrar admins")
 
 
 def _client_out(session: SessionDep, client_id: str, token: str | None = None) -> ClientOut:

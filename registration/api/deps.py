@@ -59,7 +59,7 @@ def get_principal(
             max_skew=timedelta(seconds=settings.signature_max_skew_seconds),
         )
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated("send `Authorization: Bearer <token>`", code="not_authenticated")
+        raise NotAuthenticated("send `Authorization: Bearer <token>`")
     principal = accounts.authenticate(session, credentials.credentials)
     signatures.refuse_bearer_for_keyed_client(session, principal)
     return principal

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from registration.api.deps import PrincipalDep, SessionDep
 from registration.domain.workflow import Role
-from registration.errors import Forbidden
+from registration.errors import RoleNotPermitted
 from registration.services import issuance as service
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -27,7 +27,7 @@ class IssuanceJobOut(BaseModel):
 @router.get("/issuance-jobs", response_model=list[IssuanceJobOut])
 def troubled_issuance_jobs(session: SessionDep, principal: PrincipalDep) -> list[IssuanceJobOut]:
     if principal.role is not Role.REGISTRAR_ADMIN:
-        raise Forbidden("for the registrar administration", code="role_not_permitted")
+        raise RoleNotPermitted("for the registrar administration")
     return [
         IssuanceJobOut(
             application_id=job.application_id,

@@ -22,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registration.api.problems import internal_error, problem_of
-from registration.errors import ServiceUnavailable
+from registration.errors import DatabaseBusy, ServiceUnavailable
 
 SLOT_KEY: Final = "bizreg.slot"
 RETRY_AFTER_SECONDS: Final = 1
@@ -99,9 +99,8 @@ def install_overload_handlers(app: FastAPI) -> None:
     async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
         return problem_of(
             request,
-            ServiceUnavailable(
-                "no database connection became free in time; retry after Retry-After seconds",
-                code="database_busy",
+            DatabaseBusy(
+                "no database connection became free in time; retry after Retry-After seconds"
             ),
         )
 
@@ -111,8 +110,5 @@ def install_overload_handlers(app: FastAPI) -> None:
             return internal_error(request)
         return problem_of(
             request,
-            ServiceUnavailable(
-                "the database is busy with other writes; retry after Retry-After seconds",
-                code="database_busy",
-            ),
+            DatabaseBusy("the database is busy with other writes; retry after Retry-After seconds"),
         )

@@ -12,7 +12,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registration.domain.application import FieldError
 from registration.domain.workflow import WorkflowError
-from registration.errors import ServiceError
+from registration.errors import (
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotAuthenticated,
+    NotFound,
+    PayloadInvalid,
+    PayloadTooLarge,
+    ServiceError,
+    UnsupportedMediaType,
+)
 from registration.http import localisation
 
 PROBLEM_JSON = "application/problem+json"
@@ -66,14 +76,19 @@ def _request_validation_errors(error: RequestValidationError) -> list[FieldError
     return result
 
 
+# The router's and the body parser's own refusals (unknown path, wrong method, unreadable
+# body), answered with the code of the catalogue's class for that status.
 _HTTP_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
+    cls.http_status: cls.code
+    for cls in (
+        BadRequest,
+        NotAuthenticated,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+    )
 }
 
 
@@ -96,9 +111,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem(
             request,
-            422,
-            "validation_failed",
-            "Validation failed",
+            PayloadInvalid.http_status,
+            PayloadInvalid.code,
+            PayloadInvalid.title,
             "the request does not match the schema",
             _request_validation_errors(exc),
         )
@@ -125,8 +140,8 @@ def internal_error(request: Request) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(
         request,
-        500,
-        "internal_error",
-        "Internal error",
+        ServiceError.http_status,
+        ServiceError.code,
+        ServiceError.title,
         "an unexpected error occurred; it has been logged",
     )

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from registration.api.deps import SessionDep
-from registration.errors import BadRequest, PayloadTooLarge
+from registration.errors import NotAPdf, PayloadTooLarge
 from registration.services.verification import service_verifier, session_registry
 from verification import LicenceVerifier, VerificationReport
 
@@ -57,9 +57,9 @@ def read_licence_upload(stream: BinaryIO, max_bytes: int) -> bytes:
     """The uploaded bytes; 413 over the limit, 400 when they are not a PDF."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"licences are at most {max_bytes} bytes", code="payload_too_large")
+        raise PayloadTooLarge(f"licences are at most {max_bytes} bytes")
     if not data.startswith(b"%PDF-"):
-        raise BadRequest("the upload is not a PDF (it does not start with %PDF-)", code="not_a_pdf")
+        raise NotAPdf("the upload is not a PDF (it does not start with %PDF-)")
     return data
 
 

@@ -7,7 +7,7 @@ import json
 from fastapi import APIRouter, Response
 
 from registration.api.deps import SettingsDep
-from registration.errors import NotFound
+from registration.errors import KeyNotFound
 from registration.services import webhooks
 
 JWK_SET = "application/jwk-set+json"  # RFC 7517 §8.5.1
@@ -32,5 +32,5 @@ def webhook_key_pem(kid: str, settings: SettingsDep) -> Response:
     """The same public key as PEM SubjectPublicKeyInfo, for tools that prefer it."""
     key = webhooks.webhook_key(settings.webhook_key_path)
     if kid != key.keyid:
-        raise NotFound(f"no webhook key {kid!r}", code="key_not_found")
+        raise KeyNotFound(f"no webhook key {kid!r}")
     return Response(key.public_pem(), media_type="application/x-pem-file")
