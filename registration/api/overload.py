@@ -58,6 +58,8 @@ class Slot:
 
 
 _BUSY = "the service is at its request limit; retry after Retry-After seconds"
+# Any route may be refused so (all but /healthz): every router declares them.
+OVERLOAD_ERRORS = (ServiceUnavailable, DatabaseBusy)
 
 
 class RequestCap:

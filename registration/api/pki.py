@@ -9,11 +9,13 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Request, Response
 
+from registration.api.overload import OVERLOAD_ERRORS
+from registration.api.problems import problem_responses
 from registration.errors import PayloadTooLarge, UnsupportedMediaType
 from registration.issuance.authority import LicenceAuthority
 from signing import TIMESTAMP_QUERY_CONTENT_TYPE, TIMESTAMP_REPLY_CONTENT_TYPE
 
-router = APIRouter(tags=["pki"])
+router = APIRouter(tags=["pki"], responses=problem_responses(*OVERLOAD_ERRORS))
 MAX_TIMESTAMP_QUERY_BYTES = 16 * 1024
 _PEM = "application/x-pem-file"
 _CACHE = {"Cache-Control": "public, max-age=300"}
@@ -47,7 +49,11 @@ def root_crl(request: Request) -> Response:
     return Response(_authority(request).pki.root_crl_der(), media_type="application/pkix-crl")
 
 
-@router.post("/tsa", response_class=Response)
+@router.post(
+    "/tsa",
+    response_class=Response,
+    responses=problem_responses(UnsupportedMediaType, PayloadTooLarge),
+)
 async def timestamp(request: Request) -> Response:
     """RFC 3161 over HTTP (RFC 3161 §3.4): a DER TimeStampReq in, a TimeStampResp out."""
     if (

@@ -1,13 +1,17 @@
-"""RFC 9457 problem details for every error, with a stable machine-readable `code`."""
+"""RFC 9457 problem details for every error, with a stable machine-readable `code`; and how
+routes declare theirs in OpenAPI (`responses=problem_responses(ApplicationNotFound, ...)`)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registration.domain.application import FieldError
@@ -27,6 +31,68 @@ from registration.http import localisation
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("bizreg.api")
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(examples=["shareholders[0].share_percent"])
+    message: str
+    code: str = Field(description="Stable, per field: what is wrong with it")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: the body of every error response."""
+
+    # Problems may add members of their own (RFC 9457 §3.2): current_status and
+    # allowed_actions (409 transition_not_allowed), retry_after (503), application_id.
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["/problems/application_not_found"])
+    title: str = Field(description="In the Accept-Language asked for, where we have it")
+    status: int
+    detail: str
+    code: str = Field(description="Stable and machine-readable; `type` ends with it")
+    instance: str = Field(description="The request's path")
+    errors: list[FieldProblem] = Field(
+        default_factory=list, description="Every field at fault, where the body broke rules"
+    )
+
+
+ProblemClass = type[ServiceError] | type[WorkflowError]
+
+
+def problem_responses(*errors: ProblemClass) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a route that may answer with these errors, one entry per
+    status naming its codes."""
+    codes: dict[int, list[str]] = {}
+    for error in errors:
+        named = codes.setdefault(error.http_status, [])
+        if error.code not in named:
+            named.append(error.code)
+    return {
+        status: {
+            "model": Problem,
+            "description": f"{HTTPStatus(status).phrase}: " + ", ".join(f"`{c}`" for c in named),
+        }
+        for status, named in sorted(codes.items())
+    }
+
+
+def _problems_in_their_media_type(openapi: Callable[[], dict[str, Any]]) -> Callable[[], Any]:
+    """FastAPI files a response model under the route's media type (JSON); problems are sent as
+    application/problem+json (RFC 9457 §3), so their schemas move there."""
+    problem_schema = {"$ref": "#/components/schemas/Problem"}
+
+    def generate() -> dict[str, Any]:
+        schema = openapi()
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    if content.get("application/json", {}).get("schema") == problem_schema:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        return schema
+
+    return generate
 
 
 def problem(
@@ -102,6 +168,8 @@ def problem_of(request: Request, exc: ServiceError | WorkflowError) -> JSONRespo
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    app.openapi = _problems_in_their_media_type(app.openapi)  # type: ignore[method-assign]
+
     @app.exception_handler(WorkflowError)
     @app.exception_handler(ServiceError)
     async def _refused(request: Request, exc: ServiceError | WorkflowError) -> JSONResponse:
