@@ -78,7 +78,9 @@ from bank_adapter.keys import (
     SignatureAlgorithm,
     load_private_key,
     load_public_key,
+    public_key_pem,
     signature_algorithm_for,
+    write_private_key,
 )
 from bank_adapter.nonces import InMemoryNonceStore, NonceStore
 from bank_adapter.webhooks import (
@@ -147,6 +149,7 @@ __all__ = [
     "create_content_digest",
     "load_private_key",
     "load_public_key",
+    "public_key_pem",
     "retry_delay",
     "sign_attestation",
     "sign_request",
@@ -154,4 +157,5 @@ __all__ = [
     "verify_attestation",
     "verify_content_digest",
     "verify_request",
+    "write_private_key",
 ]

@@ -8,6 +8,8 @@ an HMAC "signature" keyed with the public key).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Literal, TypeAlias
 
 from cryptography.exceptions import InvalidSignature
@@ -25,7 +27,9 @@ __all__ = [
     "SignatureAlgorithm",
     "load_private_key",
     "load_public_key",
+    "public_key_pem",
     "signature_algorithm_for",
+    "write_private_key",
 ]
 
 SignatureAlgorithm: TypeAlias = Literal["ed25519", "ecdsa-p256-sha256"]
@@ -97,3 +101,25 @@ def verify_raw(key: PublicKey, signature: bytes, data: bytes) -> bool:
         return True
     except InvalidSignature:
         return False
+
+
+def public_key_pem(key: PublicKey | PrivateKey) -> str:
+    """The public key as SubjectPublicKeyInfo PEM: what a bank registers with bizreg."""
+    public = (
+        key.public_key() if isinstance(key, Ed25519PrivateKey | ec.EllipticCurvePrivateKey) else key
+    )
+    return public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
+
+
+def write_private_key(path: Path, key: PrivateKey, *, replace: bool = False) -> None:
+    """Write `key` as unencrypted PKCS#8 PEM, created with mode 600 so that it is never
+    readable by others, not even between creation and a later chmod. Without `replace` an
+    existing file is an error (`FileExistsError`): a key is not overwritten by accident."""
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
+    with os.fdopen(os.open(path, flags, 0o600), "wb") as handle:
+        handle.write(pem)

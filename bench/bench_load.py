@@ -41,13 +41,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from bank_adapter import BizregApiError, BizregClient
+from bank_adapter import BizregApiError, BizregClient, public_key_pem
 from registration.cli.terminal import simulated_attestation
 from registration.db import create_db_engine
 from registration.domain.application import ApplicationPayload
@@ -70,12 +69,7 @@ def company_name(n: int) -> str:
     return f"东莞市{trade}贸易有限公司"
 
 
-def _public_pem(key: Ed25519PrivateKey) -> str:
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode("ascii")
-    )
+_public_pem = public_key_pem
 
 
 @dataclass

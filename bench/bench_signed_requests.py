@@ -25,13 +25,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bank_adapter import InMemoryNonceStore, PrivateKey, sign_request
+from bank_adapter import InMemoryNonceStore, PrivateKey, public_key_pem, sign_request
 from registration.app import create_app
 from registration.db import create_db_engine, upgrade_database
 from registration.issuance.authority import build_authority
@@ -46,11 +45,7 @@ EXAMPLE = (
 )
 
 
-def _pem(key: PrivateKey) -> str:
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return public.decode()
+_pem = public_key_pem
 
 
 def _time(client: TestClient, request: httpx.Request, expect: int) -> float:

@@ -2,6 +2,7 @@
 registrations.
 
     pki.py                 init_pki / load_pki → Pki: root, issuing CA, signer, TSA, CRLs
+    pki_files.py           the PKI directory on disk: atomic writes, lock, manifest
     certificate_profiles.py  what each certificate says (key usages, EKUs, AIA, CRL DP)
     crl.py                 CRLs and revocation reasons
     keys.py                key generation; PKCS#8 encryption at rest

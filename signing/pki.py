@@ -25,16 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
-import json
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -59,13 +56,20 @@ from signing.keys import (
     key_algorithm_of,
     load_encrypted_private_key,
 )
+from signing.pki_files import (
+    Manifest,
+    certificate_pem,
+    locked,
+    read_certificate,
+    serial_hex,
+    write_atomically,
+)
 
 __all__ = ["CrlPolicy", "Pki", "Validity", "init_pki", "load_pki"]
 
 logger = logging.getLogger(__name__)
 
 _MANIFEST = "pki.json"
-_FORMAT = 1
 _Issuer = Literal["root", "issuing"]
 
 
@@ -102,105 +106,6 @@ def _as_bytes(passphrase: str | bytes) -> bytes:
     return passphrase.encode() if isinstance(passphrase, str) else passphrase
 
 
-def _pem(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _serial_hex(serial: int) -> str:
-    return f"{serial:x}"
-
-
-def _write_atomically(path: Path, data: bytes, *, private: bool = False) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        # Keys are readable by their owner only; certificates and CRLs are public documents.
-        os.fchmod(fd, 0o600 if private else 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    with open(directory / ".lock", "a+b") as lock_file:
-        fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
-
-
-def _read_certificate(path: Path) -> x509.Certificate:
-    return x509.load_pem_x509_certificate(path.read_bytes())
-
-
-@dataclass
-class _Manifest:
-    public_base_url: str
-    key_algorithm: KeyAlgorithm
-    organization: str
-    current_signer_serial: int
-    current_signer_key: Literal["file", "external"]
-    crl_numbers: dict[str, int]
-    revoked: dict[str, list[RevokedEntry]] = field(default_factory=dict)
-
-    def to_json(self) -> bytes:
-        document: dict[str, Any] = {
-            "format": _FORMAT,
-            "public_base_url": self.public_base_url,
-            "key_algorithm": self.key_algorithm,
-            "organization": self.organization,
-            "current_signer": {
-                "serial": _serial_hex(self.current_signer_serial),
-                "key": self.current_signer_key,
-            },
-            "crl_numbers": self.crl_numbers,
-            "revoked": {
-                issuer: [
-                    {
-                        "serial": _serial_hex(entry.serial_number),
-                        "revoked_at": entry.revoked_at.isoformat(),
-                        "reason": entry.reason.value,
-                    }
-                    for entry in entries
-                ]
-                for issuer, entries in self.revoked.items()
-            },
-        }
-        return json.dumps(document, indent=2, ensure_ascii=False).encode() + b"\n"
-
-    @classmethod
-    def from_json(cls, data: bytes) -> _Manifest:
-        document = json.loads(data)
-        if document.get("format") != _FORMAT:
-            raise PkiError(f"unsupported PKI manifest format {document.get('format')!r}")
-        return cls(
-            public_base_url=document["public_base_url"],
-            key_algorithm=document["key_algorithm"],
-            organization=document["organization"],
-            current_signer_serial=int(document["current_signer"]["serial"], 16),
-            current_signer_key=document["current_signer"]["key"],
-            crl_numbers={k: int(v) for k, v in document["crl_numbers"].items()},
-            revoked={
-                issuer: [
-                    RevokedEntry(
-                        serial_number=int(item["serial"], 16),
-                        revoked_at=dt.datetime.fromisoformat(item["revoked_at"]),
-                        reason=RevocationReason(item["reason"]),
-                    )
-                    for item in entries
-                ]
-                for issuer, entries in document["revoked"].items()
-            },
-        )
-
-
 class Pki:
     """A loaded hierarchy: certificates in memory, private keys decrypted on first use.
 
@@ -230,21 +135,21 @@ class Pki:
         manifest_path = self.directory / _MANIFEST
         if not manifest_path.exists():
             raise PkiNotFound(f"no PKI in {self.directory} (run init_pki first)")
-        manifest = _Manifest.from_json(manifest_path.read_bytes())
+        manifest = Manifest.from_json(manifest_path.read_bytes())
         self._manifest = manifest
         self.urls = PkiUrls(manifest.public_base_url)
         self.key_algorithm: KeyAlgorithm = manifest.key_algorithm
         self.names = CaName(manifest.organization)
-        self.root_certificate = _read_certificate(self.directory / "root.pem")
-        self.issuing_certificate = _read_certificate(self.directory / "issuing.pem")
-        self.tsa_certificate = _read_certificate(self.directory / "tsa.pem")
-        self.signer_certificate = _read_certificate(
+        self.root_certificate = read_certificate(self.directory / "root.pem")
+        self.issuing_certificate = read_certificate(self.directory / "issuing.pem")
+        self.tsa_certificate = read_certificate(self.directory / "tsa.pem")
+        self.signer_certificate = read_certificate(
             _signer_path(self.directory, manifest.current_signer_serial, ".pem")
         )
         self.signer_certificates = tuple(
             sorted(
                 (
-                    _read_certificate(path)
+                    read_certificate(path)
                     for path in (self.directory / "signers").glob("*.pem")
                     if not path.name.endswith(".key.pem")
                 ),
@@ -295,7 +200,7 @@ class Pki:
         """Hierarchies created before keys moved under `signers/` kept the current key in
         `signer.key.pem`: move it into place (once, under the file lock)."""
         legacy = self.directory / "signer.key.pem"
-        with _locked(self.directory):
+        with locked(self.directory):
             if legacy.exists() and not path.exists():
                 os.replace(legacy, path)
 
@@ -312,7 +217,7 @@ class Pki:
         for cert in self._all_certificates():
             if cert.serial_number == serial_number:
                 return cert
-        raise UnknownCertificate(f"no certificate with serial {_serial_hex(serial_number)}")
+        raise UnknownCertificate(f"no certificate with serial {serial_hex(serial_number)}")
 
     def _all_certificates(self) -> Iterator[x509.Certificate]:
         yield self.root_certificate
@@ -327,13 +232,13 @@ class Pki:
     # -- changes -----------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _changing(self) -> Iterator[_Manifest]:
+    def _changing(self) -> Iterator[Manifest]:
         """Serialise a change across threads and processes, on the newest state."""
-        with self._lock, _locked(self.directory):
+        with self._lock, locked(self.directory):
             self._reload()
             manifest = self._manifest
             yield manifest
-            _write_atomically(self.directory / _MANIFEST, manifest.to_json())
+            write_atomically(self.directory / _MANIFEST, manifest.to_json())
             self._reload()
 
     def rotate_signer(self, *, common_name: str | None = None) -> x509.Certificate:
@@ -346,7 +251,7 @@ class Pki:
         with self._changing() as manifest:
             retired = manifest.current_signer_serial, manifest.current_signer_key
             cert = self._issue_signer(manifest, key.public_key(), common_name)
-            _write_atomically(
+            write_atomically(
                 _signer_path(self.directory, cert.serial_number, ".key.pem"),
                 encrypt_private_key(key, self._passphrase),
                 private=True,
@@ -362,7 +267,7 @@ class Pki:
     ) -> None:
         """Tidy up once the manifest names the new signer: refresh the `signer.pem` copy and
         destroy the retired key file."""
-        _write_atomically(self.directory / "signer.pem", _pem(cert))
+        write_atomically(self.directory / "signer.pem", certificate_pem(cert))
         serial, where = retired
         if where == "file" and serial != cert.serial_number:
             with contextlib.suppress(FileNotFoundError):
@@ -392,7 +297,7 @@ class Pki:
         return cert
 
     def _issue_signer(
-        self, manifest: _Manifest, public_key: PublicKey, common_name: str | None
+        self, manifest: Manifest, public_key: PublicKey, common_name: str | None
     ) -> x509.Certificate:
         now = _now()
         cert = licence_signing_certificate(
@@ -405,7 +310,9 @@ class Pki:
             now=now,
             lifetime=self.validity.signer,
         )
-        _write_atomically(_signer_path(self.directory, cert.serial_number, ".pem"), _pem(cert))
+        write_atomically(
+            _signer_path(self.directory, cert.serial_number, ".pem"), certificate_pem(cert)
+        )
         return cert
 
     def revoke_certificate(
@@ -428,7 +335,7 @@ class Pki:
             entries.append(entry)
             self._issue_crl(manifest, issuer)
 
-    def _issue_crl(self, manifest: _Manifest, issuer: _Issuer) -> bytes:
+    def _issue_crl(self, manifest: Manifest, issuer: _Issuer) -> bytes:
         number = manifest.crl_numbers.get(issuer, 0) + 1
         manifest.crl_numbers[issuer] = number
         now = _now()
@@ -441,7 +348,7 @@ class Pki:
             next_update=now + self.crl_policy.period(issuer),
         )
         der = crl.public_bytes(serialization.Encoding.DER)
-        _write_atomically(self.directory / _crl_file(issuer), der)
+        write_atomically(self.directory / _crl_file(issuer), der)
         return der
 
     # -- CRLs --------------------------------------------------------------------------------
@@ -478,7 +385,7 @@ class Pki:
 
 
 def _signer_path(directory: Path, serial: int, suffix: str) -> Path:
-    return directory / "signers" / f"{_serial_hex(serial)}{suffix}"
+    return directory / "signers" / f"{serial_hex(serial)}{suffix}"
 
 
 def _crl_file(issuer: _Issuer) -> str:
@@ -507,7 +414,7 @@ def init_pki(
     path = Path(directory)
     secret = _as_bytes(passphrase)
     path.mkdir(parents=True, exist_ok=True)
-    with _locked(path):
+    with locked(path):
         if not (path / _MANIFEST).exists():
             _create(
                 path,
@@ -591,17 +498,17 @@ def _create(
         ("issuing", issuing, issuing_key),
         ("tsa", tsa, tsa_key),
     ):
-        _write_atomically(
+        write_atomically(
             path / f"{name}.key.pem", encrypt_private_key(key, passphrase), private=True
         )
-        _write_atomically(path / f"{name}.pem", _pem(cert))
-    _write_atomically(
+        write_atomically(path / f"{name}.pem", certificate_pem(cert))
+    write_atomically(
         _signer_path(path, signer.serial_number, ".key.pem"),
         encrypt_private_key(signer_key, passphrase),
         private=True,
     )
-    _write_atomically(_signer_path(path, signer.serial_number, ".pem"), _pem(signer))
-    _write_atomically(path / "signer.pem", _pem(signer))
+    write_atomically(_signer_path(path, signer.serial_number, ".pem"), certificate_pem(signer))
+    write_atomically(path / "signer.pem", certificate_pem(signer))
     issuers: tuple[tuple[_Issuer, x509.Certificate, PrivateKey], ...] = (
         ("root", root, root_key),
         ("issuing", issuing, issuing_key),
@@ -615,8 +522,8 @@ def _create(
             this_update=now - dt.timedelta(minutes=5),
             next_update=now + crl_policy.period(issuer),
         )
-        _write_atomically(path / _crl_file(issuer), crl.public_bytes(serialization.Encoding.DER))
-    manifest = _Manifest(
+        write_atomically(path / _crl_file(issuer), crl.public_bytes(serialization.Encoding.DER))
+    manifest = Manifest(
         public_base_url=public_base_url,
         key_algorithm=key_algorithm,
         organization=organization,
@@ -625,4 +532,4 @@ def _create(
         crl_numbers={"root": 1, "issuing": 1},
     )
     # The manifest is written last: its presence means the hierarchy is complete.
-    _write_atomically(path / _MANIFEST, manifest.to_json())
+    write_atomically(path / _MANIFEST, manifest.to_json())

@@ -13,8 +13,7 @@ from registration.api.overload import OVERLOAD_ERRORS
 from registration.api.problems import problem_responses
 from registration.api.schemas import ApplicationSummary, TokenOut
 from registration.errors import InvalidCredentials, PayloadInvalid, RoleNotPermitted
-from registration.services import accounts
-from registration.services import applications as service
+from registration.services import accounts, queues
 
 router = APIRouter(
     prefix="/api/v1", tags=["officers"], responses=problem_responses(*OVERLOAD_ERRORS)
@@ -47,8 +46,7 @@ def front_desk_queue(
 ) -> list[ApplicationSummary]:
     """Submitted applications waiting for acceptance, oldest first."""
     return [
-        ApplicationSummary.of(a)
-        for a in service.front_desk_queue(session, principal, limit, offset)
+        ApplicationSummary.of(a) for a in queues.front_desk_queue(session, principal, limit, offset)
     ]
 
 
@@ -59,5 +57,5 @@ def back_office_queue(
     """Accepted applications in the caller's categories, oldest first."""
     return [
         ApplicationSummary.of(a)
-        for a in service.back_office_queue(session, principal, limit, offset)
+        for a in queues.back_office_queue(session, principal, limit, offset)
     ]

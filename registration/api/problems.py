@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from registration.domain.application import FieldError
+from registration.domain.application import FieldError, field_path
 from registration.domain.workflow import WorkflowError
 from registration.errors import (
     BadRequest,
@@ -131,14 +131,7 @@ def _request_validation_errors(error: RequestValidationError) -> list[FieldError
         loc = list(item.get("loc", ()))
         if loc and loc[0] == "body":
             loc = loc[1:]
-        path = ""
-        for part in loc:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        result.append(
-            FieldError(
-                field=path or "body", message=str(item.get("msg")), code=str(item.get("type"))
-            )
-        )
+        result.append(FieldError(field_path(loc), str(item.get("msg")), str(item.get("type"))))
     return result
 
 

@@ -6,14 +6,13 @@ Private keys are written to `<data dir>/dev-keys/` (mode 600); production never 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bank_adapter import public_key_pem, write_private_key
 from registration.services import clients
 
 DEV_TERMINAL = ("dev-terminal", "yinzhengtong", "Development signing terminal")
@@ -23,20 +22,8 @@ def _write_key(path: Path) -> str:
     """Create an Ed25519 key at `path`; return its public PEM."""
     key = Ed25519PrivateKey.generate()
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode("ascii")
-    )
+    write_private_key(path, key, replace=True)
+    return public_key_pem(key)
 
 
 def ensure_dev_keys(

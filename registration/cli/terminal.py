@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 import uuid
 from collections.abc import Callable
@@ -25,7 +24,6 @@ from typing import Any
 
 import click
 import httpx
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -34,7 +32,9 @@ from bank_adapter import (
     BizregClient,
     PrivateKey,
     load_private_key,
+    public_key_pem,
     sign_attestation,
+    write_private_key,
 )
 from registration.domain.application import ApplicationPayload
 from registration.domain.attestation import persons_to_attest
@@ -68,19 +68,8 @@ def keygen(directory: Path, name: str, alg: str) -> None:
     )
     directory.mkdir(parents=True, exist_ok=True)
     private_path, public_path = directory / f"{name}-key.pem", directory / f"{name}-public.pem"
-    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    public_path.write_bytes(public)
+    write_private_key(private_path, key)
+    public_path.write_text(public_key_pem(key), "ascii")
     click.echo(f"private key: {private_path}")
     click.echo(f"public key:  {public_path}")
 

@@ -6,6 +6,7 @@ strings, never floats: a float cannot represent 0.1 and registered capital is a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -121,6 +122,15 @@ class FieldError:
     field: str
     message: str
     code: str
+
+
+def field_path(location: Iterable[str | int], prefix: str = "") -> str:
+    """A validator's location as the field paths our errors use: `shareholders[0].share_percent`
+    (list indexes in brackets, names joined by dots); "body" for the body as a whole."""
+    path = prefix
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
 
 
 def check_consistency(payload: ApplicationPayload) -> list[FieldError]:

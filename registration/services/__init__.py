@@ -1,8 +1,10 @@
 """Use cases: one function per action, one transaction per use case.
 
 applications  create, edit, documents, every workflow action (submission checks, outbox)
+queues        the front desk's and back offices' work queues
 names         reservation and holding of company names
 uscc          unified social credit code allocation
+unique        rows under a unique key: a lost race is a Conflict
 issuance      an approved application's licence: claim the job, allocate, sign, store
 licences      status (revoke, supersede), amendments, downloads
 accounts      officers, bearer tokens

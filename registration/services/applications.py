@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import pikepdf
 from pydantic import ValidationError
@@ -26,7 +26,12 @@ from registration.changes import APPLICATION_CHANGED, ISSUANCE_DUE, notify
 from registration.clock import china_today
 from registration.db import utcnow
 from registration.domain import attestation, catalogue
-from registration.domain.application import ApplicationPayload, FieldError, check_consistency
+from registration.domain.application import (
+    ApplicationPayload,
+    FieldError,
+    check_consistency,
+    field_path,
+)
 from registration.domain.checks import instant_ineligibility, run_automatic_checks
 from registration.domain.licence_lifecycle import LicenceStatus
 from registration.domain.workflow import (
@@ -72,13 +77,10 @@ DEFAULT_REGION = "441900"
 
 def validation_errors(error: ValidationError, prefix: str = "") -> list[FieldError]:
     """Pydantic's errors as our field errors, with paths like `shareholders[0].share_percent`."""
-    result = []
-    for item in error.errors():
-        path = prefix
-        for part in item["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        result.append(FieldError(field=path or "body", message=item["msg"], code=item["type"]))
-    return result
+    return [
+        FieldError(field_path(item["loc"], prefix), item["msg"], item["type"])
+        for item in error.errors()
+    ]
 
 
 def parse_payload(data: Any) -> ApplicationPayload:
@@ -379,7 +381,6 @@ def _require_licence_in_force(session: Session, uscc: str) -> None:
     statement = select(Licence).where(Licence.uscc == uscc).order_by(col(Licence.version).desc())
     current = session.exec(statement).first()
     if current is None or current.status is not LicenceStatus.ACTIVE:
-        session.rollback()
         raise LicenceNotActive(
             f"licence {uscc} is no longer in force: this amendment cannot be approved"
         )
@@ -428,7 +429,6 @@ def _submit(
         )
     )
     if report.errors or unattested or name_errors:
-        session.rollback()
         raise SubmissionChecksFailed(
             "the application cannot be submitted until these are fixed",
             errors=[*report.errors, *unattested, *name_errors],
@@ -480,6 +480,23 @@ def _attestation_errors(
     return attestation.attestation_errors(payload, facts)
 
 
+def _enter_approved(session: Session, application: Application, now: datetime) -> None:
+    if application.amends_uscc is not None:
+        _require_licence_in_force(session, application.amends_uscc)
+    # The issuance job is born with the approval, in the same transaction: no approved
+    # application can be left without a job to issue its licence.
+    session.add(IssuanceJob(application_id=application.id, created_at=now, not_before=now))
+    notify(session, ISSUANCE_DUE)
+
+
+# What entering a status does besides the step itself, in the step's transaction. Every step
+# also appends its event, wakes `Prefer: wait` requests (NOTIFY on commit) and, when the status
+# changes, queues the client's webhook (transactional outbox) — see `_record`.
+ON_ENTER: Final[dict[Status, Callable[[Session, Application, datetime], None]]] = {
+    Status.APPROVED: _enter_approved,
+}
+
+
 def _record(
     session: Session,
     application: Application,
@@ -500,19 +517,13 @@ def _record(
         .values(**changes)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         raise ConcurrentModification(
             "the application was changed by someone else; reload and try again"
         )
     for key, value in changes.items():
         set_committed_value(application, key, value)
-    if target is Status.APPROVED and application.amends_uscc is not None:
-        _require_licence_in_force(session, application.amends_uscc)
-    if target is Status.APPROVED:
-        # The issuance job is born with the approval, in the same transaction: no approved
-        # application can be left without a job to issue its licence.
-        session.add(IssuanceJob(application_id=application.id, created_at=now, not_before=now))
-        notify(session, ISSUANCE_DUE)
+    if target in ON_ENTER:
+        ON_ENTER[target](session, application, now)
     session.add(
         _event(
             application.id,
@@ -526,10 +537,8 @@ def _record(
             now,
         )
     )
-    # Wakes `Prefer: wait` requests for this application in every API process on commit.
     notify(session, APPLICATION_CHANGED, application.id)
     if source is not target:
-        # The client's webhook, queued in this transaction (transactional outbox).
         webhooks.queue_status_change(
             session, application, expected + 1, source.value, target.value, reasons, now
         )
@@ -558,36 +567,3 @@ def _event(
         idempotency_key=idempotency_key,
         at=at,
     )
-
-
-def front_desk_queue(
-    session: Session, principal: Principal, limit: int, offset: int
-) -> list[Application]:
-    if principal.role is not Role.FRONT_DESK:
-        raise RoleNotPermitted("the front-desk queue is for front-desk officers")
-    statement = (
-        select(Application)
-        .where(Application.status == Status.SUBMITTED.value)
-        .order_by(col(Application.submitted_at), col(Application.id))
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.exec(statement))
-
-
-def back_office_queue(
-    session: Session, principal: Principal, limit: int, offset: int
-) -> list[Application]:
-    if principal.role is not Role.BACK_OFFICE:
-        raise RoleNotPermitted("the back-office queue is for back-office officers")
-    statement = (
-        select(Application)
-        .where(
-            Application.status == Status.ACCEPTED.value,
-            col(Application.category).in_(sorted(principal.categories)),
-        )
-        .order_by(col(Application.submitted_at), col(Application.id))
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.exec(statement))

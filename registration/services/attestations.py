@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bank_adapter import AttestationError, AttestationReplayed, verify_attestation
@@ -31,6 +30,7 @@ from registration.errors import (
 from registration.models import IdentityAttestation
 from registration.principal import Principal
 from registration.services import applications, clients
+from registration.services.unique import flush_or_conflict
 
 
 def attest(
@@ -131,14 +131,14 @@ def attest(
         token=token,
     )
     session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        # A concurrent request stored the same jti first.
-        session.rollback()
-        raise Conflict.catalogued(AttestationReplayed.code)(
+    # A concurrent request may have stored the same jti first.
+    flush_or_conflict(
+        session,
+        Conflict.catalogued(AttestationReplayed.code)(
             "this attestation (jti) has already been used"
-        ) from None
+        ),
+    )
+    session.commit()
     return row, match
 
 

@@ -170,7 +170,6 @@ def _leave(
         .values(status=target, status_reason=reason, status_changed_at=at)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         raise ConcurrentModification(f"licence {licence.uscc} changed meanwhile")
     session.add(
         LicenceEvent(

@@ -13,7 +13,6 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from registration.db import utcnow
@@ -22,6 +21,7 @@ from registration.domain.names import NAME_KEY_VERSION, ExistingName, NameCheck,
 from registration.errors import NameRefused, NameUnavailable, RoleNotPermitted
 from registration.models import CompanyName, Licence
 from registration.principal import Principal
+from registration.services.unique import flush_or_conflict
 
 RESERVED, HELD, REGISTERED = "reserved", "held", "registered"
 RESERVATION_MONTHS = 2
@@ -119,11 +119,7 @@ def _insert(session: Session, row: CompanyName, now: datetime) -> None:
         )
     )
     session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise NameUnavailable("an equivalent name was taken a moment ago") from None
+    flush_or_conflict(session, NameUnavailable("an equivalent name was taken a moment ago"))
 
 
 def hold_for_application(
@@ -187,7 +183,6 @@ def hold_for_application(
             .values(kind=HELD, application_id=application_id, expires_at=None, name=name)
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
             raise NameUnavailable("the reserved name was taken a moment ago")
         return []
     _insert(

@@ -43,7 +43,7 @@ from sqlalchemy import Engine, and_, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bank_adapter import StatusChangeEvent, build_webhook_request, retry_delay
+from bank_adapter import StatusChangeEvent, build_webhook_request, retry_delay, write_private_key
 from registration.db import utcnow
 from registration.domain import webhook_lifecycle
 from registration.domain.webhook_lifecycle import WebhookStatus
@@ -161,15 +161,8 @@ def webhook_key(path: Path) -> WebhookKey:
 def _load_or_create(path: Path) -> WebhookKey:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
         temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(pem)
+        write_private_key(temporary, Ed25519PrivateKey.generate())
         try:
             # link() fails if another process got there first: then theirs is the key.
             os.link(temporary, path)

@@ -14,13 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bank_adapter import PrivateKey, sign_attestation, sign_request
+from bank_adapter import PrivateKey, public_key_pem, sign_attestation, sign_request
 from registration.domain.application import ApplicationPayload
 from registration.domain.attestation import persons_to_attest
 from registration.principal import Principal
@@ -29,12 +28,7 @@ from registration.services import applications, attestations, clients
 JOSE = "application/jose"
 
 
-def public_pem(key: PrivateKey) -> str:
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode("ascii")
-    )
+public_pem = public_key_pem  # the name the tests have always used
 
 
 def new_key(alg: str = "ed25519") -> PrivateKey:
