@@ -1,28 +1,102 @@
-"""Errors the service layer raises. Each carries a stable `code` and the HTTP status it maps to.
+"""The problem catalogue: one class per stable `code`, each with its HTTP status and title.
 
-    ServiceError
-    ├── NotFound                  404  the resource does not exist or is not visible to you
-    ├── NotAuthenticated          401  no or invalid credentials
-    ├── Forbidden                 403  authenticated, but this role may not do this
-    ├── Conflict                  409  the resource's state does not allow it
-    │   └── ConcurrentModification     someone else changed it first
-    ├── PayloadInvalid            422  the request body breaks a rule; every field error listed
-    ├── PayloadTooLarge           413
-    └── BadRequest                400  e.g. an upload that is not a PDF
+A raise site names the class, never a code string; `api.problems` renders any of them as an
+RFC 9457 problem, and `problem_classes()` lists them all (the catalogue test checks that every
+code has a message in every language). A class without its own title shows its family's.
 
-Domain errors (`domain.workflow.WorkflowError`) stay framework-free; the HTTP layer maps them.
+    ServiceError                   500  internal_error
+    ├── BadRequest                 400  bad_request
+    │   ├── NotAPdf                     not_a_pdf
+    │   ├── MalformedPdf                malformed_pdf
+    │   └── EncryptedPdf                encrypted_pdf
+    ├── NotAuthenticated           401  not_authenticated   (no or unusable credentials)
+    │   ├── InvalidCredentials          invalid_credentials
+    │   ├── InvalidToken                invalid_token
+    │   ├── TokenExpired                token_expired
+    │   ├── AccountDisabled             account_disabled
+    │   ├── ClientSuspended             client_suspended     ┐ the terminal protocol's
+    │   ├── SignatureMissing            signature_missing    │ refusals: the codes are
+    │   ├── SignatureInvalid            signature_invalid    │ bank_adapter's, the status
+    │   ├── DigestMismatch              digest_mismatch      │ is ours
+    │   ├── StaleSignature              stale_signature      │
+    │   ├── UnknownKey                  unknown_key          │
+    │   └── ReplayedNonce               replayed_nonce       ┘
+    ├── Forbidden                  403  forbidden           (authenticated, but not for you)
+    │   ├── RoleNotPermitted            role_not_permitted   (= domain.workflow.RoleNotPermitted)
+    │   ├── CategoryNotPermitted        category_not_permitted
+    │   └── SeparationOfDuties          separation_of_duties
+    ├── NotFound                   404  not_found           (absent, or not visible to you)
+    │   ├── ApplicationNotFound         application_not_found
+    │   ├── LicenceNotFound             licence_not_found
+    │   ├── ClientNotFound              client_not_found
+    │   └── KeyNotFound                 key_not_found
+    ├── MethodNotAllowed           405  method_not_allowed  (raised by the router only)
+    ├── Conflict                   409  conflict            (the resource's state does not allow it)
+    │   ├── ConcurrentModification      concurrent_modification
+    │   ├── OfficerExists               officer_exists
+    │   ├── ClientExists                client_exists
+    │   ├── KeyidTaken                  keyid_taken
+    │   ├── NotEditable                 not_editable
+    │   ├── TooManyDocuments            too_many_documents
+    │   ├── SubmissionChecksFailed      submission_checks_failed
+    │   ├── NameUnavailable             name_unavailable
+    │   ├── LicenceNotActive            licence_not_active
+    │   ├── AmendmentBeingIssued        amendment_being_issued
+    │   ├── AmendmentInProgress         amendment_in_progress
+    │   ├── NoAttestationKey            no_attestation_key
+    │   ├── AttestationReplayed         attestation_replayed (bank_adapter's code)
+    │   ├── IdempotencyInProgress       idempotency_in_progress
+    │   ├── IdempotencyResponseLost     idempotency_response_lost
+    │   └── IdempotencyClaimLost        idempotency_claim_lost
+    ├── PayloadTooLarge            413  payload_too_large
+    ├── UnsupportedMediaType       415  unsupported_media_type
+    ├── PayloadInvalid             422  validation_failed   (the body breaks a rule; fields listed)
+    │   ├── InvalidRole                 invalid_role
+    │   ├── WeakPassword                weak_password
+    │   ├── NoCategory                  no_category
+    │   ├── UnknownChannel              unknown_channel
+    │   ├── InvalidClientId             invalid_client_id
+    │   ├── InvalidPublicKey            invalid_public_key
+    │   ├── InvalidCallbackUrl          invalid_callback_url
+    │   ├── InvalidKeyid                invalid_keyid
+    │   ├── UnknownKeyPurpose           unknown_key_purpose
+    │   ├── NameRefused                 name_refused
+    │   ├── IdempotencyKeyReused        idempotency_key_reused
+    │   ├── PersonNotAttestable         person_not_attestable
+    │   ├── AttestedPersonMismatch      attested_person_mismatch
+    │   └── AttestationMalformed …      attestation_malformed, attestation_algorithm_refused,
+    │                                   attestation_signature_invalid, attestation_issuer_mismatch,
+    │                                   attestation_audience_mismatch, attestation_not_yet_valid,
+    │                                   attestation_expired, attestation_lifetime_too_long,
+    │                                   attestation_wrong_application, document_chip_not_read,
+    │                                   liveness_check_failed, face_match_below_threshold,
+    │                                   biometric_data_present
+    │                                   (a class each, with bank_adapter's codes)
+    └── ServiceUnavailable         503  overloaded          (answered at once; Retry-After)
+        └── DatabaseBusy                database_busy
+
+The workflow guard's refusals live in the domain, which imports no web framework; they carry
+the same `code`, `http_status` and `title` as plain class attributes and belong here too:
+
+    domain.workflow.WorkflowError  409  workflow_error
+    ├── TransitionNotAllowed       409  transition_not_allowed  (+ current_status, allowed_actions)
+    ├── RoleNotPermitted           403  role_not_permitted
+    └── ReasonsRequired            422  reasons_required
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self, TypeVar
 
+import bank_adapter as bank
 from registration.domain.application import FieldError
+from registration.domain.workflow import RoleNotPermitted as WorkflowRoleNotPermitted
+from registration.domain.workflow import WorkflowError
 
 
 class ServiceError(Exception):
-    status = 500
+    http_status = 500
     code = "internal_error"
     title = "Internal error"
 
@@ -30,41 +104,177 @@ class ServiceError(Exception):
         self,
         detail: str,
         *,
-        code: str | None = None,
         errors: Sequence[FieldError] = (),
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
-        if code is not None:
-            self.code = code
         self.errors = list(errors)
         self.extra = extra or {}
         # Response header fields the error calls for, e.g. Retry-After (RFC 9110 §10.2.3).
         self.headers = headers or {}
 
+    @classmethod
+    def catalogued(cls, code: str) -> type[Self]:
+        """The class of this family answering with `code`: for codes a library names, such as
+        bank_adapter's refusals, which reach us as data."""
+        for member in _descendants(cls):
+            if member.code == code:
+                return member
+        raise LookupError(f"no {cls.__name__} answers with {code!r}")
 
-class NotFound(ServiceError):
-    status = 404
-    code = "not_found"
-    title = "Not found"
+
+_E = TypeVar("_E", bound=Exception)
+
+
+def _descendants(cls: type[_E]) -> list[type[_E]]:
+    found: list[type[_E]] = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_descendants(sub)]
+    return found
+
+
+def problem_classes() -> list[type[ServiceError] | type[WorkflowError]]:
+    """Every class of the catalogue, both trees: what the API may answer with."""
+    return [ServiceError, *_descendants(ServiceError), WorkflowError, *_descendants(WorkflowError)]
+
+
+# --- 400 --------------------------------------------------------------------------------------
+
+
+class BadRequest(ServiceError):
+    http_status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+
+class NotAPdf(BadRequest):
+    code = "not_a_pdf"
+
+
+class MalformedPdf(BadRequest):
+    code = "malformed_pdf"
+
+
+class EncryptedPdf(BadRequest):
+    code = "encrypted_pdf"
+
+
+# --- 401 --------------------------------------------------------------------------------------
 
 
 class NotAuthenticated(ServiceError):
-    status = 401
+    http_status = 401
     code = "not_authenticated"
     title = "Authentication required"
 
 
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+
+
+class InvalidToken(NotAuthenticated):
+    code = "invalid_token"
+
+
+class TokenExpired(NotAuthenticated):
+    code = "token_expired"
+
+
+class AccountDisabled(NotAuthenticated):
+    code = "account_disabled"
+
+
+class ClientSuspended(NotAuthenticated):
+    code = bank.ClientSuspended.code
+
+
+class SignatureMissing(NotAuthenticated):
+    code = bank.SignatureMissing.code
+
+
+class SignatureInvalid(NotAuthenticated):
+    code = bank.SignatureInvalid.code
+
+
+class DigestMismatch(NotAuthenticated):
+    code = bank.DigestMismatch.code
+
+
+class StaleSignature(NotAuthenticated):
+    code = bank.StaleSignature.code
+
+
+class UnknownKey(NotAuthenticated):
+    code = bank.UnknownKey.code
+
+
+class ReplayedNonce(NotAuthenticated):
+    code = bank.ReplayedNonce.code
+
+
+# --- 403 --------------------------------------------------------------------------------------
+
+
 class Forbidden(ServiceError):
-    status = 403
+    http_status = 403
     code = "forbidden"
     title = "Forbidden"
 
 
+class RoleNotPermitted(Forbidden):
+    """The workflow guard's refusal, raised by role checks outside the workflow table: one
+    problem type, so one code and one title (RFC 9457 §3.1.3)."""
+
+    code = WorkflowRoleNotPermitted.code
+    title = WorkflowRoleNotPermitted.title
+
+
+class CategoryNotPermitted(Forbidden):
+    code = "category_not_permitted"
+
+
+class SeparationOfDuties(Forbidden):
+    code = "separation_of_duties"
+
+
+# --- 404 --------------------------------------------------------------------------------------
+
+
+class NotFound(ServiceError):
+    http_status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class ApplicationNotFound(NotFound):
+    code = "application_not_found"
+
+
+class LicenceNotFound(NotFound):
+    code = "licence_not_found"
+
+
+class ClientNotFound(NotFound):
+    code = "client_not_found"
+
+
+class KeyNotFound(NotFound):
+    code = "key_not_found"
+
+
+# --- 405, 409 ---------------------------------------------------------------------------------
+
+
+class MethodNotAllowed(ServiceError):
+    http_status = 405
+    code = "method_not_allowed"
+    title = "Method not allowed"
+
+
 class Conflict(ServiceError):
-    status = 409
+    http_status = 409
     code = "conflict"
     title = "Conflict"
 
@@ -74,35 +284,211 @@ class ConcurrentModification(Conflict):
     title = "Changed concurrently"
 
 
-class PayloadInvalid(ServiceError):
-    status = 422
-    code = "validation_failed"
-    title = "Validation failed"
+class OfficerExists(Conflict):
+    code = "officer_exists"
+
+
+class ClientExists(Conflict):
+    code = "client_exists"
+
+
+class KeyidTaken(Conflict):
+    code = "keyid_taken"
+
+
+class NotEditable(Conflict):
+    code = "not_editable"
+
+
+class TooManyDocuments(Conflict):
+    code = "too_many_documents"
+
+
+class SubmissionChecksFailed(Conflict):
+    code = "submission_checks_failed"
+
+
+class NameUnavailable(Conflict):
+    code = "name_unavailable"
+
+
+class LicenceNotActive(Conflict):
+    code = "licence_not_active"
+
+
+class AmendmentBeingIssued(Conflict):
+    code = "amendment_being_issued"
+
+
+class AmendmentInProgress(Conflict):
+    code = "amendment_in_progress"
+
+
+class NoAttestationKey(Conflict):
+    code = "no_attestation_key"
+
+
+class AttestationReplayed(Conflict):
+    code = bank.AttestationReplayed.code
+
+
+class IdempotencyInProgress(Conflict):
+    code = "idempotency_in_progress"
+
+
+class IdempotencyResponseLost(Conflict):
+    code = "idempotency_response_lost"
+
+
+class IdempotencyClaimLost(Conflict):
+    code = "idempotency_claim_lost"
+
+
+# --- 413, 415 ---------------------------------------------------------------------------------
 
 
 class PayloadTooLarge(ServiceError):
-    status = 413
+    http_status = 413
     code = "payload_too_large"
     title = "Payload too large"
 
 
-class BadRequest(ServiceError):
-    status = 400
-    code = "bad_request"
-    title = "Bad request"
+class UnsupportedMediaType(ServiceError):
+    http_status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+
+# --- 422 --------------------------------------------------------------------------------------
+
+
+class PayloadInvalid(ServiceError):
+    http_status = 422
+    code = "validation_failed"
+    title = "Validation failed"
+
+
+class InvalidRole(PayloadInvalid):
+    code = "invalid_role"
+
+
+class WeakPassword(PayloadInvalid):
+    code = "weak_password"
+
+
+class NoCategory(PayloadInvalid):
+    code = "no_category"
+
+
+class UnknownChannel(PayloadInvalid):
+    code = "unknown_channel"
+
+
+class InvalidClientId(PayloadInvalid):
+    code = "invalid_client_id"
+
+
+class InvalidPublicKey(PayloadInvalid):
+    code = "invalid_public_key"
+
+
+class InvalidCallbackUrl(PayloadInvalid):
+    code = "invalid_callback_url"
+
+
+class InvalidKeyid(PayloadInvalid):
+    code = "invalid_keyid"
+
+
+class UnknownKeyPurpose(PayloadInvalid):
+    code = "unknown_key_purpose"
+
+
+class NameRefused(PayloadInvalid):
+    code = "name_refused"
+
+
+class IdempotencyKeyReused(PayloadInvalid):
+    code = "idempotency_key_reused"
+
+
+class PersonNotAttestable(PayloadInvalid):
+    code = "person_not_attestable"
+
+
+class AttestedPersonMismatch(PayloadInvalid):
+    code = "attested_person_mismatch"
+
+
+class AttestationMalformed(PayloadInvalid):
+    code = bank.AttestationMalformed.code
+
+
+class AttestationAlgorithmRefused(PayloadInvalid):
+    code = bank.AttestationAlgorithmRefused.code
+
+
+class AttestationSignatureInvalid(PayloadInvalid):
+    code = bank.AttestationSignatureInvalid.code
+
+
+class AttestationIssuerMismatch(PayloadInvalid):
+    code = bank.AttestationIssuerMismatch.code
+
+
+class AttestationAudienceMismatch(PayloadInvalid):
+    code = bank.AttestationAudienceMismatch.code
+
+
+class AttestationNotYetValid(PayloadInvalid):
+    code = bank.AttestationNotYetValid.code
+
+
+class AttestationExpired(PayloadInvalid):
+    code = bank.AttestationExpired.code
+
+
+class AttestationLifetimeTooLong(PayloadInvalid):
+    code = bank.AttestationLifetimeTooLong.code
+
+
+class AttestationWrongApplication(PayloadInvalid):
+    code = bank.AttestationWrongApplication.code
+
+
+class DocumentChipNotRead(PayloadInvalid):
+    code = bank.DocumentChipNotRead.code
+
+
+class LivenessCheckFailed(PayloadInvalid):
+    code = bank.LivenessCheckFailed.code
+
+
+class FaceMatchBelowThreshold(PayloadInvalid):
+    code = bank.FaceMatchBelowThreshold.code
+
+
+class BiometricDataPresent(PayloadInvalid):
+    code = bank.BiometricDataPresent.code
+
+
+# --- 503 --------------------------------------------------------------------------------------
 
 
 class ServiceUnavailable(ServiceError):
     """Overload, answered at once so the client retries later (RFC 9110 §15.6.4)."""
 
-    status = 503
+    http_status = 503
     code = "overloaded"
     title = "Service busy"
 
-    def __init__(self, detail: str, *, code: str | None = None, retry_after: int = 1) -> None:
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
         super().__init__(
             detail,
-            code=code,
             headers={"Retry-After": str(retry_after)},
             extra={"retry_after": retry_after},
         )
+
+
+class DatabaseBusy(ServiceUnavailable):
+    code = "database_busy"

@@ -2,6 +2,7 @@
 
 One module per resource (applications, officers, names, licences, issuance, pki, verify,
 clients, attestations, webhooks); `deps.py` the session and caller, `schemas.py` the bodies,
-`problems.py` RFC 9457 errors, `overload.py` / `limits.py` / `waiting.py` admission, body size
-and `Prefer: wait`. The edge every request passes first is `registration/http/`.
+`problems.py` RFC 9457 errors (one handler; `problem_responses` for each route's OpenAPI),
+`overload.py` / `limits.py` / `waiting.py` admission, body size and `Prefer: wait`. The edge
+every request passes first is `registration/http/`.
 """

@@ -7,17 +7,48 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Form, Header, Request, Response, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
-from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
-from registration.api.overload import RETRY_AFTER_SECONDS, slot_of
+from registration.api.deps import (
+    AUTHENTICATION_ERRORS,
+    IDEMPOTENCY_ERRORS,
+    IdempotencyKey,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+)
+from registration.api.overload import OVERLOAD_ERRORS, RETRY_AFTER_SECONDS, slot_of
+from registration.api.problems import problem_responses
 from registration.api.schemas import ApplicationOut, DocumentOut, EventOut, ReasonsIn
 from registration.api.waiting import RevisionWatcher, requested_wait
 from registration.domain.application import ApplicationPayload
-from registration.domain.workflow import Action, Status
-from registration.errors import PayloadTooLarge
+from registration.domain.workflow import Action, ReasonsRequired, Status, TransitionNotAllowed
+from registration.errors import (
+    ApplicationNotFound,
+    CategoryNotPermitted,
+    ConcurrentModification,
+    EncryptedPdf,
+    LicenceNotActive,
+    MalformedPdf,
+    NameUnavailable,
+    NotAPdf,
+    NotEditable,
+    PayloadInvalid,
+    PayloadTooLarge,
+    RoleNotPermitted,
+    SeparationOfDuties,
+    SubmissionChecksFailed,
+    TooManyDocuments,
+)
 from registration.services import applications as service
 from registration.services import licences
 
-router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
+router = APIRouter(
+    prefix="/api/v1/applications",
+    tags=["applications"],
+    responses=problem_responses(*AUTHENTICATION_ERRORS, *OVERLOAD_ERRORS),
+)
+# What every route naming an application may answer: it is not there, or not yours to see.
+_ONE = (ApplicationNotFound, RoleNotPermitted, PayloadInvalid)
+_EDIT = (*_ONE, NotEditable, *IDEMPOTENCY_ERRORS)
 
 
 def _out(session: SessionDep, application: Any, response: Response | None = None) -> ApplicationOut:
@@ -32,7 +63,12 @@ def _out(session: SessionDep, application: Any, response: Response | None = None
     return out
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApplicationOut,
+    responses=problem_responses(RoleNotPermitted, PayloadInvalid, *IDEMPOTENCY_ERRORS),
+)
 def create_application(
     payload: ApplicationPayload,
     session: SessionDep,
@@ -64,7 +100,7 @@ def _read(session: SessionDep, principal: PrincipalDep, application_id: str) -> 
     response_model=ApplicationOut,
     responses={
         304: {"description": "`If-None-Match` named the current ETag (after any wait)"},
-        503: {"description": "Overloaded (`overloaded`, `database_busy`); see Retry-After"},
+        **problem_responses(*_ONE),
     },
 )
 async def get_application(
@@ -115,7 +151,9 @@ async def _wait_for_change(request: Request, seen: ApplicationOut, seconds: int)
         await slot.reacquire(timeout=RETRY_AFTER_SECONDS * 5)
 
 
-@router.patch("/{application_id}", response_model=ApplicationOut)
+@router.patch(
+    "/{application_id}", response_model=ApplicationOut, responses=problem_responses(*_EDIT)
+)
 def update_application(
     application_id: str,
     patch: Annotated[
@@ -134,7 +172,12 @@ def update_application(
 
 
 @router.post(
-    "/{application_id}/documents", status_code=status.HTTP_201_CREATED, response_model=DocumentOut
+    "/{application_id}/documents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DocumentOut,
+    responses=problem_responses(
+        *_EDIT, TooManyDocuments, NotAPdf, MalformedPdf, EncryptedPdf, PayloadTooLarge
+    ),
 )
 async def add_document(
     application_id: str,
@@ -161,7 +204,9 @@ async def add_document(
     return DocumentOut.of(document)
 
 
-@router.get("/{application_id}/events", response_model=list[EventOut])
+@router.get(
+    "/{application_id}/events", response_model=list[EventOut], responses=problem_responses(*_ONE)
+)
 def list_events(
     application_id: str, session: SessionDep, principal: PrincipalDep
 ) -> list[EventOut]:
@@ -202,6 +247,18 @@ def _action_endpoint(action: Action, summary: str) -> None:
         methods=["POST"],
         response_model=ApplicationOut,
         summary=summary,
+        responses=problem_responses(
+            *_ONE,
+            TransitionNotAllowed,
+            ReasonsRequired,
+            SeparationOfDuties,
+            CategoryNotPermitted,
+            SubmissionChecksFailed,
+            NameUnavailable,
+            LicenceNotActive,
+            ConcurrentModification,
+            *IDEMPOTENCY_ERRORS,
+        ),
     )
 
 

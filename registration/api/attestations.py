@@ -6,23 +6,70 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, status
 
-from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
+from registration.api.deps import (
+    AUTHENTICATION_ERRORS,
+    IDEMPOTENCY_ERRORS,
+    IdempotencyKey,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+)
+from registration.api.overload import OVERLOAD_ERRORS
+from registration.api.problems import problem_responses
 from registration.api.schemas import AttestationOut
 from registration.db import utcnow
 from registration.domain.attestation import AttestedFacts, attested_person
-from registration.errors import ServiceError
+from registration.errors import (
+    ApplicationNotFound,
+    AttestationAlgorithmRefused,
+    AttestationAudienceMismatch,
+    AttestationExpired,
+    AttestationIssuerMismatch,
+    AttestationLifetimeTooLong,
+    AttestationMalformed,
+    AttestationNotYetValid,
+    AttestationReplayed,
+    AttestationSignatureInvalid,
+    AttestationWrongApplication,
+    AttestedPersonMismatch,
+    BiometricDataPresent,
+    DocumentChipNotRead,
+    FaceMatchBelowThreshold,
+    LivenessCheckFailed,
+    NoAttestationKey,
+    NotEditable,
+    PayloadInvalid,
+    PersonNotAttestable,
+    RoleNotPermitted,
+    UnsupportedMediaType,
+)
 from registration.services import applications, attestations
 
 JOSE = "application/jose"  # RFC 7515 §9.2.1: compact serialization
 
 
-class UnsupportedMediaType(ServiceError):
-    status = 415
-    code = "unsupported_media_type"
-    title = "Unsupported media type"
-
-
-router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
+router = APIRouter(
+    prefix="/api/v1/applications",
+    tags=["applications"],
+    responses=problem_responses(*AUTHENTICATION_ERRORS, *OVERLOAD_ERRORS),
+)
+# bank_adapter.verify_attestation's verdicts on the token itself.
+_REFUSALS = (
+    AttestationMalformed,
+    AttestationAlgorithmRefused,
+    AttestationSignatureInvalid,
+    AttestationIssuerMismatch,
+    AttestationAudienceMismatch,
+    AttestationNotYetValid,
+    AttestationExpired,
+    AttestationLifetimeTooLong,
+    AttestationWrongApplication,
+    DocumentChipNotRead,
+    LivenessCheckFailed,
+    FaceMatchBelowThreshold,
+    BiometricDataPresent,
+    AttestationReplayed,
+)
 
 
 @router.post(
@@ -35,6 +82,18 @@ router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
             "content": {JOSE: {"schema": {"type": "string", "description": "compact JWS"}}},
         }
     },
+    responses=problem_responses(
+        ApplicationNotFound,
+        RoleNotPermitted,
+        NotEditable,
+        NoAttestationKey,
+        UnsupportedMediaType,
+        *_REFUSALS,
+        PersonNotAttestable,
+        AttestedPersonMismatch,
+        PayloadInvalid,
+        *IDEMPOTENCY_ERRORS,
+    ),
 )
 def post_attestation(
     application_id: str,
@@ -63,7 +122,11 @@ def post_attestation(
     return AttestationOut.of(row, match.person)
 
 
-@router.get("/{application_id}/attestations", response_model=list[AttestationOut])
+@router.get(
+    "/{application_id}/attestations",
+    response_model=list[AttestationOut],
+    responses=problem_responses(ApplicationNotFound, RoleNotPermitted, PayloadInvalid),
+)
 def get_attestations(
     application_id: str, session: SessionDep, principal: PrincipalDep
 ) -> list[AttestationOut]:

@@ -6,20 +6,49 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from sqlmodel import col, select
 
-from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
+from registration.api.deps import (
+    AUTHENTICATION_ERRORS,
+    IDEMPOTENCY_ERRORS,
+    IdempotencyKey,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+)
+from registration.api.overload import OVERLOAD_ERRORS
+from registration.api.problems import problem_responses
 from registration.api.schemas import ClientIn, ClientOut, ClientPatch, KeyAddIn, KeyOut, WebhookOut
 from registration.domain.workflow import Role
-from registration.errors import Forbidden
+from registration.errors import (
+    ClientExists,
+    ClientNotFound,
+    InvalidCallbackUrl,
+    InvalidClientId,
+    InvalidKeyid,
+    InvalidPublicKey,
+    KeyidTaken,
+    KeyNotFound,
+    PayloadInvalid,
+    RoleNotPermitted,
+    UnknownChannel,
+    UnknownKeyPurpose,
+)
 from registration.models import WebhookOutbox
 from registration.principal import Principal
 from registration.services import clients, webhooks
 
-router = APIRouter(prefix="/api/v1/admin/clients", tags=["admin: clients"])
+# Every route is for registrar admins only.
+router = APIRouter(
+    prefix="/api/v1/admin/clients",
+    tags=["admin: clients"],
+    responses=problem_responses(*AUTHENTICATION_ERRORS, RoleNotPermitted, *OVERLOAD_ERRORS),
+)
+_ONE = problem_responses(ClientNotFound, PayloadInvalid)
+_KEY_ERRORS = (InvalidPublicKey, InvalidKeyid, KeyidTaken)
 
 
 def _require_registrar(principal: Principal) -> None:
     if principal.role is not Role.REGISTRAR_ADMIN:
-        raise Forbidden("client administration is for registrar admins", code="role_not_permitted")
+        raise RoleNotPermitted("client administration is for registrar admins")
 
 
 def _client_out(session: SessionDep, client_id: str, token: str | None = None) -> ClientOut:
@@ -27,7 +56,20 @@ def _client_out(session: SessionDep, client_id: str, token: str | None = None) -
     return ClientOut.of(client, clients.list_keys(session, client_id), token)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ClientOut)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClientOut,
+    responses=problem_responses(
+        InvalidClientId,
+        UnknownChannel,
+        InvalidCallbackUrl,
+        *_KEY_ERRORS,
+        ClientExists,
+        PayloadInvalid,
+        *IDEMPOTENCY_ERRORS,
+    ),
+)
 def create_client(
     body: ClientIn,
     session: SessionDep,
@@ -65,13 +107,17 @@ def list_clients(session: SessionDep, principal: PrincipalDep) -> list[ClientOut
     ]
 
 
-@router.get("/{client_id}", response_model=ClientOut)
+@router.get("/{client_id}", response_model=ClientOut, responses=_ONE)
 def get_client(client_id: str, session: SessionDep, principal: PrincipalDep) -> ClientOut:
     _require_registrar(principal)
     return _client_out(session, client_id)
 
 
-@router.patch("/{client_id}", response_model=ClientOut)
+@router.patch(
+    "/{client_id}",
+    response_model=ClientOut,
+    responses=problem_responses(ClientNotFound, InvalidCallbackUrl, PayloadInvalid),
+)
 def update_client(
     client_id: str,
     body: ClientPatch,
@@ -87,7 +133,14 @@ def update_client(
     return _client_out(session, client_id)
 
 
-@router.post("/{client_id}/keys", status_code=status.HTTP_201_CREATED, response_model=KeyOut)
+@router.post(
+    "/{client_id}/keys",
+    status_code=status.HTTP_201_CREATED,
+    response_model=KeyOut,
+    responses=problem_responses(
+        ClientNotFound, UnknownKeyPurpose, *_KEY_ERRORS, PayloadInvalid, *IDEMPOTENCY_ERRORS
+    ),
+)
 def add_key(
     client_id: str,
     body: KeyAddIn,
@@ -104,14 +157,18 @@ def add_key(
     return KeyOut.of(key)
 
 
-@router.post("/{client_id}/keys/{keyid}/revoke", response_model=KeyOut)
+@router.post(
+    "/{client_id}/keys/{keyid}/revoke",
+    response_model=KeyOut,
+    responses=problem_responses(KeyNotFound, PayloadInvalid),
+)
 def revoke_key(client_id: str, keyid: str, session: SessionDep, principal: PrincipalDep) -> KeyOut:
     """Revoke a key at once: signatures naming it are refused with `unknown_key`."""
     _require_registrar(principal)
     return KeyOut.of(clients.revoke_key(session, client_id, keyid))
 
 
-@router.post("/{client_id}/suspend", response_model=ClientOut)
+@router.post("/{client_id}/suspend", response_model=ClientOut, responses=_ONE)
 def suspend_client(client_id: str, session: SessionDep, principal: PrincipalDep) -> ClientOut:
     """Refuse every request of the client (`client_suspended`) until it is resumed."""
     _require_registrar(principal)
@@ -119,14 +176,14 @@ def suspend_client(client_id: str, session: SessionDep, principal: PrincipalDep)
     return _client_out(session, client_id)
 
 
-@router.post("/{client_id}/resume", response_model=ClientOut)
+@router.post("/{client_id}/resume", response_model=ClientOut, responses=_ONE)
 def resume_client(client_id: str, session: SessionDep, principal: PrincipalDep) -> ClientOut:
     _require_registrar(principal)
     clients.set_active(session, client_id, True)
     return _client_out(session, client_id)
 
 
-@router.get("/{client_id}/webhooks", response_model=list[WebhookOut])
+@router.get("/{client_id}/webhooks", response_model=list[WebhookOut], responses=_ONE)
 def client_webhooks(
     client_id: str, session: SessionDep, principal: PrincipalDep
 ) -> list[WebhookOut]:

@@ -11,7 +11,23 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from registration.errors import NotAuthenticated
+from registration.errors import (
+    AccountDisabled,
+    ClientSuspended,
+    DigestMismatch,
+    IdempotencyClaimLost,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    IdempotencyResponseLost,
+    InvalidToken,
+    NotAuthenticated,
+    ReplayedNonce,
+    SignatureInvalid,
+    SignatureMissing,
+    StaleSignature,
+    TokenExpired,
+    UnknownKey,
+)
 from registration.http import signatures
 from registration.http.exchange import claim_idempotency_key, exchange_of
 from registration.principal import Principal
@@ -59,13 +75,27 @@ def get_principal(
             max_skew=timedelta(seconds=settings.signature_max_skew_seconds),
         )
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated("send `Authorization: Bearer <token>`", code="not_authenticated")
+        raise NotAuthenticated("send `Authorization: Bearer <token>`")
     principal = accounts.authenticate(session, credentials.credentials)
     signatures.refuse_bearer_for_keyed_client(session, principal)
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+# What a route taking PrincipalDep may answer with before the endpoint runs (its OpenAPI).
+AUTHENTICATION_ERRORS = (
+    NotAuthenticated,
+    InvalidToken,
+    TokenExpired,
+    AccountDisabled,
+    ClientSuspended,
+    SignatureMissing,
+    SignatureInvalid,
+    DigestMismatch,
+    StaleSignature,
+    UnknownKey,
+    ReplayedNonce,
+)
 
 
 async def idempotency_key(
@@ -89,3 +119,9 @@ async def idempotency_key(
 
 
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+IDEMPOTENCY_ERRORS = (
+    IdempotencyKeyReused,
+    IdempotencyInProgress,
+    IdempotencyResponseLost,
+    IdempotencyClaimLost,
+)

@@ -8,12 +8,18 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from registration.api.deps import PrincipalDep, SessionDep
+from registration.api.deps import AUTHENTICATION_ERRORS, PrincipalDep, SessionDep
+from registration.api.overload import OVERLOAD_ERRORS
+from registration.api.problems import problem_responses
 from registration.domain.workflow import Role
-from registration.errors import Forbidden
+from registration.errors import RoleNotPermitted
 from registration.services import issuance as service
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+router = APIRouter(
+    prefix="/api/v1/admin",
+    tags=["admin"],
+    responses=problem_responses(*AUTHENTICATION_ERRORS, *OVERLOAD_ERRORS),
+)
 
 
 class IssuanceJobOut(BaseModel):
@@ -24,10 +30,14 @@ class IssuanceJobOut(BaseModel):
     next_attempt_at: datetime
 
 
-@router.get("/issuance-jobs", response_model=list[IssuanceJobOut])
+@router.get(
+    "/issuance-jobs",
+    response_model=list[IssuanceJobOut],
+    responses=problem_responses(RoleNotPermitted),
+)
 def troubled_issuance_jobs(session: SessionDep, principal: PrincipalDep) -> list[IssuanceJobOut]:
     if principal.role is not Role.REGISTRAR_ADMIN:
-        raise Forbidden("for the registrar administration", code="role_not_permitted")
+        raise RoleNotPermitted("for the registrar administration")
     return [
         IssuanceJobOut(
             application_id=job.application_id,

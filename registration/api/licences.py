@@ -9,12 +9,31 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep
+from registration.api.deps import (
+    AUTHENTICATION_ERRORS,
+    IDEMPOTENCY_ERRORS,
+    IdempotencyKey,
+    PrincipalDep,
+    SessionDep,
+)
+from registration.api.overload import OVERLOAD_ERRORS
+from registration.api.problems import problem_responses
 from registration.api.schemas import ApplicationOut
 from registration.domain.application import ApplicationPayload
+from registration.errors import (
+    AmendmentBeingIssued,
+    AmendmentInProgress,
+    ConcurrentModification,
+    LicenceNotActive,
+    LicenceNotFound,
+    PayloadInvalid,
+    RoleNotPermitted,
+)
 from registration.services import licences as service
 
-router = APIRouter(prefix="/api/v1/licences", tags=["licences"])
+router = APIRouter(
+    prefix="/api/v1/licences", tags=["licences"], responses=problem_responses(*OVERLOAD_ERRORS)
+)
 
 
 class LicenceVersionOut(BaseModel):
@@ -37,7 +56,11 @@ class LicenceStatusOut(BaseModel):
     versions: list[LicenceVersionOut]
 
 
-@router.get("/{uscc}", response_model=LicenceStatusOut)
+@router.get(
+    "/{uscc}",
+    response_model=LicenceStatusOut,
+    responses=problem_responses(LicenceNotFound, PayloadInvalid),
+)
 def licence_status(
     uscc: str, session: SessionDep, v: Annotated[int | None, Query(ge=1)] = None
 ) -> LicenceStatusOut:
@@ -66,7 +89,11 @@ def _status(session: SessionDep, uscc: str, v: int | None) -> LicenceStatusOut:
     )
 
 
-@router.get("/{uscc}/pdf", response_class=Response)
+@router.get(
+    "/{uscc}/pdf",
+    response_class=Response,
+    responses=problem_responses(*AUTHENTICATION_ERRORS, LicenceNotFound, PayloadInvalid),
+)
 def licence_pdf(
     uscc: str,
     session: SessionDep,
@@ -95,7 +122,19 @@ class RevocationIn(BaseModel):
     )
 
 
-@router.post("/{uscc}/revoke", response_model=LicenceStatusOut)
+@router.post(
+    "/{uscc}/revoke",
+    response_model=LicenceStatusOut,
+    responses=problem_responses(
+        *AUTHENTICATION_ERRORS,
+        RoleNotPermitted,
+        LicenceNotFound,
+        LicenceNotActive,
+        AmendmentBeingIssued,
+        ConcurrentModification,
+        PayloadInvalid,
+    ),
+)
 def revoke_licence(
     uscc: str, body: RevocationIn, session: SessionDep, principal: PrincipalDep
 ) -> LicenceStatusOut:
@@ -105,7 +144,18 @@ def revoke_licence(
 
 
 @router.post(
-    "/{uscc}/amendments", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut
+    "/{uscc}/amendments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApplicationOut,
+    responses=problem_responses(
+        *AUTHENTICATION_ERRORS,
+        RoleNotPermitted,
+        LicenceNotFound,
+        LicenceNotActive,
+        AmendmentInProgress,
+        PayloadInvalid,
+        *IDEMPOTENCY_ERRORS,
+    ),
 )
 def amend_licence(
     uscc: str,

@@ -8,10 +8,24 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from registration.api.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
+from registration.api.deps import (
+    AUTHENTICATION_ERRORS,
+    IDEMPOTENCY_ERRORS,
+    IdempotencyKey,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+)
+from registration.api.overload import OVERLOAD_ERRORS
+from registration.api.problems import problem_responses
+from registration.errors import NameRefused, NameUnavailable, PayloadInvalid, RoleNotPermitted
 from registration.services import names
 
-router = APIRouter(prefix="/api/v1/names", tags=["names"])
+router = APIRouter(
+    prefix="/api/v1/names",
+    tags=["names"],
+    responses=problem_responses(*AUTHENTICATION_ERRORS, *OVERLOAD_ERRORS),
+)
 
 
 class NameReason(BaseModel):
@@ -39,7 +53,7 @@ class ReservationOut(BaseModel):
     expires_at: datetime | None
 
 
-@router.get("/check", response_model=NameCheckOut)
+@router.get("/check", response_model=NameCheckOut, responses=problem_responses(PayloadInvalid))
 def check_name(
     name: Annotated[str, Query(min_length=1, max_length=50)],
     session: SessionDep,
@@ -56,7 +70,14 @@ def check_name(
     )
 
 
-@router.post("/reservations", status_code=status.HTTP_201_CREATED, response_model=ReservationOut)
+@router.post(
+    "/reservations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReservationOut,
+    responses=problem_responses(
+        RoleNotPermitted, NameRefused, NameUnavailable, PayloadInvalid, *IDEMPOTENCY_ERRORS
+    ),
+)
 def reserve_name(
     body: ReservationIn,
     session: SessionDep,

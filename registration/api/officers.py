@@ -8,17 +8,27 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.security import OAuth2PasswordRequestForm
 
-from registration.api.deps import PrincipalDep, SessionDep, SettingsDep
+from registration.api.deps import AUTHENTICATION_ERRORS, PrincipalDep, SessionDep, SettingsDep
+from registration.api.overload import OVERLOAD_ERRORS
+from registration.api.problems import problem_responses
 from registration.api.schemas import ApplicationSummary, TokenOut
+from registration.errors import InvalidCredentials, PayloadInvalid, RoleNotPermitted
 from registration.services import accounts, queues
 
-router = APIRouter(prefix="/api/v1", tags=["officers"])
+router = APIRouter(
+    prefix="/api/v1", tags=["officers"], responses=problem_responses(*OVERLOAD_ERRORS)
+)
+_QUEUE_ERRORS = problem_responses(*AUTHENTICATION_ERRORS, RoleNotPermitted, PayloadInvalid)
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0)]
 
 
-@router.post("/auth/token", response_model=TokenOut)
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    responses=problem_responses(InvalidCredentials, PayloadInvalid),
+)
 def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
@@ -30,7 +40,7 @@ def issue_token(
     return TokenOut(access_token=token, expires_in=settings.officer_token_ttl_seconds)
 
 
-@router.get("/queues/front-desk", response_model=list[ApplicationSummary])
+@router.get("/queues/front-desk", response_model=list[ApplicationSummary], responses=_QUEUE_ERRORS)
 def front_desk_queue(
     session: SessionDep, principal: PrincipalDep, limit: Limit = 50, offset: Offset = 0
 ) -> list[ApplicationSummary]:
@@ -40,7 +50,7 @@ def front_desk_queue(
     ]
 
 
-@router.get("/queues/back-office", response_model=list[ApplicationSummary])
+@router.get("/queues/back-office", response_model=list[ApplicationSummary], responses=_QUEUE_ERRORS)
 def back_office_queue(
     session: SessionDep, principal: PrincipalDep, limit: Limit = 50, offset: Offset = 0
 ) -> list[ApplicationSummary]:

@@ -21,8 +21,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from registration.api.problems import internal_error, problem
-from registration.errors import ServiceUnavailable
+from registration.api.problems import internal_error, problem_of
+from registration.errors import DatabaseBusy, ServiceUnavailable
 
 SLOT_KEY: Final = "bizreg.slot"
 RETRY_AFTER_SECONDS: Final = 1
@@ -58,6 +58,8 @@ class Slot:
 
 
 _BUSY = "the service is at its request limit; retry after Retry-After seconds"
+# Any route may be refused so (all but /healthz): every router declares them.
+OVERLOAD_ERRORS = (ServiceUnavailable, DatabaseBusy)
 
 
 class RequestCap:
@@ -74,7 +76,7 @@ class RequestCap:
             return
         if self.in_flight >= self.limit:
             refusal = ServiceUnavailable(_BUSY, retry_after=RETRY_AFTER_SECONDS)
-            response = _problem_of(Request(scope), refusal)
+            response = problem_of(Request(scope), refusal)
             await response(scope, receive, send)
             return
         self.in_flight += 1
@@ -91,30 +93,16 @@ def slot_of(request: Request) -> Slot | None:
     return slot if isinstance(slot, Slot) else None
 
 
-def _problem_of(request: Request, error: ServiceUnavailable) -> JSONResponse:
-    return problem(
-        request,
-        error.status,
-        error.code,
-        error.title,
-        error.detail,
-        None,
-        error.headers,
-        **error.extra,
-    )
-
-
 def install_overload_handlers(app: FastAPI) -> None:
     """Waiting too long for a database connection, or SQLite's write lock, is overload (503),
     not an internal error: nothing was changed and a retry will succeed."""
 
     @app.exception_handler(PoolTimeout)
     async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
-        return _problem_of(
+        return problem_of(
             request,
-            ServiceUnavailable(
-                "no database connection became free in time; retry after Retry-After seconds",
-                code="database_busy",
+            DatabaseBusy(
+                "no database connection became free in time; retry after Retry-After seconds"
             ),
         )
 
@@ -122,10 +110,7 @@ def install_overload_handlers(app: FastAPI) -> None:
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
         if "database is locked" not in str(exc.orig):
             return internal_error(request)
-        return _problem_of(
+        return problem_of(
             request,
-            ServiceUnavailable(
-                "the database is busy with other writes; retry after Retry-After seconds",
-                code="database_busy",
-            ),
+            DatabaseBusy("the database is busy with other writes; retry after Retry-After seconds"),
         )

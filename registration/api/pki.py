@@ -9,11 +9,13 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Request, Response
 
-from registration.errors import BadRequest, PayloadTooLarge
+from registration.api.overload import OVERLOAD_ERRORS
+from registration.api.problems import problem_responses
+from registration.errors import PayloadTooLarge, UnsupportedMediaType
 from registration.issuance.authority import LicenceAuthority
 from signing import TIMESTAMP_QUERY_CONTENT_TYPE, TIMESTAMP_REPLY_CONTENT_TYPE
 
-router = APIRouter(tags=["pki"])
+router = APIRouter(tags=["pki"], responses=problem_responses(*OVERLOAD_ERRORS))
 MAX_TIMESTAMP_QUERY_BYTES = 16 * 1024
 _PEM = "application/x-pem-file"
 _CACHE = {"Cache-Control": "public, max-age=300"}
@@ -47,16 +49,18 @@ def root_crl(request: Request) -> Response:
     return Response(_authority(request).pki.root_crl_der(), media_type="application/pkix-crl")
 
 
-@router.post("/tsa", response_class=Response)
+@router.post(
+    "/tsa",
+    response_class=Response,
+    responses=problem_responses(UnsupportedMediaType, PayloadTooLarge),
+)
 async def timestamp(request: Request) -> Response:
     """RFC 3161 over HTTP (RFC 3161 §3.4): a DER TimeStampReq in, a TimeStampResp out."""
     if (
         request.headers.get("content-type", "").split(";")[0].strip()
         != TIMESTAMP_QUERY_CONTENT_TYPE
     ):
-        raise BadRequest(
-            f"send the request as {TIMESTAMP_QUERY_CONTENT_TYPE}", code="unsupported_media_type"
-        )
+        raise UnsupportedMediaType(f"send the request as {TIMESTAMP_QUERY_CONTENT_TYPE}")
     body = await request.body()
     if len(body) > MAX_TIMESTAMP_QUERY_BYTES:
         raise PayloadTooLarge(f"timestamp queries are limited to {MAX_TIMESTAMP_QUERY_BYTES} bytes")

@@ -1,27 +1,98 @@
-"""RFC 9457 problem details for every error, with a stable machine-readable `code`."""
+"""RFC 9457 problem details for every error, with a stable machine-readable `code`; and how
+routes declare theirs in OpenAPI (`responses=problem_responses(ApplicationNotFound, ...)`)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registration.domain.application import FieldError, field_path
-from registration.domain.workflow import (
-    ReasonsRequired,
-    RoleNotPermitted,
-    TransitionNotAllowed,
-    WorkflowError,
+from registration.domain.workflow import WorkflowError
+from registration.errors import (
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotAuthenticated,
+    NotFound,
+    PayloadInvalid,
+    PayloadTooLarge,
+    ServiceError,
+    UnsupportedMediaType,
 )
-from registration.errors import ServiceError
 from registration.http import localisation
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("bizreg.api")
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(examples=["shareholders[0].share_percent"])
+    message: str
+    code: str = Field(description="Stable, per field: what is wrong with it")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: the body of every error response."""
+
+    # Problems may add members of their own (RFC 9457 §3.2): current_status and
+    # allowed_actions (409 transition_not_allowed), retry_after (503), application_id.
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["/problems/application_not_found"])
+    title: str = Field(description="In the Accept-Language asked for, where we have it")
+    status: int
+    detail: str
+    code: str = Field(description="Stable and machine-readable; `type` ends with it")
+    instance: str = Field(description="The request's path")
+    errors: list[FieldProblem] = Field(
+        default_factory=list, description="Every field at fault, where the body broke rules"
+    )
+
+
+ProblemClass = type[ServiceError] | type[WorkflowError]
+
+
+def problem_responses(*errors: ProblemClass) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a route that may answer with these errors, one entry per
+    status naming its codes."""
+    codes: dict[int, list[str]] = {}
+    for error in errors:
+        named = codes.setdefault(error.http_status, [])
+        if error.code not in named:
+            named.append(error.code)
+    return {
+        status: {
+            "model": Problem,
+            "description": f"{HTTPStatus(status).phrase}: " + ", ".join(f"`{c}`" for c in named),
+        }
+        for status, named in sorted(codes.items())
+    }
+
+
+def _problems_in_their_media_type(openapi: Callable[[], dict[str, Any]]) -> Callable[[], Any]:
+    """FastAPI files a response model under the route's media type (JSON); problems are sent as
+    application/problem+json (RFC 9457 §3), so their schemas move there."""
+    problem_schema = {"$ref": "#/components/schemas/Problem"}
+
+    def generate() -> dict[str, Any]:
+        schema = openapi()
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    if content.get("application/json", {}).get("schema") == problem_schema:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        return schema
+
+    return generate
 
 
 def problem(
@@ -64,56 +135,46 @@ def _request_validation_errors(error: RequestValidationError) -> list[FieldError
     return result
 
 
+# The router's and the body parser's own refusals (unknown path, wrong method, unreadable
+# body), answered with the code of the catalogue's class for that status.
 _HTTP_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
+    cls.http_status: cls.code
+    for cls in (
+        BadRequest,
+        NotAuthenticated,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+    )
 }
 
 
+def problem_of(request: Request, exc: ServiceError | WorkflowError) -> JSONResponse:
+    """The problem every catalogued error answers with: its own status, code and title."""
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else {}
+    headers.update(exc.headers)
+    return problem(
+        request, exc.http_status, exc.code, exc.title, exc.detail, exc.errors, headers, **exc.extra
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ServiceError)
-    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
-        headers.update(exc.headers)
-        return problem(
-            request, exc.status, exc.code, exc.title, exc.detail, exc.errors, headers, **exc.extra
-        )
+    app.openapi = _problems_in_their_media_type(app.openapi)  # type: ignore[method-assign]
 
     @app.exception_handler(WorkflowError)
-    async def _workflow_error(request: Request, exc: WorkflowError) -> JSONResponse:
-        if isinstance(exc, TransitionNotAllowed):
-            return problem(
-                request,
-                409,
-                exc.code,
-                "Action not allowed in this status",
-                str(exc),
-                current_status=exc.status.value,
-                allowed_actions=[a.value for a in exc.allowed],
-            )
-        if isinstance(exc, RoleNotPermitted):
-            return problem(request, 403, exc.code, "Role not permitted", str(exc))
-        if isinstance(exc, ReasonsRequired):
-            errors = [
-                FieldError(
-                    "reasons", "give at least one {field, message} reason", "reasons_required"
-                )
-            ]
-            return problem(request, 422, exc.code, "Reasons required", str(exc), errors)
-        return problem(request, 409, exc.code, "Workflow error", str(exc))
+    @app.exception_handler(ServiceError)
+    async def _refused(request: Request, exc: ServiceError | WorkflowError) -> JSONResponse:
+        return problem_of(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem(
             request,
-            422,
-            "validation_failed",
-            "Validation failed",
+            PayloadInvalid.http_status,
+            PayloadInvalid.code,
+            PayloadInvalid.title,
             "the request does not match the schema",
             _request_validation_errors(exc),
         )
@@ -140,8 +201,8 @@ def internal_error(request: Request) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(
         request,
-        500,
-        "internal_error",
-        "Internal error",
+        ServiceError.http_status,
+        ServiceError.code,
+        ServiceError.title,
         "an unexpected error occurred; it has been logged",
     )

@@ -14,11 +14,15 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from registration.api.deps import SessionDep
-from registration.errors import BadRequest, PayloadTooLarge
+from registration.api.overload import OVERLOAD_ERRORS
+from registration.api.problems import problem_responses
+from registration.errors import NotAPdf, PayloadInvalid, PayloadTooLarge
 from registration.services.verification import service_verifier, session_registry
 from verification import LicenceVerifier, VerificationReport
 
-router = APIRouter(prefix="/api/v1", tags=["verification"])
+router = APIRouter(
+    prefix="/api/v1", tags=["verification"], responses=problem_responses(*OVERLOAD_ERRORS)
+)
 
 _EXAMPLE: dict[str, Any] = {
     "indication": "TOTAL_PASSED",
@@ -57,9 +61,9 @@ def read_licence_upload(stream: BinaryIO, max_bytes: int) -> bytes:
     """The uploaded bytes; 413 over the limit, 400 when they are not a PDF."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"licences are at most {max_bytes} bytes", code="payload_too_large")
+        raise PayloadTooLarge(f"licences are at most {max_bytes} bytes")
     if not data.startswith(b"%PDF-"):
-        raise BadRequest("the upload is not a PDF (it does not start with %PDF-)", code="not_a_pdf")
+        raise NotAPdf("the upload is not a PDF (it does not start with %PDF-)")
     return data
 
 
@@ -77,8 +81,7 @@ def verify_upload(request: Request, session: SessionDep, stream: BinaryIO) -> Ve
             "description": "The verification report (also for licences that fail it)",
             "content": {"application/json": {"example": _EXAMPLE}},
         },
-        400: {"description": "Not a PDF (`not_a_pdf`)"},
-        413: {"description": "Larger than a licence can be (`payload_too_large`)"},
+        **problem_responses(NotAPdf, PayloadTooLarge, PayloadInvalid),
     },
 )
 def verify(

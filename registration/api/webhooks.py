@@ -7,13 +7,17 @@ import json
 from fastapi import APIRouter, Response
 
 from registration.api.deps import SettingsDep
-from registration.errors import NotFound
+from registration.api.overload import OVERLOAD_ERRORS
+from registration.api.problems import problem_responses
+from registration.errors import KeyNotFound, PayloadInvalid
 from registration.services import webhooks
 
 JWK_SET = "application/jwk-set+json"  # RFC 7517 §8.5.1
 
 
-router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+router = APIRouter(
+    prefix="/api/v1/webhooks", tags=["webhooks"], responses=problem_responses(*OVERLOAD_ERRORS)
+)
 
 
 @router.get("/keys", response_class=Response)
@@ -27,10 +31,14 @@ def webhook_keys(settings: SettingsDep) -> Response:
     )
 
 
-@router.get("/keys/{kid}.pem", response_class=Response)
+@router.get(
+    "/keys/{kid}.pem",
+    response_class=Response,
+    responses=problem_responses(KeyNotFound, PayloadInvalid),
+)
 def webhook_key_pem(kid: str, settings: SettingsDep) -> Response:
     """The same public key as PEM SubjectPublicKeyInfo, for tools that prefer it."""
     key = webhooks.webhook_key(settings.webhook_key_path)
     if kid != key.keyid:
-        raise NotFound(f"no webhook key {kid!r}", code="key_not_found")
+        raise KeyNotFound(f"no webhook key {kid!r}")
     return Response(key.public_pem(), media_type="application/x-pem-file")

@@ -1,7 +1,8 @@
 """The application workflow: one transition table, one guard, status as a projection of events.
 
 Rules come from the authority's "one door, one window" procedure (DESIGN.md §2). Nothing here
-knows about HTTP or databases: the service layer applies `guard()` and persists the event.
+imports a web framework or a database: the service layer applies `guard()` and persists the
+event, and the refusals carry the HTTP status they answer with as plain numbers.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from registration.domain.application import FieldError
 
 
 class Status(StrEnum):
@@ -91,13 +95,34 @@ EDIT_ACTIONS = frozenset({Action.UPDATE, Action.ATTACH_DOCUMENT})
 
 
 class WorkflowError(Exception):
-    """A refused workflow step. Subclasses carry a stable machine-readable `code`."""
+    """A refused workflow step. Each class carries what the API answers with as plain data, so
+    one handler renders them all without the domain importing a web framework: a stable
+    `code`, the HTTP status and the problem's title (RFC 9457 §3.1)."""
 
     code = "workflow_error"
+    http_status = 409
+    title = "Workflow error"
+
+    @property
+    def detail(self) -> str:
+        return str(self)
+
+    @property
+    def errors(self) -> list[FieldError]:
+        return []
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return {}
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
 
 
 class TransitionNotAllowed(WorkflowError):
     code = "transition_not_allowed"
+    title = "Action not allowed in this status"
 
     def __reduce__(self) -> tuple[type, tuple[Status, Action]]:  # picklable across processes
         return (type(self), (self.status, self.action))
@@ -109,9 +134,19 @@ class TransitionNotAllowed(WorkflowError):
         allowed = ", ".join(self.allowed) or "none"
         super().__init__(f"cannot {action} an application that is {status}; allowed: {allowed}")
 
+    @property
+    def extra(self) -> dict[str, Any]:
+        # The client's next step without another request: where it stands, what it may do.
+        return {
+            "current_status": self.status.value,
+            "allowed_actions": [a.value for a in self.allowed],
+        }
+
 
 class RoleNotPermitted(WorkflowError):
     code = "role_not_permitted"
+    http_status = 403
+    title = "Role not permitted"
 
     def __reduce__(self) -> tuple[type, tuple[Role, Action, Status]]:
         return (type(self), (self.role, self.action, self.status))
@@ -125,6 +160,8 @@ class RoleNotPermitted(WorkflowError):
 
 class ReasonsRequired(WorkflowError):
     code = "reasons_required"
+    http_status = 422
+    title = "Reasons required"
 
     def __reduce__(self) -> tuple[type, tuple[Action]]:
         return (type(self), (self.action,))
@@ -132,6 +169,10 @@ class ReasonsRequired(WorkflowError):
     def __init__(self, action: Action) -> None:
         self.action = action
         super().__init__(f"{action} needs at least one itemised reason")
+
+    @property
+    def errors(self) -> list[FieldError]:
+        return [FieldError("reasons", "give at least one {field, message} reason", self.code)]
 
 
 def allowed_actions(status: Status) -> list[Action]:

@@ -43,7 +43,12 @@ from sqlmodel import Session, col, select
 from bank_adapter.json_depth import loads_bounded
 from registration.db import insert_for
 from registration.domain.application import FieldError
-from registration.errors import Conflict, PayloadInvalid
+from registration.errors import (
+    IdempotencyClaimLost,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    IdempotencyResponseLost,
+)
 from registration.models import IdempotencyRecord
 from registration.principal import Principal
 
@@ -173,9 +178,8 @@ def claim(
                 return Claim(principal, key, token)
             continue
         if row.request_hash != fingerprint:
-            raise PayloadInvalid(
+            raise IdempotencyKeyReused(
                 "this Idempotency-Key was already used for a different request",
-                code="idempotency_key_reused",
                 errors=[
                     FieldError(
                         "Idempotency-Key",
@@ -200,20 +204,17 @@ def claim(
                 ):
                     return Claim(principal, key, token)
                 continue
-            raise Conflict(
+            raise IdempotencyResponseLost(
                 "the request with this Idempotency-Key was carried out, but its response "
-                "was not recorded; read the resource to see the outcome",
-                code="idempotency_response_lost",
+                "was not recorded; read the resource to see the outcome"
             )
-        raise Conflict(
+        raise IdempotencyInProgress(
             "a request with this Idempotency-Key is still being processed",
-            code="idempotency_in_progress",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             extra={"retry_after": RETRY_AFTER_SECONDS},
         )
-    raise Conflict(
+    raise IdempotencyInProgress(
         "a request with this Idempotency-Key is still being processed",
-        code="idempotency_in_progress",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
@@ -254,10 +255,9 @@ def bind_to_session(session: Session, claim_: Claim) -> None:
             .values(state=COMMITTED)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(
+            raise IdempotencyClaimLost(
                 "this request took too long and another request with the same "
-                "Idempotency-Key took over; nothing was changed",
-                code="idempotency_claim_lost",
+                "Idempotency-Key took over; nothing was changed"
             )
 
     event.listen(session, "before_commit", mark_committed)

@@ -98,9 +98,8 @@ def target_uri(public_base_url: str, scope: Mapping[str, Any]) -> str:
 
 
 def refusal(error: RequestSignatureError) -> NotAuthenticated:
-    return NotAuthenticated(
-        error.detail, code=error.code, headers={"Accept-Signature": ACCEPT_SIGNATURE}
-    )
+    refused = NotAuthenticated.catalogued(error.code)
+    return refused(error.detail, headers={"Accept-Signature": ACCEPT_SIGNATURE})
 
 
 def authenticate(

@@ -14,7 +14,19 @@ from sqlmodel import Session, select
 from registration.db import utcnow
 from registration.domain import catalogue
 from registration.domain.workflow import OFFICER_ROLES, Role
-from registration.errors import Conflict, NotAuthenticated, PayloadInvalid
+from registration.errors import (
+    AccountDisabled,
+    ClientExists,
+    ClientSuspended,
+    InvalidCredentials,
+    InvalidRole,
+    InvalidToken,
+    NoCategory,
+    OfficerExists,
+    TokenExpired,
+    UnknownChannel,
+    WeakPassword,
+)
 from registration.models import AccessToken, ApiClient, Officer
 from registration.principal import Principal
 
@@ -32,18 +44,14 @@ def add_officer(
     session: Session, username: str, role: Role, password: str, categories: Iterable[str] = ()
 ) -> Officer:
     if role not in OFFICER_ROLES:
-        raise PayloadInvalid(f"{role} is not an officer role", code="invalid_role")
+        raise InvalidRole(f"{role} is not an officer role")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PayloadInvalid(
-            f"password must have at least {MIN_PASSWORD_LENGTH} characters", code="weak_password"
-        )
+        raise WeakPassword(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
     cats = sorted(set(categories))
     if role is Role.BACK_OFFICE and not cats:
-        raise PayloadInvalid(
-            "a back-office officer needs at least one category", code="no_category"
-        )
+        raise NoCategory("a back-office officer needs at least one category")
     if session.exec(select(Officer).where(Officer.username == username)).first():
-        raise Conflict(f"officer {username!r} exists already", code="officer_exists")
+        raise OfficerExists(f"officer {username!r} exists already")
     officer = Officer(
         username=username,
         password_hash=_hasher.hash(password),
@@ -62,9 +70,9 @@ def new_client(
     """A client row, checked (known channel, id free) and added to the session, not committed."""
     channels = catalogue.channels()
     if channel not in channels:
-        raise PayloadInvalid(f"unknown channel {channel!r}", code="unknown_channel")
+        raise UnknownChannel(f"unknown channel {channel!r}")
     if session.get(ApiClient, client_id) is not None:
-        raise Conflict(f"client {client_id!r} exists already", code="client_exists")
+        raise ClientExists(f"client {client_id!r} exists already")
     client = ApiClient(
         client_id=client_id,
         channel=channel,
@@ -112,7 +120,7 @@ def login_officer(session: Session, username: str, password: str, ttl: timedelta
     except (VerificationError, InvalidHashError):
         officer = None
     if officer is None or not officer.active:
-        raise NotAuthenticated("wrong username or password", code="invalid_credentials")
+        raise InvalidCredentials("wrong username or password")
     token = _new_token(session, "officer", officer.username, ttl)
     session.commit()
     return token
@@ -121,13 +129,13 @@ def login_officer(session: Session, username: str, password: str, ttl: timedelta
 def authenticate(session: Session, token: str) -> Principal:
     record = session.get(AccessToken, _token_hash(token))
     if record is None or record.revoked:
-        raise NotAuthenticated("unknown or revoked token", code="invalid_token")
+        raise InvalidToken("unknown or revoked token")
     if record.expires_at is not None and record.expires_at <= utcnow():
-        raise NotAuthenticated("token expired", code="token_expired")
+        raise TokenExpired("token expired")
     if record.subject_kind == "officer":
         officer = session.exec(select(Officer).where(Officer.username == record.subject_id)).first()
         if officer is None or not officer.active:
-            raise NotAuthenticated("account disabled", code="account_disabled")
+            raise AccountDisabled("account disabled")
         return Principal(
             kind="officer",
             subject=officer.username,
@@ -136,7 +144,7 @@ def authenticate(session: Session, token: str) -> Principal:
         )
     client = session.get(ApiClient, record.subject_id)
     if client is None or not client.active:
-        raise NotAuthenticated("client suspended", code="client_suspended")
+        raise ClientSuspended("client suspended")
     return Principal(
         kind="client", subject=client.client_id, role=Role(client.role), channel=client.channel
     )

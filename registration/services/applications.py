@@ -43,13 +43,20 @@ from registration.domain.workflow import (
     guard,
 )
 from registration.errors import (
-    BadRequest,
+    ApplicationNotFound,
+    CategoryNotPermitted,
     ConcurrentModification,
-    Conflict,
-    Forbidden,
-    NotFound,
+    EncryptedPdf,
+    LicenceNotActive,
+    MalformedPdf,
+    NotAPdf,
+    NotEditable,
     PayloadInvalid,
     PayloadTooLarge,
+    RoleNotPermitted,
+    SeparationOfDuties,
+    SubmissionChecksFailed,
+    TooManyDocuments,
 )
 from registration.issuance.content import printability_errors
 from registration.models import (
@@ -87,10 +94,7 @@ def parse_payload(data: Any) -> ApplicationPayload:
 
 def _require_client(principal: Principal) -> None:
     if not principal.is_client:
-        raise Forbidden(
-            "only the submitting API client acts on an application's content",
-            code="role_not_permitted",
-        )
+        raise RoleNotPermitted("only the submitting API client acts on an application's content")
 
 
 def _check_payload(principal: Principal, payload: ApplicationPayload) -> None:
@@ -166,9 +170,9 @@ def get_application(
     application = session.get(Application, application_id)
     # A client must not learn that another client's application exists: same 404 either way.
     if application is None or (principal.is_client and application.client_id != principal.subject):
-        raise NotFound(f"no application {application_id}", code="application_not_found")
+        raise ApplicationNotFound(f"no application {application_id}")
     if not principal.is_client and principal.role not in readers:
-        raise Forbidden(f"role {principal.role} may not read this", code="role_not_permitted")
+        raise RoleNotPermitted(f"role {principal.role} may not read this")
     return application
 
 
@@ -253,9 +257,7 @@ def add_document(
     application = get_application(session, principal, application_id)
     _require_editable(application)
     if len(list_documents(session, application.id)) >= MAX_DOCUMENTS:
-        raise Conflict(
-            f"an application holds at most {MAX_DOCUMENTS} documents", code="too_many_documents"
-        )
+        raise TooManyDocuments(f"an application holds at most {MAX_DOCUMENTS} documents")
     if kind not in DOCUMENT_KINDS:
         raise PayloadInvalid(
             f"unknown document kind {kind!r}",
@@ -297,24 +299,23 @@ def add_document(
 def _require_pdf(content: bytes) -> None:
     # A PDF may carry a few junk bytes before the header (ISO 32000-2 §7.5.2 tolerates 1024).
     if b"%PDF-" not in content[:1024]:
-        raise BadRequest("the upload is not a PDF", code="not_a_pdf")
+        raise NotAPdf("the upload is not a PDF")
     try:
         with pikepdf.open(io.BytesIO(content)) as pdf:
             if len(pdf.pages) == 0:
-                raise BadRequest("the PDF has no pages", code="malformed_pdf")
+                raise MalformedPdf("the PDF has no pages")
             if pdf.is_encrypted:
-                raise BadRequest("encrypted PDFs cannot be archived", code="encrypted_pdf")
+                raise EncryptedPdf("encrypted PDFs cannot be archived")
     except pikepdf.PasswordError:
-        raise BadRequest("encrypted PDFs cannot be archived", code="encrypted_pdf") from None
+        raise EncryptedPdf("encrypted PDFs cannot be archived") from None
     except pikepdf.PdfError:
-        raise BadRequest("the PDF is malformed", code="malformed_pdf") from None
+        raise MalformedPdf("the PDF is malformed") from None
 
 
 def _require_editable(application: Application) -> None:
     if Status(application.status) not in EDITABLE_STATUSES:
-        raise Conflict(
+        raise NotEditable(
             f"an application that is {application.status} cannot be changed",
-            code="not_editable",
             extra={"current_status": application.status},
         )
 
@@ -355,10 +356,7 @@ def perform(
             and principal.kind == "officer"
             and (application.accepted_by == principal.subject)
         ):
-            raise Forbidden(
-                "the officer who accepted an application may not approve it",
-                code="separation_of_duties",
-            )
+            raise SeparationOfDuties("the officer who accepted an application may not approve it")
         _record(session, application, action, target, principal, reason_dicts, idempotency_key)
     else:
         _record(session, application, action, target, principal, reason_dicts, idempotency_key)
@@ -383,17 +381,15 @@ def _require_licence_in_force(session: Session, uscc: str) -> None:
     statement = select(Licence).where(Licence.uscc == uscc).order_by(col(Licence.version).desc())
     current = session.exec(statement).first()
     if current is None or current.status is not LicenceStatus.ACTIVE:
-        raise Conflict(
-            f"licence {uscc} is no longer in force: this amendment cannot be approved",
-            code="licence_not_active",
+        raise LicenceNotActive(
+            f"licence {uscc} is no longer in force: this amendment cannot be approved"
         )
 
 
 def _require_category(principal: Principal, application: Application) -> None:
     if principal.role is Role.BACK_OFFICE and application.category not in principal.categories:
-        raise Forbidden(
-            f"this application is for back-office category {application.category}",
-            code="category_not_permitted",
+        raise CategoryNotPermitted(
+            f"this application is for back-office category {application.category}"
         )
 
 
@@ -433,9 +429,8 @@ def _submit(
         )
     )
     if report.errors or unattested or name_errors:
-        raise Conflict(
+        raise SubmissionChecksFailed(
             "the application cannot be submitted until these are fixed",
-            code="submission_checks_failed",
             errors=[*report.errors, *unattested, *name_errors],
         )
     category = catalogue.approval_category(payload.company.business_scope)

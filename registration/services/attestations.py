@@ -18,7 +18,15 @@ from bank_adapter import AttestationError, AttestationReplayed, verify_attestati
 from registration.domain.application import FieldError
 from registration.domain.attestation import AttestedFacts, Match, match_attested_person
 from registration.domain.workflow import EDITABLE_STATUSES, Status
-from registration.errors import Conflict, Forbidden, PayloadInvalid
+from registration.errors import (
+    AttestedPersonMismatch,
+    Conflict,
+    NoAttestationKey,
+    NotEditable,
+    PayloadInvalid,
+    PersonNotAttestable,
+    RoleNotPermitted,
+)
 from registration.models import IdentityAttestation
 from registration.principal import Principal
 from registration.services import applications, clients
@@ -35,22 +43,17 @@ def attest(
     face_match_threshold: float,
 ) -> tuple[IdentityAttestation, Match]:
     if not principal.is_client:
-        raise Forbidden(
-            "attestations are posted by the client that submits the application",
-            code="role_not_permitted",
-        )
+        raise RoleNotPermitted("attestations are posted by the client that submits the application")
     application = applications.get_application(session, principal, application_id)
     if Status(application.status) not in EDITABLE_STATUSES:
-        raise Conflict(
+        raise NotEditable(
             f"an application that is {application.status} takes no more attestations",
-            code="not_editable",
             extra={"current_status": application.status},
         )
     key = clients.active_attestation_key(session, principal.subject)
     if key is None:
-        raise Conflict(
-            "this client has no registered attestation key; ask the registrar to add one",
-            code="no_attestation_key",
+        raise NoAttestationKey(
+            "this client has no registered attestation key; ask the registrar to add one"
         )
 
     def jti_seen(jti: str) -> bool:
@@ -70,11 +73,10 @@ def attest(
             face_match_threshold=face_match_threshold,
         )
     except AttestationReplayed as error:
-        raise Conflict(error.detail, code=error.code) from None
+        raise Conflict.catalogued(error.code)(error.detail) from None
     except AttestationError as error:
-        raise PayloadInvalid(
+        raise PayloadInvalid.catalogued(error.code)(
             error.detail,
-            code=error.code,
             errors=[FieldError("attestation", error.detail, error.code)],
         ) from None
 
@@ -91,10 +93,9 @@ def attest(
         ),
     )
     if match is None:
-        raise PayloadInvalid(
+        raise PersonNotAttestable(
             "the attested person is neither the legal representative nor a natural-person "
             "shareholder of this application",
-            code="person_not_attestable",
             errors=[
                 FieldError(
                     "attestation.person",
@@ -104,9 +105,8 @@ def attest(
             ],
         )
     if match.mismatches:
-        raise PayloadInvalid(
+        raise AttestedPersonMismatch(
             "the attestation disagrees with the application about this person",
-            code="attested_person_mismatch",
             errors=match.mismatches,
         )
     row = IdentityAttestation(
@@ -134,7 +134,9 @@ def attest(
     # A concurrent request may have stored the same jti first.
     flush_or_conflict(
         session,
-        Conflict("this attestation (jti) has already been used", code="attestation_replayed"),
+        Conflict.catalogued(AttestationReplayed.code)(
+            "this attestation (jti) has already been used"
+        ),
     )
     session.commit()
     return row, match

@@ -27,7 +27,16 @@ from sqlmodel import Session, col, select
 from bank_adapter import PublicKey, load_public_key, signature_algorithm_for
 from registration.db import utcnow
 from registration.domain.application import FieldError
-from registration.errors import Conflict, NotFound, PayloadInvalid
+from registration.errors import (
+    ClientNotFound,
+    InvalidCallbackUrl,
+    InvalidClientId,
+    InvalidKeyid,
+    InvalidPublicKey,
+    KeyidTaken,
+    KeyNotFound,
+    UnknownKeyPurpose,
+)
 from registration.models import ATTESTATION, REQUEST_SIGNING, AccessToken, ApiClient, ClientKey
 from registration.services import accounts
 
@@ -64,9 +73,8 @@ def _parse_key(pem: str, field: str) -> PublicKey:
     try:
         return load_public_key(pem.strip().encode("ascii"))
     except (ValueError, UnicodeEncodeError, TypeError) as error:
-        raise PayloadInvalid(
+        raise InvalidPublicKey(
             "the public key is not a PEM Ed25519 or ECDSA P-256 SubjectPublicKeyInfo",
-            code="invalid_public_key",
             errors=[FieldError(field, str(error)[:200], "invalid_public_key")],
         ) from None
 
@@ -84,9 +92,8 @@ def check_callback_url(url: str, *, require_https: bool) -> str:
     elif len(url) > 2000:
         problem = "is longer than 2000 characters"
     if problem:
-        raise PayloadInvalid(
+        raise InvalidCallbackUrl(
             f"callback URL {problem}",
-            code="invalid_callback_url",
             errors=[FieldError("callback_url", f"the callback URL {problem}", "invalid_url")],
         )
     return url
@@ -95,7 +102,7 @@ def check_callback_url(url: str, *, require_https: bool) -> str:
 def get_client(session: Session, client_id: str) -> ApiClient:
     client = session.get(ApiClient, client_id)
     if client is None:
-        raise NotFound(f"no client {client_id!r}", code="client_not_found")
+        raise ClientNotFound(f"no client {client_id!r}")
     return client
 
 
@@ -147,9 +154,8 @@ def register_client(
     given (a development client, which keeps using `Authorization: Bearer`).
     """
     if not _CLIENT_ID.fullmatch(client_id):
-        raise PayloadInvalid(
+        raise InvalidClientId(
             "a client id is 1-64 letters, digits, '.', '_' or '-'",
-            code="invalid_client_id",
             errors=[FieldError("client_id", "letters, digits, . _ -", "invalid_client_id")],
         )
     checked_url = (
@@ -169,7 +175,7 @@ def add_key(
     session: Session, client_id: str, spec: KeySpec, purpose: str = REQUEST_SIGNING
 ) -> ClientKey:
     if purpose not in KEY_PURPOSES:
-        raise PayloadInvalid(f"unknown key purpose {purpose!r}", code="unknown_key_purpose")
+        raise UnknownKeyPurpose(f"unknown key purpose {purpose!r}")
     client = get_client(session, client_id)
     key = _add_key(session, client, spec, purpose)
     session.commit()
@@ -182,15 +188,14 @@ def _add_key(session: Session, client: ApiClient, spec: KeySpec, purpose: str) -
     digest = fingerprint(public_key)
     keyid = spec.keyid or f"{client.client_id}-{digest[:16]}"
     if not _KEYID.fullmatch(keyid):
-        raise PayloadInvalid(
+        raise InvalidKeyid(
             "a keyid is 1-200 letters, digits, '.', '_', ':', '@' or '-'",
-            code="invalid_keyid",
             errors=[FieldError("keyid", "letters, digits, . _ : @ -", "invalid_keyid")],
         )
     if session.get(ClientKey, keyid) is not None:
         # Never reuse a keyid, even a revoked one: a keyid names exactly one key for ever, so
         # old signatures and logs stay unambiguous.
-        raise Conflict(f"keyid {keyid!r} is taken", code="keyid_taken")
+        raise KeyidTaken(f"keyid {keyid!r} is taken")
     now = utcnow()
     if purpose == ATTESTATION:
         session.execute(
@@ -231,7 +236,7 @@ def revoke_key(session: Session, client_id: str, keyid: str) -> ClientKey:
     """Revoke a key; revoking a revoked key changes nothing (a retried revocation is safe)."""
     key = session.get(ClientKey, keyid)
     if key is None or key.client_id != client_id:
-        raise NotFound(f"client {client_id!r} has no key {keyid!r}", code="key_not_found")
+        raise KeyNotFound(f"client {client_id!r} has no key {keyid!r}")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)

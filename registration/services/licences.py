@@ -17,7 +17,14 @@ from registration.domain.licence_lifecycle import (
     guard,
 )
 from registration.domain.workflow import OFFICER_ROLES, Role
-from registration.errors import Conflict, Forbidden, NotFound
+from registration.errors import (
+    AmendmentBeingIssued,
+    AmendmentInProgress,
+    ConcurrentModification,
+    LicenceNotActive,
+    LicenceNotFound,
+    RoleNotPermitted,
+)
 from registration.models import Application, Licence, LicenceEvent
 from registration.principal import SYSTEM, Principal
 from registration.services import applications
@@ -34,10 +41,7 @@ def public_status(
     versions = _versions(session, uscc)
     chosen = [x for x in versions if version is None or x.version == version]
     if not chosen:
-        raise NotFound(
-            f"no licence {uscc}" + (f" version {version}" if version else ""),
-            code="licence_not_found",
-        )
+        raise LicenceNotFound(f"no licence {uscc}" + (f" version {version}" if version else ""))
     return chosen[-1], versions
 
 
@@ -49,7 +53,7 @@ def pdf_for(session: Session, principal: Principal, uscc: str, version: int | No
     )
     if not entitled:
         # Same answer as a missing licence: the PDF (with personal data) is not public.
-        raise NotFound(f"no licence {uscc} available to you", code="licence_not_found")
+        raise LicenceNotFound(f"no licence {uscc} available to you")
     return licence
 
 
@@ -60,16 +64,13 @@ def for_application(session: Session, application_id: str) -> Licence | None:
 def revoke(session: Session, principal: Principal, uscc: str, reason: str) -> Licence:
     """Revoke the licence in force. The signed PDF is never touched: verification reports it."""
     if principal.role is not Role.REGISTRAR_ADMIN:
-        raise Forbidden(
-            "only the registrar administration revokes licences", code="role_not_permitted"
-        )
+        raise RoleNotPermitted("only the registrar administration revokes licences")
     versions = _versions(session, uscc)
     if not versions:
-        raise NotFound(f"no licence {uscc}", code="licence_not_found")
+        raise LicenceNotFound(f"no licence {uscc}")
     current = versions[-1]
-    not_active = Conflict(
+    not_active = LicenceNotActive(
         f"licence {uscc} is {current.status}, not active",
-        code="licence_not_active",
         extra={"current_status": current.status},
     )
     # Checked before the amendment below, which only matters for a licence that can be revoked.
@@ -82,9 +83,8 @@ def revoke(session: Session, principal: Principal, uscc: str, reason: str) -> Li
     ).first()
     if being_issued is not None:
         # Its version n+1 is being signed right now; revoke that one in a moment instead.
-        raise Conflict(
+        raise AmendmentBeingIssued(
             f"amendment {being_issued} of licence {uscc} is being issued; retry shortly",
-            code="amendment_being_issued",
             extra={"application_id": being_issued},
         )
     try:
@@ -110,16 +110,15 @@ def start_amendment(
     the same licence (same USCC) and supersedes the one in force."""
     versions = _versions(session, uscc)
     if not versions or not (principal.is_client and versions[-1].client_id == principal.subject):
-        raise NotFound(f"no licence {uscc} of yours to amend", code="licence_not_found")
+        raise LicenceNotFound(f"no licence {uscc} of yours to amend")
     # Lock the licence in force: two concurrent amendment requests queue here, and the second
     # then sees the first one's open application.
     current = session.exec(
         select(Licence).where(Licence.id == versions[-1].id).with_for_update()
     ).one()
     if current.status is not LicenceStatus.ACTIVE:
-        raise Conflict(
+        raise LicenceNotActive(
             f"licence {uscc} is {current.status}: only a licence in force can be amended",
-            code="licence_not_active",
             extra={"current_status": current.status},
         )
     pending = session.exec(
@@ -128,9 +127,8 @@ def start_amendment(
         )
     ).first()
     if pending is not None:
-        raise Conflict(
+        raise AmendmentInProgress(
             f"amendment {pending} of licence {uscc} is still open",
-            code="amendment_in_progress",
             extra={"application_id": pending},
         )
     return applications.create_application(
@@ -142,7 +140,7 @@ def supersede(session: Session, uscc: str, by_version: int, at: datetime) -> lis
     """Mark the version in force superseded by `by_version`; returns the earlier versions'
     application ids. A licence revoked meanwhile is not amended (409)."""
     earlier = [x for x in _versions(session, uscc) if x.version < by_version]
-    gone = Conflict(f"licence {uscc} is no longer in force", code="licence_not_active")
+    gone = LicenceNotActive(f"licence {uscc} is no longer in force")
     if not earlier:
         raise gone
     reason = f"superseded by version {by_version}"
@@ -172,7 +170,7 @@ def _leave(
         .values(status=target, status_reason=reason, status_changed_at=at)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"licence {licence.uscc} changed meanwhile", code="concurrent_modification")
+        raise ConcurrentModification(f"licence {licence.uscc} changed meanwhile")
     session.add(
         LicenceEvent(
             licence_id=licence.id,
@@ -190,5 +188,5 @@ def _leave(
 def latest_version(session: Session, uscc: str) -> int:
     versions = _versions(session, uscc)
     if not versions:
-        raise NotFound(f"no licence {uscc}", code="licence_not_found")
+        raise LicenceNotFound(f"no licence {uscc}")
     return versions[-1].version

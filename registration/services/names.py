@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from registration.db import utcnow
 from registration.domain.application import FieldError
 from registration.domain.names import NAME_KEY_VERSION, ExistingName, NameCheck, check_name
-from registration.errors import Conflict, Forbidden, PayloadInvalid
+from registration.errors import NameRefused, NameUnavailable, RoleNotPermitted
 from registration.models import CompanyName, Licence
 from registration.principal import Principal
 from registration.services.unique import flush_or_conflict
@@ -76,20 +76,17 @@ def check(
 def _refusal(result: NameCheck) -> Exception:
     errors = [FieldError("name", r.message, r.code) for r in result.reasons]
     if any(r.code in ("identical_name", "similar_name") for r in result.reasons):
-        return Conflict(
+        return NameUnavailable(
             "the name is taken or confusingly similar to a taken one",
-            code="name_unavailable",
             errors=errors,
             extra={"similar": result.similar},
         )
-    return PayloadInvalid("the name breaks the naming rules", code="name_refused", errors=errors)
+    return NameRefused("the name breaks the naming rules", errors=errors)
 
 
 def reserve(session: Session, principal: Principal, region_code: str, name: str) -> CompanyName:
     if not principal.is_client:
-        raise Forbidden(
-            "names are reserved by API clients for their applicants", code="role_not_permitted"
-        )
+        raise RoleNotPermitted("names are reserved by API clients for their applicants")
     result = check(session, region_code, name)
     if not result.available:
         raise _refusal(result)
@@ -122,9 +119,7 @@ def _insert(session: Session, row: CompanyName, now: datetime) -> None:
         )
     )
     session.add(row)
-    flush_or_conflict(
-        session, Conflict("an equivalent name was taken a moment ago", code="name_unavailable")
-    )
+    flush_or_conflict(session, NameUnavailable("an equivalent name was taken a moment ago"))
 
 
 def hold_for_application(
@@ -188,7 +183,7 @@ def hold_for_application(
             .values(kind=HELD, application_id=application_id, expires_at=None, name=name)
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("the reserved name was taken a moment ago", code="name_unavailable")
+            raise NameUnavailable("the reserved name was taken a moment ago")
         return []
     _insert(
         session,

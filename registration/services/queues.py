@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from registration.domain.workflow import Role, Status
-from registration.errors import Forbidden
+from registration.errors import RoleNotPermitted
 from registration.models import Application
 from registration.principal import Principal
 
@@ -15,9 +15,7 @@ def front_desk_queue(
     session: Session, principal: Principal, limit: int, offset: int
 ) -> list[Application]:
     if principal.role is not Role.FRONT_DESK:
-        raise Forbidden(
-            "the front-desk queue is for front-desk officers", code="role_not_permitted"
-        )
+        raise RoleNotPermitted("the front-desk queue is for front-desk officers")
     statement = (
         select(Application)
         .where(Application.status == Status.SUBMITTED.value)
@@ -32,9 +30,7 @@ def back_office_queue(
     session: Session, principal: Principal, limit: int, offset: int
 ) -> list[Application]:
     if principal.role is not Role.BACK_OFFICE:
-        raise Forbidden(
-            "the back-office queue is for back-office officers", code="role_not_permitted"
-        )
+        raise RoleNotPermitted("the back-office queue is for back-office officers")
     statement = (
         select(Application)
         .where(

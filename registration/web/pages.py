@@ -120,7 +120,9 @@ def upload(
     try:
         report = verify_upload(request, session, file.file)
     except ServiceError as error:  # too large, not a PDF: the form again, with the reason
-        return _render(request, "verify.html", {"report": None, "error": error.code}, error.status)
+        return _render(
+            request, "verify.html", {"report": None, "error": error.code}, error.http_status
+        )
     return _render(request, "verify.html", _report_context(report, request, file.filename))
 
 
@@ -156,7 +158,7 @@ def licence_status(
     try:
         licence, versions = licence_service.public_status(session, uscc, v)
     except ServiceError as error:
-        return _render(request, "status.html", {"licence": None, "uscc": uscc}, error.status)
+        return _render(request, "status.html", {"licence": None, "uscc": uscc}, error.http_status)
     return _render(
         request,
         "status.html",

@@ -218,3 +218,11 @@ def test_an_application_holds_at_most_ten_documents(
         "documents"
     ]
     assert len(documents) == 10
+
+
+def test_timestamp_query_in_another_media_type_is_a_415(app_client: TestClient) -> None:
+    refused = app_client.post(
+        "/tsa", content=b"\x30\x00", headers={"Content-Type": "application/octet-stream"}
+    )
+    assert refused.status_code == 415
+    assert refused.json()["code"] == "unsupported_media_type"
