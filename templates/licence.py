@@ -25,29 +25,35 @@ text in a single text object, each line a marked-content sequence of its paragra
 
 from __future__ import annotations
 
-import functools
 import io
 import json
-import threading
-import zlib
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Final, Literal, NamedTuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 
-from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
 from templates import formatting as fmt
-from templates.archive import DocumentMetadata, StructNode, finish_pdf
+from templates.archive import DocumentMetadata, finish_pdf
 from templates.content import LicenceContent, licence_data
 from templates.errors import InvalidLicenceContent, LicenceLayoutOverflow
 from templates.fonts import FONT_NAME, check_coverage, licence_font
+from templates.page import (
+    ACCENT,
+    EN,
+    FR,
+    INK,
+    MUTED,
+    RULE,
+    Block,
+    Page,
+    Text,
+    text_block,
+)
 from templates.qr import QUIET_ZONE_MODULES, QrMatrix, draw_qr, qr_matrix
-from templates.textlayout import wrap
+from templates.reportlab_tuning import reportlab_tuned
 
 __all__ = [
     "MAX_BASE_URL_LENGTH",
@@ -78,13 +84,6 @@ class SealBox(NamedTuple):
         """(x1, y1, x2, y2), as pyHanko's `SigFieldSpec(box=...)` takes it."""
         return (self.x1, self.y1, self.x2, self.y2)
 
-
-_RGB = tuple[float, float, float]
-
-_INK: Final[_RGB] = (0.10, 0.10, 0.11)
-_MUTED: Final[_RGB] = (0.36, 0.36, 0.38)
-_ACCENT: Final[_RGB] = (0.62, 0.09, 0.08)  # the red of Chinese official documents
-_RULE: Final[_RGB] = (0.78, 0.74, 0.72)
 
 _LEFT: Final = 46.0
 _RIGHT: Final = 549.0
@@ -120,133 +119,13 @@ _AUTHORITY_RIGHT: Final = SEAL_BOX.x1 - 10.0
 _AUTHORITY_WIDTH: Final = _AUTHORITY_RIGHT - (_LEFT + _NOTE_WIDTH + 14.0)
 _FOOTER_HEIGHT: Final = _TABLE_BOTTOM - 8.0 - SEAL_BOX.y1
 
-_LEADING: Final = 1.28
-_ASCENT: Final = 0.96  # first baseline below a block's top, in ems: room for accents
 _BOLD_STROKE: Final = 0.32  # outline stroke that makes the regular face look semi-bold
-
-Align = Literal["left", "right", "centre"]
-
-
-@dataclass(frozen=True, slots=True)
-class _Text:
-    """A piece of text to wrap, in one style."""
-
-    text: str
-    size: float
-    color: _RGB = _INK
-    bold: bool = False
-    space_before: float = 0.0
-    # BCP 47 tag of the text, for the tagged PDF: a screen reader picks its voice by it.
-    lang: str = "zh-CN"
-
-
-_EN: Final = "en"
-_FR: Final = "fr"
-
-
-@dataclass(frozen=True, slots=True)
-class _Line:
-    text: str
-    size: float
-    color: _RGB
-    bold: bool
-    dy: float  # baseline, below the top of its block
-    part: int  # index of its _Text in the block: one paragraph of the structure tree
-    lang: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Block:
-    lines: tuple[_Line, ...]
-    height: float
-    most_latin_lines: int = 0  # of any one English or French part
-
-
-@dataclass(frozen=True, slots=True)
-class _Placed:
-    """A line of text at its final position (x is its left edge)."""
-
-    text: str
-    x: float
-    y: float
-    size: float
-    color: _RGB
-    bold: bool
-    node: int  # the structure element (a paragraph) the line belongs to
-
-
-@dataclass(slots=True)
-class _Page:
-    texts: list[_Placed] = field(default_factory=list)
-    rules: list[tuple[float, float, _RGB]] = field(default_factory=list)  # y, line width
-    # The structure tree in reading order: nodes are created in the order a reader should
-    # meet them, whatever order the painter draws in. Node 0 is the Document.
-    nodes: list[StructNode] = field(default_factory=lambda: [StructNode("Document", None)])
-    title_nodes: list[int] = field(default_factory=list)
-    qr_node: int = -1
-    seal_node: int = -1
-
-    def open(self, tag: str, parent: int = 0, *, lang: str | None = None) -> int:
-        self.nodes.append(StructNode(tag, parent, lang))
-        return len(self.nodes) - 1
-
-    def figure(self, parent: int, alt: str) -> int:
-        # The alternative text is bilingual: the figure keeps the document's language.
-        self.nodes.append(StructNode("Figure", parent, None, alt))
-        return len(self.nodes) - 1
-
-    def place(
-        self, block: _Block, x: float, top: float, align: Align = "left", *, parent: int = 0
-    ) -> None:
-        font = licence_font()
-        paragraphs: dict[int, int] = {}
-        for line in block.lines:
-            left = x
-            if align != "left":
-                width = font.stringWidth(line.text, line.size)
-                left = x - width if align == "right" else x - width / 2
-            node = paragraphs.get(line.part)
-            if node is None:
-                node = paragraphs[line.part] = self.open("P", parent, lang=line.lang)
-            self.texts.append(
-                _Placed(line.text, left, top - line.dy, line.size, line.color, line.bold, node)
-            )
-
-
-@functools.lru_cache(maxsize=2048)
-def _wrapped(text: str, width: float, size: float) -> tuple[str, ...]:
-    # Labels and notes are the same on every licence: cached, they cost nothing after the
-    # first render.
-    string_width = licence_font().stringWidth
-
-    def measure(text: str, /) -> float:
-        return float(string_width(text, size))
-
-    return tuple(wrap(text, width, measure))
-
-
-def _block(parts: Sequence[_Text], width: float, scale: float = 1.0) -> _Block:
-    lines: list[_Line] = []
-    y = 0.0
-    most_latin = 0
-    for index, part in enumerate(parts):
-        size = part.size * scale
-        y += part.space_before * scale
-        wrapped = _wrapped(part.text, width, size)
-        if part.lang != "zh-CN":
-            most_latin = max(most_latin, len(wrapped))
-        for text in wrapped:
-            lines.append(
-                _Line(text, size, part.color, part.bold, y + size * _ASCENT, index, part.lang)
-            )
-            y += size * _LEADING
-    return _Block(tuple(lines), y, most_latin)
 
 
 @dataclass(frozen=True, slots=True)
 class _Row:
-    label: tuple[_Text, ...]
-    value: tuple[_Text, ...]
+    label: tuple[Text, ...]
+    value: tuple[Text, ...]
     is_scope: bool = False
 
 
@@ -293,45 +172,45 @@ def verification_url(content: LicenceContent, public_base_url: str) -> str:
     return f"{public_base_url.rstrip('/')}/verify/{content.uscc}?v={content.version}"
 
 
-def _label(zh: str, en: str, fr: str, french: bool) -> tuple[_Text, ...]:
-    texts = [_Text(zh, 9.5, bold=True), _Text(en, 6.8, _MUTED, space_before=1.0, lang=_EN)]
+def _label(zh: str, en: str, fr: str, french: bool) -> tuple[Text, ...]:
+    texts = [Text(zh, 9.5, bold=True), Text(en, 6.8, MUTED, space_before=1.0, lang=EN)]
     if french:
-        texts.append(_Text(fr, 6.8, _MUTED, lang=_FR))
+        texts.append(Text(fr, 6.8, MUTED, lang=FR))
     return tuple(texts)
 
 
 def _rows(c: LicenceContent, scope_size: float) -> list[_Row]:
     french = c.variant.has_french
 
-    def values(zh: _Text, en: str, fr: str | None) -> tuple[_Text, ...]:
-        texts = [zh, _Text(en, 8.6, space_before=1.5, lang=_EN)]
+    def values(zh: Text, en: str, fr: str | None) -> tuple[Text, ...]:
+        texts = [zh, Text(en, 8.6, space_before=1.5, lang=EN)]
         if french and fr is not None:
-            texts.append(_Text(fr, 8.6, lang=_FR))
+            texts.append(Text(fr, 8.6, lang=FR))
         return tuple(texts)
 
     capital = c.registered_capital
-    person = [_Text(c.legal_representative.name, 10.5)]
+    person = [Text(c.legal_representative.name, 10.5)]
     if c.legal_representative.latin is not None:
-        person.append(_Text(c.legal_representative.latin, 8.6, space_before=1.5, lang=_EN))
+        person.append(Text(c.legal_representative.latin, 8.6, space_before=1.5, lang=EN))
     # Items joined the way licences print them: "甲；乙；丙。", and each translation the way
     # its language lists clauses (French sets a no-break space before the semicolon).
-    scope = [_Text("；".join(c.business_scope) + "。", scope_size)]
+    scope = [Text("；".join(c.business_scope) + "。", scope_size)]
     if c.business_scope_en is not None:
         scope.append(
-            _Text(
+            Text(
                 "; ".join(c.business_scope_en) + ".",
                 max(scope_size * _SCOPE_LATIN, _MIN_LATIN_SIZE),
                 space_before=2.0,
-                lang=_EN,
+                lang=EN,
             )
         )
     if french and c.business_scope_fr is not None:
         scope.append(
-            _Text(
+            Text(
                 "\u00a0; ".join(c.business_scope_fr) + ".",
                 max(scope_size * _SCOPE_LATIN, _MIN_LATIN_SIZE),
                 space_before=1.0,
-                lang=_FR,
+                lang=FR,
             )
         )
     established = c.date_of_establishment
@@ -339,11 +218,11 @@ def _rows(c: LicenceContent, scope_size: float) -> list[_Row]:
     return [
         _Row(
             _label("名称", "Name", "Dénomination", french),
-            values(_Text(c.name.zh, 12.5, bold=True), c.name.en, c.name.fr),
+            values(Text(c.name.zh, 12.5, bold=True), c.name.en, c.name.fr),
         ),
         _Row(
             _label("类型", "Type", "Forme juridique", french),
-            values(_Text(c.company_type.zh, 10.5), c.company_type.en, c.company_type.fr),
+            values(Text(c.company_type.zh, 10.5), c.company_type.en, c.company_type.fr),
         ),
         _Row(
             _label("法定代表人", "Legal representative", "Représentant légal", french),
@@ -352,7 +231,7 @@ def _rows(c: LicenceContent, scope_size: float) -> list[_Row]:
         _Row(
             _label("注册资本", "Registered capital", "Capital social", french),
             values(
-                _Text(fmt.capital_zh(capital), 10.5),
+                Text(fmt.capital_zh(capital), 10.5),
                 fmt.capital_en(capital),
                 fmt.capital_fr(capital),
             ),
@@ -360,16 +239,16 @@ def _rows(c: LicenceContent, scope_size: float) -> list[_Row]:
         _Row(
             _label("成立日期", "Date of establishment", "Date de création", french),
             values(
-                _Text(fmt.date_zh(established), 10.5),
+                Text(fmt.date_zh(established), 10.5),
                 fmt.date_en(established),
                 fmt.date_fr(established),
             ),
         ),
         _Row(
             _label("营业期限", "Business term", "Durée d'exploitation", french),
-            values(_Text(fmt.term_zh(term), 10.5), fmt.term_en(term), fmt.term_fr(term)),
+            values(Text(fmt.term_zh(term), 10.5), fmt.term_en(term), fmt.term_fr(term)),
         ),
-        _Row(_label("住所", "Domicile", "Siège social", french), (_Text(c.domicile, 10.5),)),
+        _Row(_label("住所", "Domicile", "Siège social", french), (Text(c.domicile, 10.5),)),
         _Row(
             _label("经营范围", "Business scope", "Objet social", french),
             tuple(scope),
@@ -378,15 +257,15 @@ def _rows(c: LicenceContent, scope_size: float) -> list[_Row]:
     ]
 
 
-def _layout_table(page: _Page, c: LicenceContent) -> None:
+def _layout_table(page: Page, c: LicenceContent) -> None:
     available = _TABLE_TOP - _TABLE_BOTTOM
     needed = 0.0
     for fit in _FITS:
-        blocks: list[tuple[_Block, _Block]] = []
+        blocks: list[tuple[Block, Block]] = []
         for row in _rows(c, fit.scope_size):
             scale = 1.0 if row.is_scope else fit.body_scale
-            label = _block(row.label, _LABEL_WIDTH, min(1.0, scale + 0.06))
-            value = _block(row.value, _VALUE_WIDTH, scale)
+            label = text_block(row.label, _LABEL_WIDTH, min(1.0, scale + 0.06))
+            value = text_block(row.value, _VALUE_WIDTH, scale)
             blocks.append((label, value))
         heights = [max(label.height, value.height) + 2 * fit.padding for label, value in blocks]
         needed = sum(heights)
@@ -408,73 +287,75 @@ def _layout_table(page: _Page, c: LicenceContent) -> None:
         page.place(value, _VALUE_X, content_top, parent=page.open("TD", table_row))
         top -= height + extra
         if index < len(blocks) - 1:
-            page.rules.append((top, 0.5, _RULE))
-    page.rules.append((_TABLE_BOTTOM, 1.4, _ACCENT))
+            page.rules.append((top, 0.5, RULE))
+    page.rules.append((_TABLE_BOTTOM, 1.4, ACCENT))
 
 
-def _layout_header(page: _Page, c: LicenceContent, qr: QrMatrix, url: str) -> None:
+def _layout_header(page: Page, c: LicenceContent, qr: QrMatrix, url: str) -> None:
     french = c.variant.has_french
     uscc = [
-        _Text("统一社会信用代码", 9.0, bold=True),
-        _Text("Unified social credit code", 6.8, _MUTED, space_before=1.0, lang=_EN),
+        Text("统一社会信用代码", 9.0, bold=True),
+        Text("Unified social credit code", 6.8, MUTED, space_before=1.0, lang=EN),
     ]
     if french:
-        uscc.append(_Text("Code unifié de crédit social", 6.8, _MUTED, lang=_FR))
+        uscc.append(Text("Code unifié de crédit social", 6.8, MUTED, lang=FR))
     uscc += [
-        _Text(c.uscc, 12.5, bold=True, space_before=3.0),
-        _Text(f"版本 {c.version}", 7.5, _MUTED, space_before=2.0),
-        _Text(f"Version {c.version}", 7.5, _MUTED, lang=_EN),
+        Text(c.uscc, 12.5, bold=True, space_before=3.0),
+        Text(f"版本 {c.version}", 7.5, MUTED, space_before=2.0),
+        Text(f"Version {c.version}", 7.5, MUTED, lang=EN),
     ]
     header = page.open("Sect")
-    page.place(_block(uscc, 150.0), _LABEL_X, _TOP, parent=header)
+    page.place(text_block(uscc, 150.0), _LABEL_X, _TOP, parent=header)
 
-    caption = [_Text("扫码核验", 6.3, _MUTED), _Text("Scan to verify", 6.3, _MUTED, lang=_EN)]
+    caption = [Text("扫码核验", 6.3, MUTED), Text("Scan to verify", 6.3, MUTED, lang=EN)]
     if french:
-        caption.append(_Text("Scanner pour vérifier", 6.3, _MUTED, lang=_FR))
+        caption.append(Text("Scanner pour vérifier", 6.3, MUTED, lang=FR))
     # Below the QR code's quiet zone: text inside it can keep a scanner from finding the code.
     quiet_zone = QUIET_ZONE_MODULES * _QR_SIZE / len(qr)
     page.qr_node = page.figure(header, _QR_ALT.format(url=url))
     caption_top = _TOP - _QR_SIZE - quiet_zone
-    page.place(_block(caption, 120.0), _QR_X + _QR_SIZE / 2, caption_top, "centre", parent=header)
-    page.rules += [(_HEADER_RULE_Y, 1.4, _ACCENT), (_HEADER_RULE_Y - 3.0, 0.5, _ACCENT)]
+    page.place(
+        text_block(caption, 120.0), _QR_X + _QR_SIZE / 2, caption_top, "centre", parent=header
+    )
+    page.rules += [(_HEADER_RULE_Y, 1.4, ACCENT), (_HEADER_RULE_Y - 3.0, 0.5, ACCENT)]
 
 
-def _layout_footer(page: _Page, c: LicenceContent, url: str) -> None:
+def _layout_footer(page: Page, c: LicenceContent, url: str) -> None:
     french = c.variant.has_french
     authority = c.registration_authority
     right = [
-        _Text("登记机关", 9.0, bold=True),
-        _Text("Registration authority", 6.8, _MUTED, space_before=1.0, lang=_EN),
+        Text("登记机关", 9.0, bold=True),
+        Text("Registration authority", 6.8, MUTED, space_before=1.0, lang=EN),
     ]
     if french:
-        right.append(_Text("Autorité d'enregistrement", 6.8, _MUTED, lang=_FR))
+        right.append(Text("Autorité d'enregistrement", 6.8, MUTED, lang=FR))
     right += [
-        _Text(authority.zh, 11.0, space_before=4.0),
-        _Text(authority.en, 8.2, space_before=1.0, lang=_EN),
+        Text(authority.zh, 11.0, space_before=4.0),
+        Text(authority.en, 8.2, space_before=1.0, lang=EN),
     ]
     if french and authority.fr is not None:
-        right.append(_Text(authority.fr, 8.2, lang=_FR))
+        right.append(Text(authority.fr, 8.2, lang=FR))
     right += [
-        _Text(fmt.date_zh(c.issue_date), 10.0, space_before=6.0),
-        _Text(fmt.date_en(c.issue_date), 8.2, space_before=1.0, lang=_EN),
+        Text(fmt.date_zh(c.issue_date), 10.0, space_before=6.0),
+        Text(fmt.date_en(c.issue_date), 8.2, space_before=1.0, lang=EN),
     ]
     if french:
-        right.append(_Text(fmt.date_fr(c.issue_date), 8.2, lang=_FR))
+        right.append(Text(fmt.date_fr(c.issue_date), 8.2, lang=FR))
 
     left = [
-        _Text("扫描二维码或访问以下网址核验本执照：", 6.5, _MUTED),
-        _Text("Verify with the QR code or at:", 6.5, _MUTED, lang=_EN),
+        Text("扫描二维码或访问以下网址核验本执照：", 6.5, MUTED),
+        Text("Verify with the QR code or at:", 6.5, MUTED, lang=EN),
     ]
     if french:
-        left.append(_Text("Vérification par le code QR ou sur :", 6.5, _MUTED, lang=_FR))
+        left.append(Text("Vérification par le code QR ou sur :", 6.5, MUTED, lang=FR))
     left += [
         # Language-neutral, but a reader spells a URL out best in the Latin voice.
-        _Text(url, 6.5, space_before=1.5, lang=_EN),
-        _Text("本文件内嵌机器可读数据：licence.json", 6.5, _MUTED, space_before=4.0),
-        _Text("Machine-readable data: licence.json", 6.5, _MUTED, lang=_EN),
+        Text(url, 6.5, space_before=1.5, lang=EN),
+        Text("本文件内嵌机器可读数据：licence.json", 6.5, MUTED, space_before=4.0),
+        Text("Machine-readable data: licence.json", 6.5, MUTED, lang=EN),
     ]
     if french:
-        left.append(_Text("Données structurées : licence.json", 6.5, _MUTED, lang=_FR))
+        left.append(Text("Données structurées : licence.json", 6.5, MUTED, lang=FR))
 
     right_block = _fit_block("footer: registration authority", right, _AUTHORITY_WIDTH)
     left_block = _fit_block("footer: verification note", left, _NOTE_WIDTH)
@@ -511,78 +392,38 @@ _NOTICE_FR: Final = (
 _NOTICE_SIZES: Final = (6.5, 6.3, 6.1)
 
 
-def _notice_texts(french: bool) -> list[_Text]:
+def _notice_texts(french: bool) -> list[Text]:
     texts = [
-        _Text(_NOTICE_ZH, 6.5, _MUTED),
-        _Text(_NOTICE_EN, 6.5, _MUTED, space_before=1.5, lang=_EN),
+        Text(_NOTICE_ZH, 6.5, MUTED),
+        Text(_NOTICE_EN, 6.5, MUTED, space_before=1.5, lang=EN),
     ]
     if french:
-        texts.append(_Text(_NOTICE_FR, 6.5, _MUTED, space_before=1.5, lang=_FR))
+        texts.append(Text(_NOTICE_FR, 6.5, MUTED, space_before=1.5, lang=FR))
     return texts
 
 
-def _fit_notice(parts: Sequence[_Text]) -> _Block:
+def _fit_notice(parts: Sequence[Text]) -> Block:
     for size in _NOTICE_SIZES:
-        block = _block(parts, _NOTICE_WIDTH, size / 6.5)
+        block = text_block(parts, _NOTICE_WIDTH, size / 6.5)
         if block.height <= _NOTICE_HEIGHT and block.most_latin_lines <= 2:
             return block
     raise LicenceLayoutOverflow("statutory notice", block.height, _NOTICE_HEIGHT)
 
 
-def _fit_block(region: str, parts: Sequence[_Text], width: float) -> _Block:
+def _fit_block(region: str, parts: Sequence[Text], width: float) -> Block:
     # Smaller type before a third line: a name broken twice reads as three names.
     for scale in _FOOTER_SCALES:
-        block = _block(parts, width, scale)
+        block = text_block(parts, width, scale)
         if block.height <= _FOOTER_HEIGHT and block.most_latin_lines <= 2:
             return block
     for scale in _FOOTER_SCALES:
-        block = _block(parts, width, scale)
+        block = text_block(parts, width, scale)
         if block.height <= _FOOTER_HEIGHT:
             return block
     raise LicenceLayoutOverflow(region, block.height, _FOOTER_HEIGHT)
 
 
-class _FastFlate:
-    """A reportlab stream filter: Flate at zlib's fastest level.
-
-    Nearly all the bytes are the font subset, ~45 KB of glyph outlines: the default level
-    makes it 4 % smaller than the fastest one at about twice the cost (~1.5 ms a licence).
-    """
-
-    pdfname = "FlateDecode"
-
-    def encode(self, text: str | bytes) -> bytes:
-        data = text.encode("utf-8") if isinstance(text, str) else text
-        return zlib.compress(data, 1)
-
-    def decode(self, encoded: bytes) -> bytes:
-        return zlib.decompress(encoded)
-
-
-_FAST_FLATE: Final = _FastFlate()
-_reportlab_lock = threading.Lock()
-
-
-@contextmanager
-def _reportlab_tuned() -> Iterator[None]:
-    """reportlab settings for writing a licence, set for the duration only.
-
-    Both are process-wide in reportlab, hence the lock and the restore: ASCII85-wrapped
-    streams (`rl_config.useA85`, a default from the days of 7-bit mail, 25 % larger files,
-    ~2 ms a licence) are turned off, and the Flate filter object its streams use
-    (`pdfdoc.PDFZCompress`) is swapped for `_FastFlate`.
-    """
-    with _reportlab_lock:
-        saved = rl_config.useA85, pdfdoc.PDFZCompress
-        rl_config.useA85 = 0
-        pdfdoc.PDFZCompress = _FAST_FLATE
-        try:
-            yield
-        finally:
-            rl_config.useA85, pdfdoc.PDFZCompress = saved
-
-
-def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> tuple[bytes, list[int]]:
+def _paint(page: Page, c: LicenceContent, url: str, qr: QrMatrix) -> tuple[bytes, list[int]]:
     """The page, and the structure node of each marked-content sequence (index = MCID)."""
     buffer = io.BytesIO()
     owners: list[int] = []
@@ -594,7 +435,7 @@ def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> tuple[byte
         owners.append(node)
         return f"/{page.nodes[node].tag} <</MCID {len(owners) - 1}>> BDC"
 
-    with _reportlab_tuned():
+    with reportlab_tuned():
         canvas = Canvas(
             buffer,
             pagesize=PAGE_SIZE,
@@ -606,12 +447,12 @@ def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> tuple[byte
         width, height = PAGE_SIZE
         # Borders and rules are decoration: an artifact, which assistive technology skips.
         canvas.addLiteral("/Artifact BMC")
-        canvas.setStrokeColorRGB(*_ACCENT)
+        canvas.setStrokeColorRGB(*ACCENT)
         canvas.setLineWidth(2.2)
         canvas.rect(20, 20, width - 40, height - 40, stroke=1, fill=0)
         canvas.setLineWidth(0.6)
         canvas.rect(26, 26, width - 52, height - 52, stroke=1, fill=0)
-        canvas.setFillColorRGB(*_ACCENT)
+        canvas.setFillColorRGB(*ACCENT)
         for x, y in ((26, 26), (width - 26, 26), (26, height - 26), (width - 26, height - 26)):
             canvas.rect(x - 3.5, y - 3.5, 7, 7, stroke=0, fill=1)
         for y, line_width, color in page.rules:
@@ -623,7 +464,7 @@ def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> tuple[byte
         _paint_title(canvas, page, marked)
 
         qr_y = _TOP - _QR_SIZE
-        canvas.setFillColorRGB(*_INK)
+        canvas.setFillColorRGB(*INK)
         canvas.addLiteral(marked(page.qr_node))
         draw_qr(canvas, qr, _QR_X, qr_y, _QR_SIZE)
         canvas.addLiteral("EMC")
@@ -666,8 +507,8 @@ def _paint(page: _Page, c: LicenceContent, url: str, qr: QrMatrix) -> tuple[byte
 # (text, size, letter spacing, drop below the top margin, render mode, language)
 _TITLES: Final = (
     ("营业执照", 32.0, 14.0, 42.0, 2, "zh-CN"),
-    ("BUSINESS LICENCE", 11.5, 3.2, 62.0, 0, _EN),
-    ("LICENCE COMMERCIALE", 8.5, 2.2, 76.0, 0, _FR),
+    ("BUSINESS LICENCE", 11.5, 3.2, 62.0, 0, EN),
+    ("LICENCE COMMERCIALE", 8.5, 2.2, 76.0, 0, FR),
 )
 _QR_ALT: Final = "核验二维码 / QR code to verify this licence: {url}"
 _SEAL_ALT: Final = (
@@ -675,17 +516,17 @@ _SEAL_ALT: Final = (
 )
 
 
-def _layout_title(page: _Page, french: bool) -> None:
+def _layout_title(page: Page, french: bool) -> None:
     heading = page.open("H1")
     for _text, _size, _spacing, _drop, _mode, lang in _TITLES[: 3 if french else 2]:
         page.title_nodes.append(page.open("Span", heading, lang=lang))
 
 
-def _paint_title(canvas: Canvas, page: _Page, marked: Callable[[int], str]) -> None:
+def _paint_title(canvas: Canvas, page: Page, marked: Callable[[int], str]) -> None:
     font = licence_font()
     centre = (_LEFT + _RIGHT) / 2
-    canvas.setFillColorRGB(*_ACCENT)
-    canvas.setStrokeColorRGB(*_ACCENT)
+    canvas.setFillColorRGB(*ACCENT)
+    canvas.setStrokeColorRGB(*ACCENT)
     canvas.setLineWidth(0.9)
     for node, (title, size, spacing, drop, mode, _lang) in zip(
         page.title_nodes, _TITLES, strict=False
@@ -704,11 +545,11 @@ def _check_characters(content: LicenceContent, public_base_url: str) -> None:
     check_coverage("public_base_url", public_base_url)
 
 
-def _laid_out(content: LicenceContent, public_base_url: str) -> tuple[str, QrMatrix, _Page]:
+def _laid_out(content: LicenceContent, public_base_url: str) -> tuple[str, QrMatrix, Page]:
     url = verification_url(content, public_base_url)
     _check_characters(content, public_base_url)
     qr = qr_matrix(url)
-    page = _Page()
+    page = Page()
     _layout_title(page, content.variant.has_french)
     _layout_header(page, content, qr, url)
     _layout_table(page, content)
