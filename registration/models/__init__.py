@@ -15,6 +15,7 @@ licences      licence, licence_event
 webhooks      webhook_outbox, webhook_delivery
 nonces        signature_nonce (RFC 9421 replay protection)
 idempotency   idempotency_record (`Idempotency-Key`)
+security_events  security_event (sign-ins, failures, lockouts, refused signatures; per minute)
 """
 
 from registration.models.accounts import AccessToken, Officer
@@ -26,6 +27,7 @@ from registration.models.issuance import IssuanceJob
 from registration.models.licences import Licence, LicenceEvent
 from registration.models.names import CompanyName
 from registration.models.nonces import SignatureNonce
+from registration.models.security_events import SecurityEvent
 from registration.models.uscc import UsccAllocation
 from registration.models.webhooks import WebhookDelivery, WebhookOutbox
 
@@ -45,6 +47,7 @@ __all__ = [
     "Licence",
     "LicenceEvent",
     "Officer",
+    "SecurityEvent",
     "SignatureNonce",
     "UsccAllocation",
     "WebhookDelivery",

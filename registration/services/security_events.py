@@ -1,0 +1,71 @@
+"""Recording security events, aggregated per (kind, subject, address, minute).
+
+`record` adds to the caller's transaction and does not commit: a use case that goes on to refuse
+the request must commit before raising, or the record is rolled back with everything else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from registration.db import utcnow
+from registration.domain.security_events import SecurityEventKind
+from registration.models.security_events import SecurityEvent
+
+
+def record(
+    session: Session,
+    kind: SecurityEventKind,
+    subject: str,
+    address: str | None = None,
+    detail: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Count one event in its minute bucket: one atomic upsert, so concurrent requests from
+    several processes neither lose a count nor collide on the bucket's unique key."""
+    at = now or utcnow()
+    values = {
+        "kind": kind.value,
+        "subject": subject[:200],
+        "address": (address or "")[:64],
+        "minute": at.replace(second=0, microsecond=0),
+        "count": 1,
+        "first_at": at,
+        "last_at": at,
+        "detail": None if detail is None else detail[:500],
+    }
+    table = SecurityEvent.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    statement = insert.values(**values).on_conflict_do_update(
+        index_elements=["kind", "subject", "address", "minute"],
+        set_={
+            "count": table.c.count + 1,
+            "last_at": insert.excluded.last_at,
+            "detail": insert.excluded.detail,
+        },
+    )
+    session.execute(statement)
+
+
+def count_since(
+    session: Session,
+    kind: SecurityEventKind,
+    since: datetime,
+    subject: str | None = None,
+    address: str | None = None,
+) -> int:
+    """How many events of `kind` (for a subject and/or address) in buckets from `since`'s minute."""
+    query = select(func.coalesce(func.sum(SecurityEvent.count), 0)).where(
+        SecurityEvent.kind == kind.value,
+        col(SecurityEvent.minute) >= since.replace(second=0, microsecond=0),
+    )
+    if subject is not None:
+        query = query.where(SecurityEvent.subject == subject)
+    if address is not None:
+        query = query.where(SecurityEvent.address == address)
+    return int(session.exec(query).one())
