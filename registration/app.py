@@ -21,11 +21,13 @@ from registration.api.limits import BodySizeLimit
 from registration.api.overload import RequestCap, install_overload_handlers
 from registration.api.problems import install_problem_handlers
 from registration.api.waiting import RevisionWatcher
+from registration.console import routes as console
 from registration.db import api_engine, create_db_engine
 from registration.http import exchange
+from registration.http.security_headers import SecurityHeaders
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.settings import Settings
-from registration.web import pages
+from registration.web import docs, pages
 from registration.workers.issuance import IssuanceWorker
 from registration.workers.webhooks import WebhookWorker
 
@@ -48,6 +50,9 @@ def create_app(
         title="bizreg",
         version="0.1.0",
         description="Company registration and signed electronic business licences.",
+        # Served by `web.docs` from assets installed with the service (no CDN, no inline script).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     if engine is None:
@@ -82,6 +87,8 @@ def create_app(
     app.include_router(pki.router)
     app.include_router(verify.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
+    console.install(app)
     # The terminal protocol: client administration, attestations, the webhook key; the raw-body
     # middleware and the replay handler, added before `BodySizeLimit` so that the size limit
     # applies before bodies are buffered.
@@ -105,4 +112,5 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
     # Outermost: a request beyond the cap is answered before its body is even read.
     app.add_middleware(RequestCap, limit=settings.max_concurrent_requests)
+    app.add_middleware(SecurityHeaders, production=not settings.is_development)
     return app

@@ -14,6 +14,7 @@ code has a message in every language). A class without its own title shows its f
     │   ├── InvalidToken                invalid_token
     │   ├── TokenExpired                token_expired
     │   ├── AccountDisabled             account_disabled
+    │   ├── SessionExpired              session_expired      (the console's session)
     │   ├── ClientSuspended             client_suspended     ┐ the terminal protocol's
     │   ├── SignatureMissing            signature_missing    │ refusals: the codes are
     │   ├── SignatureInvalid            signature_invalid    │ bank_adapter's, the status
@@ -24,12 +25,14 @@ code has a message in every language). A class without its own title shows its f
     ├── Forbidden                  403  forbidden           (authenticated, but not for you)
     │   ├── RoleNotPermitted            role_not_permitted   (= domain.workflow.RoleNotPermitted)
     │   ├── CategoryNotPermitted        category_not_permitted
-    │   └── SeparationOfDuties          separation_of_duties
+    │   ├── SeparationOfDuties          separation_of_duties
+    │   └── CsrfRejected                csrf_rejected
     ├── NotFound                   404  not_found           (absent, or not visible to you)
     │   ├── ApplicationNotFound         application_not_found
     │   ├── LicenceNotFound             licence_not_found
     │   ├── ClientNotFound              client_not_found
-    │   └── KeyNotFound                 key_not_found
+    │   ├── KeyNotFound                 key_not_found
+    │   └── DocumentNotFound            document_not_found
     ├── MethodNotAllowed           405  method_not_allowed  (raised by the router only)
     ├── Conflict                   409  conflict            (the resource's state does not allow it)
     │   ├── ConcurrentModification      concurrent_modification
@@ -47,7 +50,8 @@ code has a message in every language). A class without its own title shows its f
     │   ├── AttestationReplayed         attestation_replayed (bank_adapter's code)
     │   ├── IdempotencyInProgress       idempotency_in_progress
     │   ├── IdempotencyResponseLost     idempotency_response_lost
-    │   └── IdempotencyClaimLost        idempotency_claim_lost
+    │   ├── IdempotencyClaimLost        idempotency_claim_lost
+    │   └── ApplicationClaimed          application_claimed
     ├── PayloadTooLarge            413  payload_too_large
     ├── UnsupportedMediaType       415  unsupported_media_type
     ├── PayloadInvalid             422  validation_failed   (the body breaks a rule; fields listed)
@@ -72,6 +76,9 @@ code has a message in every language). A class without its own title shows its f
     │                                   liveness_check_failed, face_match_below_threshold,
     │                                   biometric_data_present
     │                                   (a class each, with bank_adapter's codes)
+    ├── TooManyRequests            429  too_many_requests   (Retry-After)
+    │   ├── SignInThrottled             sign_in_throttled
+    │   └── SignInLocked                sign_in_locked
     └── ServiceUnavailable         503  overloaded          (answered at once; Retry-After)
         └── DatabaseBusy                database_busy
 
@@ -186,6 +193,10 @@ class AccountDisabled(NotAuthenticated):
     code = "account_disabled"
 
 
+class SessionExpired(NotAuthenticated):
+    code = "session_expired"
+
+
 class ClientSuspended(NotAuthenticated):
     code = bank.ClientSuspended.code
 
@@ -239,6 +250,10 @@ class SeparationOfDuties(Forbidden):
     code = "separation_of_duties"
 
 
+class CsrfRejected(Forbidden):
+    code = "csrf_rejected"
+
+
 # --- 404 --------------------------------------------------------------------------------------
 
 
@@ -262,6 +277,10 @@ class ClientNotFound(NotFound):
 
 class KeyNotFound(NotFound):
     code = "key_not_found"
+
+
+class DocumentNotFound(NotFound):
+    code = "document_not_found"
 
 
 # --- 405, 409 ---------------------------------------------------------------------------------
@@ -342,6 +361,12 @@ class IdempotencyResponseLost(Conflict):
 
 class IdempotencyClaimLost(Conflict):
     code = "idempotency_claim_lost"
+
+
+class ApplicationClaimed(Conflict):
+    """Another officer holds the application (the console's claim)."""
+
+    code = "application_claimed"
 
 
 # --- 413, 415 ---------------------------------------------------------------------------------
@@ -470,6 +495,32 @@ class FaceMatchBelowThreshold(PayloadInvalid):
 
 class BiometricDataPresent(PayloadInvalid):
     code = bank.BiometricDataPresent.code
+
+
+# --- 429 --------------------------------------------------------------------------------------
+
+
+class TooManyRequests(ServiceError):
+    """Too many attempts: answered at once, with when to try again (RFC 6585 §4)."""
+
+    http_status = 429
+    code = "too_many_requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(
+            detail,
+            headers={"Retry-After": str(retry_after)},
+            extra={"retry_after": retry_after},
+        )
+
+
+class SignInThrottled(TooManyRequests):
+    code = "sign_in_throttled"
+
+
+class SignInLocked(TooManyRequests):
+    code = "sign_in_locked"
 
 
 # --- 503 --------------------------------------------------------------------------------------

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     webhook_key_file: Path | None = None
     officer_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
+    # The officer console: a session ends after this long without a request, and in any case
+    # after its lifetime; a claim on an application lapses after `claim_ttl_seconds`.
+    console_idle_timeout_seconds: int = Field(default=15 * 60, gt=0)
+    console_session_lifetime_seconds: int = Field(default=10 * 3600, gt=0)
+    claim_ttl_seconds: int = Field(default=30 * 60, gt=0)
+    # Time limits shown as overdue in the queues: front desk accepts within one day, the back
+    # office decides within three (the seed's 1 + 3 working days, counted in calendar hours).
+    front_desk_time_limit_hours: int = Field(default=24, gt=0)
+    back_office_time_limit_hours: int = Field(default=72, gt=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
@@ -93,6 +102,11 @@ class Settings(BaseSettings):
         # One connection per admitted request plus the background threads of an API process
         # (webhook delivery, the status watcher's queries).
         return self.database_pool_size or self.max_concurrent_requests + 4
+
+    @property
+    def secure_cookies(self) -> bool:
+        # Production is https only (checked above); development runs on plain http://127.0.0.1.
+        return self.env is Environment.PRODUCTION
 
     @property
     def pki_dir(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Form, Header, Request, Response, UploadFile, status
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +26,7 @@ from registration.errors import (
     ApplicationNotFound,
     CategoryNotPermitted,
     ConcurrentModification,
+    DocumentNotFound,
     EncryptedPdf,
     LicenceNotActive,
     MalformedPdf,
@@ -202,6 +204,37 @@ async def add_document(
         idempotency_key=idempotency_key,
     )
     return DocumentOut.of(document)
+
+
+@router.get(
+    "/{application_id}/documents/{document_id}/content",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The document's bytes"},
+        **problem_responses(*_ONE, DocumentNotFound),
+    },
+)
+def document_content(
+    application_id: str, document_id: str, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    """An uploaded document, for officers who may read the application (a back office: its
+    categories only). Served so that a browser shows it but never runs anything in it."""
+    document = service.document_content(session, principal, application_id, document_id)
+    return document_response(document)
+
+
+def document_response(document: Any) -> Response:
+    return Response(
+        document.content,
+        media_type=document.content_type,
+        headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(document.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            # Opened directly, the document can run nothing and reach nothing.
+            "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'self'",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.get(

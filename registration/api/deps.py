@@ -34,9 +34,14 @@ from registration.principal import Principal
 from registration.services import accounts
 from registration.settings import Settings
 
-_bearer = HTTPBearer(
+bearer = HTTPBearer(
     auto_error=False, description="Token from /api/v1/auth/token or `bizreg client add`"
 )
+
+
+def client_address(request: Request) -> str:
+    """The peer's address (behind a proxy, uvicorn's --proxy-headers puts the client's here)."""
+    return request.client.host if request.client else ""
 
 
 def get_settings(request: Request) -> Settings:
@@ -60,7 +65,7 @@ def get_principal(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     if signatures.is_signed(request.headers):
         # Bank terminals: RFC 9421 signature over the raw request (registration/http/signatures.py).

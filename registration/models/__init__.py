@@ -15,6 +15,7 @@ licences      licence, licence_event
 webhooks      webhook_outbox, webhook_delivery
 nonces        signature_nonce (RFC 9421 replay protection)
 idempotency   idempotency_record (`Idempotency-Key`)
+console       console_session, application_claim (the officer console)
 security_events  security_event (sign-ins, failures, lockouts, refused signatures; per minute)
 """
 
@@ -22,6 +23,7 @@ from registration.models.accounts import AccessToken, Officer
 from registration.models.applications import Application, ApplicationDocument, ApplicationEvent
 from registration.models.attestations import IdentityAttestation
 from registration.models.clients import ATTESTATION, REQUEST_SIGNING, ApiClient, ClientKey
+from registration.models.console import ApplicationClaim, ConsoleSession
 from registration.models.idempotency import IdempotencyRecord
 from registration.models.issuance import IssuanceJob
 from registration.models.licences import Licence, LicenceEvent
@@ -37,10 +39,12 @@ __all__ = [
     "AccessToken",
     "ApiClient",
     "Application",
+    "ApplicationClaim",
     "ApplicationDocument",
     "ApplicationEvent",
     "ClientKey",
     "CompanyName",
+    "ConsoleSession",
     "IdempotencyRecord",
     "IdentityAttestation",
     "IssuanceJob",

@@ -113,17 +113,40 @@ def _new_token(session: Session, kind: str, subject: str, ttl: timedelta | None)
     return token
 
 
-def login_officer(session: Session, username: str, password: str, ttl: timedelta) -> str:
+def check_password(session: Session, username: str, password: str) -> Officer | None:
+    """The active officer with this username and password, else None. An unknown username costs
+    the same Argon2 verification as a wrong password, so timing does not tell them apart."""
     officer = session.exec(select(Officer).where(Officer.username == username)).first()
     try:
         _hasher.verify(officer.password_hash if officer else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        officer = None
+        return None
     if officer is None or not officer.active:
+        return None
+    return officer
+
+
+def login_officer(session: Session, username: str, password: str, ttl: timedelta) -> str:
+    officer = check_password(session, username, password)
+    if officer is None:
         raise InvalidCredentials("wrong username or password")
+    return issue_officer_token(session, officer, ttl)
+
+
+def issue_officer_token(session: Session, officer: Officer, ttl: timedelta) -> str:
     token = _new_token(session, "officer", officer.username, ttl)
     session.commit()
     return token
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    """Sign-out for a bearer token: it stops working at once. False if it was not known."""
+    record = session.get(AccessToken, _token_hash(token))
+    if record is None or record.revoked:
+        return False
+    record.revoked = True
+    session.add(record)
+    return True
 
 
 def authenticate(session: Session, token: str) -> Principal:

@@ -46,6 +46,7 @@ from registration.errors import (
     ApplicationNotFound,
     CategoryNotPermitted,
     ConcurrentModification,
+    DocumentNotFound,
     EncryptedPdf,
     LicenceNotActive,
     MalformedPdf,
@@ -173,7 +174,32 @@ def get_application(
         raise ApplicationNotFound(f"no application {application_id}")
     if not principal.is_client and principal.role not in readers:
         raise RoleNotPermitted(f"role {principal.role} may not read this")
+    if not _visible_to_officer(principal, application):
+        raise ApplicationNotFound(f"no application {application_id}")
     return application
+
+
+def _visible_to_officer(principal: Principal, application: Application) -> bool:
+    """A back office sees its own categories only, the front desk what was submitted (not the
+    drafts banks are still preparing); others as their role allows."""
+    if principal.role is Role.BACK_OFFICE:
+        return application.category in principal.categories
+    if principal.role is Role.FRONT_DESK:
+        return application.status != Status.DRAFT.value
+    return True
+
+
+def document_content(
+    session: Session, principal: Principal, application_id: str, document_id: str
+) -> ApplicationDocument:
+    """An uploaded document with its bytes, for the officers who may read the application."""
+    if principal.is_client:
+        raise RoleNotPermitted("documents are read by officers")
+    get_application(session, principal, application_id)
+    document = session.get(ApplicationDocument, document_id)
+    if document is None or document.application_id != application_id:
+        raise DocumentNotFound(f"no document {document_id} on application {application_id}")
+    return document
 
 
 def list_events(

@@ -69,3 +69,23 @@ def count_since(
     if address is not None:
         query = query.where(SecurityEvent.address == address)
     return int(session.exec(query).one())
+
+
+def latest_since(
+    session: Session,
+    kind: SecurityEventKind,
+    since: datetime,
+    subject: str | None = None,
+    address: str | None = None,
+) -> datetime | None:
+    """When the latest event of `kind` (for a subject and/or address) happened, if any since."""
+    query = select(func.max(SecurityEvent.last_at)).where(
+        SecurityEvent.kind == kind.value,
+        col(SecurityEvent.minute) >= since.replace(second=0, microsecond=0),
+    )
+    if subject is not None:
+        query = query.where(SecurityEvent.subject == subject)
+    if address is not None:
+        query = query.where(SecurityEvent.address == address)
+    latest: datetime | None = session.exec(query).one()
+    return latest

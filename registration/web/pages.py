@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from fontTools.ttLib import TTCollection  # type: ignore[import-untyped]
 
@@ -102,6 +102,14 @@ def cjk_font() -> Response:
         media_type="font/ttf",
         headers={"Cache-Control": "public, max-age=31536000, immutable"},
     )
+
+
+_STATIC = Path(__file__).with_name("static")
+
+
+@router.get("/verify/assets/site.css")
+def site_css() -> FileResponse:
+    return FileResponse(_STATIC / "site.css", media_type="text/css")
 
 
 @router.get("/verify", response_class=HTMLResponse)
