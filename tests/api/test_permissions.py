@@ -105,16 +105,18 @@ def test_officers_may_not_edit_or_submit(
     bank = api_client_for("paris")
     app_id = create(app_client, bank, "paris")["id"]
     headers = headers_for(caller)
-    assert act(app_client, headers, app_id, "submit").status_code == 403
+    # A draft is not the front desk's nor any back office's to see (issue 11): 404 for them.
+    hidden = caller in ("front_desk", "back_office")
+    assert act(app_client, headers, app_id, "submit").status_code == (404 if hidden else 403)
     patch = app_client.patch(
         f"/api/v1/applications/{app_id}", json={"language": "en"}, headers=headers
     )
-    assert patch.status_code == 403
+    assert patch.status_code == 403  # editing is for clients: refused before any lookup
     # Officers read applications; auditors read only their audit log (DESIGN.md §5).
     detail = app_client.get(f"/api/v1/applications/{app_id}", headers=headers)
-    assert detail.status_code == (403 if caller == "auditor" else 200)
+    assert detail.status_code == (404 if hidden else 403 if caller == "auditor" else 200)
     events = app_client.get(f"/api/v1/applications/{app_id}/events", headers=headers)
-    assert events.status_code == 200
+    assert events.status_code == (404 if hidden else 200)
 
 
 def test_back_office_returns_only_its_own_category(
@@ -127,8 +129,13 @@ def test_back_office_returns_only_its_own_category(
     act(app_client, bank, app_id, "submit")  # food_safety
     general = officer(Role.BACK_OFFICE, ("general",))
     refused = act(app_client, general, app_id, "return", REASONS)
-    assert refused.status_code == 403
-    assert refused.json()["code"] == "category_not_permitted"
+    assert refused.status_code == 404
+    assert refused.json()["code"] == "application_not_found"
+    for path in ("", "/events", "/attestations", "/documents"):
+        assert app_client.get(f"/api/v1/applications/{app_id}{path}", headers=general).status_code in (
+            404,
+            405,
+        )
     food = officer(Role.BACK_OFFICE, ("food_safety",))
     assert act(app_client, food, app_id, "return", REASONS).json()["status"] == "returned"
 
