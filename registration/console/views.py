@@ -84,7 +84,7 @@ def problem_text(code: str, language: str) -> tuple[str, str]:
     messages = localisation.catalogue().get(code, {})
     tag = "zh-Hans" if language == "zh" else "en"
     entry = messages.get(tag) or messages.get("en") or {"title": code, "detail": ""}
-    return entry["title"], entry["detail"]
+    return entry["title"], entry.get("detail", "")
 
 
 def age_text(since: datetime | None, now: datetime, language: str) -> str:

@@ -132,7 +132,9 @@ def test_back_office_returns_only_its_own_category(
     assert refused.status_code == 404
     assert refused.json()["code"] == "application_not_found"
     for path in ("", "/events", "/attestations", "/documents"):
-        assert app_client.get(f"/api/v1/applications/{app_id}{path}", headers=general).status_code in (
+        assert app_client.get(
+            f"/api/v1/applications/{app_id}{path}", headers=general
+        ).status_code in (
             404,
             405,
         )
