@@ -284,6 +284,7 @@ async def act(
             reasons,
             region_code=settings.region_code,
         )
+        claims.finish(session, application_id)
         worker = getattr(request.app.state, "issuance_worker", None)
         if worker is not None and _ACTIONS[action] is Action.APPROVE:
             worker.wake()

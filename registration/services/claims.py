@@ -85,3 +85,11 @@ def release(session: Session, principal: Principal, application_id: str, now: da
         raise RoleNotPermitted("only the holder or a registrar may release a claim")
     session.delete(current)
     session.commit()
+
+
+def finish(session: Session, application_id: str) -> None:
+    """The holder acted: the application moves to the next desk, free for whoever works there."""
+    current = session.get(ApplicationClaim, application_id)
+    if current is not None:
+        session.delete(current)
+        session.commit()

@@ -68,6 +68,14 @@ def redoc() -> HTMLResponse:
     return HTMLResponse(_REDOC, headers={"Content-Security-Policy": DOCS_POLICY})
 
 
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    # Browsers ask for it on every page; answering spares a 404 in each page's console.
+    return FileResponse(
+        _VENDOR / "favicon.png", media_type="image/png", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
 @router.get("/docs/assets/{name}")
 def asset(name: str) -> FileResponse:
     if name not in _ASSETS:
