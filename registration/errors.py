@@ -32,7 +32,8 @@ code has a message in every language). A class without its own title shows its f
     │   ├── LicenceNotFound             licence_not_found
     │   ├── ClientNotFound              client_not_found
     │   ├── KeyNotFound                 key_not_found
-    │   └── DocumentNotFound            document_not_found
+    │   ├── DocumentNotFound            document_not_found
+    │   └── OfficerNotFound             officer_not_found
     ├── MethodNotAllowed           405  method_not_allowed  (raised by the router only)
     ├── Conflict                   409  conflict            (the resource's state does not allow it)
     │   ├── ConcurrentModification      concurrent_modification
@@ -281,6 +282,10 @@ class KeyNotFound(NotFound):
 
 class DocumentNotFound(NotFound):
     code = "document_not_found"
+
+
+class OfficerNotFound(NotFound):
+    code = "officer_not_found"
 
 
 # --- 405, 409 ---------------------------------------------------------------------------------

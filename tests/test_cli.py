@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from registration.cli import main
+from registration.domain.workflow import Role
+from registration.errors import InvalidToken
 from registration.services import accounts
 
 
@@ -87,3 +89,43 @@ def test_client_add_prints_a_working_token(env: dict[str, str], engine: Engine) 
         "yinzhengtong",
         "terminal",
     )
+
+
+def test_user_list_deactivate_and_reset_password(env: dict[str, str], engine: Engine) -> None:
+    runner = CliRunner()
+    with Session(engine) as session:
+        accounts.add_officer(session, "wang", Role.FRONT_DESK, "first-password-123")
+        old_token = accounts.login_officer(
+            session, "wang", "first-password-123", timedelta(hours=1)
+        )
+    listed = runner.invoke(main, ["user", "list"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert "wang" in listed.output
+    assert "front_desk" in listed.output
+
+    reset = runner.invoke(main, ["user", "reset-password", "wang"], env=env)
+    assert reset.exit_code == 0, reset.output
+    one_time = reset.output.split("one-time password for wang: ")[1].split()[0]
+    with Session(engine) as session:
+        with pytest.raises(InvalidToken):  # the old token ended with the old password
+            accounts.authenticate(session, old_token)
+        assert accounts.check_password(session, "wang", "first-password-123") is None
+        assert accounts.check_password(session, "wang", one_time) is not None
+
+    chosen = runner.invoke(
+        main,
+        ["user", "reset-password", "wang", "--password-stdin"],
+        input="chosen-password-456\n",
+        env=env,
+    )
+    assert chosen.exit_code == 0, chosen.output
+    assert one_time not in chosen.output
+
+    off = runner.invoke(main, ["user", "deactivate", "wang"], env=env)
+    assert off.exit_code == 0, off.output
+    with Session(engine) as session:
+        assert accounts.check_password(session, "wang", "chosen-password-456") is None
+    assert "DEACTIVATED" in runner.invoke(main, ["user", "list"], env=env).output
+    unknown = runner.invoke(main, ["user", "deactivate", "nobody"], env=env)
+    assert unknown.exit_code != 0
+    assert "no officer 'nobody'" in unknown.output

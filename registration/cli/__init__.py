@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from registration.cli import clients as client_commands
 from registration.cli import terminal as terminal_commands
+from registration.cli import users as user_commands
 from registration.cli.verify import verify as verify_command
 from registration.db import create_db_engine, session_scope, upgrade_database
 from registration.domain.workflow import OFFICER_ROLES, Role
@@ -163,6 +164,10 @@ def user_add(username: str, role: str, categories: tuple[str, ...], password_std
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
     click.echo(f"officer {username} ({role}) created")
+
+
+for _user_command in user_commands.USER_COMMANDS:
+    user.add_command(_user_command)
 
 
 @main.group()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registration.db import utcnow
 from registration.domain import catalogue
@@ -23,11 +23,12 @@ from registration.errors import (
     InvalidToken,
     NoCategory,
     OfficerExists,
+    OfficerNotFound,
     TokenExpired,
     UnknownChannel,
     WeakPassword,
 )
-from registration.models import AccessToken, ApiClient, Officer
+from registration.models import AccessToken, ApiClient, ConsoleSession, Officer
 from registration.principal import Principal
 
 _hasher = PasswordHasher()
@@ -171,3 +172,54 @@ def authenticate(session: Session, token: str) -> Principal:
     return Principal(
         kind="client", subject=client.client_id, role=Role(client.role), channel=client.channel
     )
+
+
+def list_officers(session: Session) -> list[Officer]:
+    return list(session.exec(select(Officer).order_by(col(Officer.username))))
+
+
+def _officer(session: Session, username: str) -> Officer:
+    officer = session.exec(select(Officer).where(Officer.username == username)).first()
+    if officer is None:
+        raise OfficerNotFound(f"no officer {username!r}")
+    return officer
+
+
+def _end_everything_of(session: Session, username: str, now: datetime) -> None:
+    """Deactivation or a new password must not leave an old session or token working."""
+    tokens = select(AccessToken).where(
+        AccessToken.subject_kind == "officer", AccessToken.subject_id == username
+    )
+    for token in session.exec(tokens):
+        token.revoked = True
+        session.add(token)
+    sessions = select(ConsoleSession).where(
+        ConsoleSession.username == username, col(ConsoleSession.ended_at).is_(None)
+    )
+    for console in session.exec(sessions):
+        console.ended_at = now
+        session.add(console)
+
+
+def set_active(session: Session, username: str, active: bool) -> Officer:
+    officer = _officer(session, username)
+    officer.active = active
+    session.add(officer)
+    if not active:
+        _end_everything_of(session, username, utcnow())
+    session.commit()
+    return officer
+
+
+def reset_password(session: Session, username: str, password: str | None = None) -> str:
+    """A new password (the one given, or a one-time random one, returned); every session and
+    token of the officer ends."""
+    new = password if password is not None else secrets.token_urlsafe(15)
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    officer = _officer(session, username)
+    officer.password_hash = _hasher.hash(new)
+    session.add(officer)
+    _end_everything_of(session, username, utcnow())
+    session.commit()
+    return new
