@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=15, ge=1)
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     webhook_key_file: Path | None = None
+    # The transparency log: its own Ed25519 checkpoint key; a checkpoint at least this often
+    # while there are new leaves.
+    log_key_file: Path | None = None
+    log_checkpoint_seconds: float = Field(default=10.0, gt=0)
     officer_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
 
     @model_validator(mode="after")
@@ -97,6 +101,10 @@ class Settings(BaseSettings):
     @property
     def pki_dir(self) -> Path:
         return self.data_dir / "pki"
+
+    @property
+    def log_key_path(self) -> Path:
+        return self.log_key_file or self.data_dir / "log-signing-key.pem"
 
     @property
     def webhook_key_path(self) -> Path:

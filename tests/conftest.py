@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col, select
 
 from registration.app import create_app
 from registration.db import create_db_engine, upgrade_database
@@ -170,3 +170,21 @@ def row_counts(engine: Engine) -> dict[str, int]:
             t.name: connection.execute(text(f"SELECT count(*) FROM {t.name}")).scalar_one()
             for t in SQLModel.metadata.sorted_tables
         }
+
+
+def set_licence_status(engine: Engine, uscc: str, status: str, reason: str) -> None:
+    """Move a licence's status the service's way (guarded, with its event and log leaf)."""
+    from registration.db import utcnow
+    from registration.domain.licence_lifecycle import LicenceAction
+    from registration.models import Licence
+    from registration.principal import SYSTEM
+    from registration.services import licences
+
+    action = {"revoked": LicenceAction.REVOKE, "superseded": LicenceAction.SUPERSEDE}[status]
+    with Session(engine) as session:
+        licence = session.exec(
+            select(Licence).where(Licence.uscc == uscc).order_by(col(Licence.version).desc())
+        ).first()
+        assert licence is not None
+        licences._leave(session, licence, action, SYSTEM, reason, utcnow())
+        session.commit()

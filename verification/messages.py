@@ -44,6 +44,13 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "The signature is genuine, but the registry has no record of this licence: it was "
         "never officially issued.",
     ),
+    "registry_inconsistent": (
+        "登记系统中该执照的记录与其透明日志不一致，可能已被篡改；目前无法确认该执照的状态，"
+        "请联系登记机关。",
+        "The registry's record of this licence disagrees with its transparency log and may have "
+        "been tampered with; its status cannot be confirmed now. Contact the registration "
+        "authority.",
+    ),
     "registry_hash_mismatch": (
         "该文件与登记机关签发的文件不一致（SHA-256 不同）。",
         "This file is not the one the registration authority issued (its SHA-256 differs from "
