@@ -11,6 +11,7 @@ from registration.api import (
     clients,
     issuance,
     licences,
+    log,
     names,
     officers,
     pki,
@@ -26,6 +27,7 @@ from registration.http import exchange
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.settings import Settings
 from registration.web import pages
+from registration.workers.checkpoints import CheckpointWorker
 from registration.workers.issuance import IssuanceWorker
 from registration.workers.webhooks import WebhookWorker
 
@@ -80,6 +82,7 @@ def create_app(
     app.include_router(licences.router)
     app.include_router(issuance.router)
     app.include_router(pki.router)
+    app.include_router(log.router)
     app.include_router(verify.router)
     app.include_router(pages.router)
     # The terminal protocol: client administration, attestations, the webhook key; the raw-body
@@ -95,6 +98,11 @@ def create_app(
         app.state.webhook_worker = webhook_sender
         app.router.on_startup.append(webhook_sender.start)
         app.router.on_shutdown.append(webhook_sender.stop)
+        # The transparency log's checkpoints are signed where webhooks are sent: `bizreg serve`.
+        checkpointer = CheckpointWorker(app.state.engine, settings)
+        app.state.checkpoint_worker = checkpointer
+        app.router.on_startup.append(checkpointer.start)
+        app.router.on_shutdown.append(checkpointer.stop)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

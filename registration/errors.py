@@ -8,7 +8,8 @@ code has a message in every language). A class without its own title shows its f
     ├── BadRequest                 400  bad_request
     │   ├── NotAPdf                     not_a_pdf
     │   ├── MalformedPdf                malformed_pdf
-    │   └── EncryptedPdf                encrypted_pdf
+    │   ├── EncryptedPdf                encrypted_pdf
+    │   └── ProofUnavailable            proof_unavailable    (no such leaf or tree size)
     ├── NotAuthenticated           401  not_authenticated   (no or unusable credentials)
     │   ├── InvalidCredentials          invalid_credentials
     │   ├── InvalidToken                invalid_token
@@ -29,7 +30,8 @@ code has a message in every language). A class without its own title shows its f
     │   ├── ApplicationNotFound         application_not_found
     │   ├── LicenceNotFound             licence_not_found
     │   ├── ClientNotFound              client_not_found
-    │   └── KeyNotFound                 key_not_found
+    │   ├── KeyNotFound                 key_not_found
+    │   └── NoCheckpoint                no_checkpoint        (the log has signed nothing yet)
     ├── MethodNotAllowed           405  method_not_allowed  (raised by the router only)
     ├── Conflict                   409  conflict            (the resource's state does not allow it)
     │   ├── ConcurrentModification      concurrent_modification
@@ -149,6 +151,10 @@ class BadRequest(ServiceError):
     title = "Bad request"
 
 
+class ProofUnavailable(BadRequest):
+    code = "proof_unavailable"
+
+
 class NotAPdf(BadRequest):
     code = "not_a_pdf"
 
@@ -254,6 +260,10 @@ class ApplicationNotFound(NotFound):
 
 class LicenceNotFound(NotFound):
     code = "licence_not_found"
+
+
+class NoCheckpoint(NotFound):
+    code = "no_checkpoint"
 
 
 class ClientNotFound(NotFound):

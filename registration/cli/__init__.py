@@ -4,6 +4,7 @@ __init__.py  the group; serve, worker, pki, db, user
 clients.py   bizreg client …    the client registry
 terminal.py  bizreg terminal …  the reference terminal (signed requests, attestations)
 verify.py    bizreg verify …    licence verification, online or offline
+log.py       bizreg audit verify, bizreg log checkpoint|monitor: the transparency log
 devsetup.py  development accounts for `bizreg serve` (with devkeys.py: development keys)
 """
 
@@ -15,6 +16,7 @@ import click
 from sqlalchemy import Engine
 
 from registration.cli import clients as client_commands
+from registration.cli import log as log_commands
 from registration.cli import terminal as terminal_commands
 from registration.cli.verify import verify as verify_command
 from registration.db import create_db_engine, session_scope, upgrade_database
@@ -176,3 +178,6 @@ for _command in client_commands.CLIENT_COMMANDS:
 main.add_command(terminal_commands.terminal)
 # `verify FILE...`: verify.py.
 main.add_command(verify_command)
+# `audit verify`, `log checkpoint|monitor`: log.py.
+main.add_command(log_commands.audit)
+main.add_command(log_commands.log)

@@ -103,8 +103,8 @@ def _check_leaf(leaf: LogLeaf, record: ledger.LeafRecord | None, row: Any) -> Fi
 def audit(session: Session, settings: Settings) -> AuditReport:
     report = AuditReport()
     rows: dict[str, tuple[Any, ledger.LeafRecord]] = {}
-    for row, record in _sources(session):
-        rows[record.ref] = (row, record)
+    for source, made in _sources(session):
+        rows[made.ref] = (source, made)
     report.rows = len(rows)
     tree = MerkleTree()
     logged_status: dict[str, str] = {}
@@ -114,7 +114,9 @@ def audit(session: Session, settings: Settings) -> AuditReport:
             report.findings.append(
                 Finding("log", f"leaf:{tree.size}", f"leaves {tree.size}…{leaf.idx - 1} deleted")
             )
-        row, record = rows.pop(leaf.ref, (None, None))
+        found = rows.pop(leaf.ref, None)
+        row = None if found is None else found[0]
+        record = None if found is None else found[1]
         problem = _check_leaf(leaf, record, row)
         if problem is not None:
             report.findings.append(problem)

@@ -72,6 +72,9 @@ class TreeCache:
 
     def current(self, session: Session) -> MerkleTree:
         with self.lock:
+            if self.tree.size and not self._last_leaf_unchanged(session):
+                # The table was restored or emptied (tests): rebuild from the rows.
+                self.tree, self.refs = MerkleTree(), []
             while True:
                 rows = session.exec(
                     select(LogLeaf.idx, LogLeaf.leaf_hash, LogLeaf.ref)
@@ -86,6 +89,11 @@ class TreeCache:
                     self.refs.append(ref)
                 if len(rows) < _BATCH:
                     return self.tree
+
+
+    def _last_leaf_unchanged(self, session: Session) -> bool:
+        last = session.get(LogLeaf, self.tree.size - 1)
+        return last is not None and last.leaf_hash == self.tree.leaf(self.tree.size - 1).hex()
 
 
 _caches: dict[str, TreeCache] = {}

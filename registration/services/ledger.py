@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event, text
@@ -182,7 +183,7 @@ def _notice_new_rows(session: OrmSession, _flush: UOWTransaction, _instances: An
     for instance in session.new:
         make = RECORDS.get(type(instance))
         if make is not None:
-            queue(session, lambda make=make, instance=instance: make(instance))
+            queue(session, partial(make, instance))
 
 
 @event.listens_for(OrmSession, "before_commit")

@@ -51,9 +51,9 @@ def record(
             "detail": insert.excluded.detail,
         },
     )
-    row = session.execute(statement.returning(table.c.id, table.c.count)).one()
-    if row.count == 1:  # a new bucket: logged (its count is not, see services/ledger.py)
-        logged = {**values, "id": row.id}
+    bucket_id, count = session.execute(statement.returning(table.c.id, table.c.count)).one()
+    if count == 1:  # a new bucket: logged (its count is not, see services/ledger.py)
+        logged = {**values, "id": bucket_id}
         ledger.queue(session, lambda: ledger.security_event_record(logged))
 
 

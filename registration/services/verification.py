@@ -8,6 +8,8 @@ the embedded CRLs would have lapsed).
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -41,9 +43,11 @@ def registry_record(
             log_problem = None
             if settings is not None:
                 bind = session.get_bind()
-                cache = checkpoints.tree_cache(bind.engine if isinstance(bind, Connection) else bind)
+                cache = checkpoints.tree_cache(
+                    bind.engine if isinstance(bind, Connection) else bind
+                )
                 log_problem = audit.licence_log_problem(
-                    session, row, lambda: cache.current(session), settings
+                    session, row, partial(cache.current, session), settings
                 )
             return RegistryRecord(
                 uscc=uscc.upper(),
