@@ -105,10 +105,20 @@ def create_app(
         app.router.on_shutdown.append(checkpointer.stop)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
+    def healthz() -> dict[str, object]:
+        """`degraded` names what is failing but still served: a CRL that could not be
+        re-issued (the last one is served until its nextUpdate), a log checkpoint refused."""
         with app.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        return {"status": "ok"}
+        crl_failures = dict(app.state.authority.pki.crl_refresh_failures)
+        checkpointer = getattr(app.state, "checkpoint_worker", None)
+        log_refusal = None if checkpointer is None else checkpointer.refusal
+        degraded = bool(crl_failures) or log_refusal is not None
+        return {
+            "status": "degraded" if degraded else "ok",
+            "crl_refresh_failures": crl_failures,
+            "log_checkpoint_refused": log_refusal,
+        }
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
     # Outermost: a request beyond the cap is answered before its body is even read.

@@ -75,7 +75,8 @@ code has a message in every language). A class without its own title shows its f
     │                                   biometric_data_present
     │                                   (a class each, with bank_adapter's codes)
     └── ServiceUnavailable         503  overloaded          (answered at once; Retry-After)
-        └── DatabaseBusy                database_busy
+        ├── DatabaseBusy                database_busy
+        └── CrlUnavailable              crl_unavailable      (lapsed and cannot be re-issued)
 
 The workflow guard's refusals live in the domain, which imports no web framework; they carry
 the same `code`, `http_status` and `title` as plain class attributes and belong here too:
@@ -502,3 +503,9 @@ class ServiceUnavailable(ServiceError):
 
 class DatabaseBusy(ServiceUnavailable):
     code = "database_busy"
+
+
+class CrlUnavailable(ServiceUnavailable):
+    """A CRL lapsed and could not be re-issued (signing.CrlUnavailable): ours to fix."""
+
+    code = "crl_unavailable"

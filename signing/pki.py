@@ -45,7 +45,7 @@ from signing.certificate_profiles import (
     timestamping_certificate,
 )
 from signing.crl import RevocationReason, RevokedEntry, build_crl
-from signing.errors import PkiError, PkiNotFound, UnknownCertificate
+from signing.errors import CrlUnavailable, PkiError, PkiNotFound, UnknownCertificate
 from signing.keys import (
     KEY_ALGORITHMS,
     KeyAlgorithm,
@@ -127,6 +127,8 @@ class Pki:
         self.crl_policy = crl_policy or CrlPolicy()
         self._lock = threading.RLock()
         self._keys: dict[str, PrivateKey] = {}
+        # Why the last re-issue of a CRL failed, per issuer (shown by the service's /healthz).
+        self.crl_refresh_failures: dict[str, str] = {}
         self._reload()
 
     # -- state -------------------------------------------------------------------------------
@@ -358,10 +360,22 @@ class Pki:
         der = path.read_bytes()
         if not self._crl_due(der, issuer):
             return der
-        with self._changing() as manifest:
-            der = path.read_bytes()  # another process may have re-issued it meanwhile
-            if self._crl_due(der, issuer):
-                der = self._issue_crl(manifest, issuer)
+        try:
+            with self._changing() as manifest:
+                der = path.read_bytes()  # another process may have re-issued it meanwhile
+                if self._crl_due(der, issuer):
+                    der = self._issue_crl(manifest, issuer)
+        except Exception as exc:  # a read-only directory, a full disk, an unusable key…
+            # The CRL in hand stays authoritative until its nextUpdate: keep serving it and
+            # say so (the re-issue is tried again at the next request).
+            failure = f"{type(exc).__name__}: {exc}"
+            self.crl_refresh_failures[issuer] = failure
+            next_update = x509.load_der_x509_crl(der).next_update_utc
+            if next_update is not None and _now() < next_update:
+                logger.warning("CRL of %s not re-issued, still served: %s", issuer, failure)
+                return der
+            raise CrlUnavailable(f"the {issuer} CRL has lapsed: {failure}") from exc
+        self.crl_refresh_failures.pop(issuer, None)
         return der
 
     def _crl_due(self, der: bytes, issuer: _Issuer) -> bool:

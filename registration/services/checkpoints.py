@@ -90,7 +90,6 @@ class TreeCache:
                 if len(rows) < _BATCH:
                     return self.tree
 
-
     def _last_leaf_unchanged(self, session: Session) -> bool:
         last = session.get(LogLeaf, self.tree.size - 1)
         return last is not None and last.leaf_hash == self.tree.leaf(self.tree.size - 1).hex()

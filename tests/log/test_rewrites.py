@@ -252,3 +252,32 @@ def test_a_clean_log_grows_and_stays_consistent(
             assert published["public"] == {}
             assert "registrar-1" not in body
     assert _verify(app_client, issued.pdf)["reason"] == "in_force"
+
+
+def test_concurrent_appenders_get_consecutive_leaves(engine: Engine, settings: Settings) -> None:
+    """Many transactions appending at once (threads, one connection each; on PostgreSQL truly
+    concurrent): every leaf index taken once, none skipped, the audit clean."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def append(n: int) -> None:
+        try:
+            for i in range(5):
+                with Session(engine) as session:
+                    ledger.record_admin(session, "client.resume", f"client:c{n}-{i}", f"r{n}")
+                    session.commit()
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Session(engine) as session:
+        indices = session.exec(select(LogLeaf.idx).order_by(col(LogLeaf.idx))).all()
+        assert list(indices) == list(range(40))
+        assert session.get(LogHead, 1) is not None
+        assert audit.audit(session, settings).clean
