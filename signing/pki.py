@@ -323,13 +323,17 @@ class Pki:
         reason: RevocationReason = RevocationReason.UNSPECIFIED,
         *,
         revoked_at: dt.datetime | None = None,
+        invalidity_date: dt.datetime | None = None,
     ) -> None:
-        """Revoke a certificate of this hierarchy and re-issue its issuer's CRL at once."""
+        """Revoke a certificate of this hierarchy and re-issue its issuer's CRL at once.
+        `invalidity_date`: since when the key is known or suspected compromised (a key
+        compromise should say it: verifiers then trust exactly the signatures timestamped
+        before it; without it, no timestamp proves a signature predates the compromise)."""
         cert = self.certificate(serial_number)
         if cert == self.root_certificate:
             raise PkiError("the root cannot be revoked: remove it from the relying parties' trust")
         issuer: _Issuer = "root" if cert == self.issuing_certificate else "issuing"
-        entry = RevokedEntry(serial_number, revoked_at or _now(), reason)
+        entry = RevokedEntry(serial_number, revoked_at or _now(), reason, invalidity_date)
         with self._changing() as manifest:
             entries = manifest.revoked.setdefault(issuer, [])
             if any(e.serial_number == serial_number for e in entries):
