@@ -131,7 +131,7 @@ def officer(engine: Engine, app_client: TestClient) -> Callable[..., Headers]:
         username = username or f"{role.value}-{secrets.token_hex(3)}"
         password = secrets.token_urlsafe(16)
         with Session(engine) as session:
-            accounts.add_officer(session, username, role, password, categories)
+            accounts.add_officer(session, username, role, password, categories, by="tests")
         response = app_client.post(
             "/api/v1/auth/token", data={"username": username, "password": password}
         )
@@ -156,6 +156,7 @@ def api_client_for(engine: Engine) -> Callable[[str], Headers]:
                 channel,
                 "Test",
                 attestation_key=clients.KeySpec(public_pem(attester.key)),
+                by="tests",
             )
         headers = {"Authorization": f"Bearer {token}"}
         ATTESTERS[headers["Authorization"]] = attester

@@ -38,6 +38,8 @@ def test_user_add_then_login(env: dict[str, str], engine: Engine) -> None:
             "--category",
             "food_safety",
             "--password-stdin",
+            "--by",
+            "admin",
         ],
         input="correct horse battery staple\n",
         env=env,
@@ -53,7 +55,7 @@ def test_user_add_then_login(env: dict[str, str], engine: Engine) -> None:
 
     again = runner.invoke(
         main,
-        ["user", "add", "li", "--role", "auditor", "--password-stdin"],
+        ["user", "add", "li", "--role", "auditor", "--password-stdin", "--by", "admin"],
         input="x" * 20,
         env=env,
     )
@@ -64,7 +66,7 @@ def test_user_add_then_login(env: dict[str, str], engine: Engine) -> None:
 def test_weak_password_is_refused(env: dict[str, str]) -> None:
     result = CliRunner().invoke(
         main,
-        ["user", "add", "zhao", "--role", "auditor", "--password-stdin"],
+        ["user", "add", "zhao", "--role", "auditor", "--password-stdin", "--by", "admin"],
         input="short\n",
         env=env,
     )
@@ -75,7 +77,8 @@ def test_weak_password_is_refused(env: dict[str, str]) -> None:
 def test_client_add_prints_a_working_token(env: dict[str, str], engine: Engine) -> None:
     result = CliRunner().invoke(
         main,
-        ["client", "add", "boc-t01", "--channel", "yinzhengtong", "--org", "Bank of China"],
+        ["client", "add", "boc-t01", "--channel", "yinzhengtong", "--org", "Bank of China"]
+        + ["--by", "registrar"],
         env=env,
     )
     assert result.exit_code == 0, result.output

@@ -155,13 +155,16 @@ def user() -> None:
 @click.option("--role", required=True, type=click.Choice(sorted(r.value for r in OFFICER_ROLES)))
 @click.option("--category", "categories", multiple=True, help="Back-office category (repeatable)")
 @click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin")
-def user_add(username: str, role: str, categories: tuple[str, ...], password_stdin: bool) -> None:
+@client_commands.by_option
+def user_add(
+    username: str, role: str, categories: tuple[str, ...], password_stdin: bool, by: str
+) -> None:
     """Create an officer account."""
     password = sys.stdin.readline().rstrip("\n")
     settings = Settings()
     with session_scope(_prepare(settings)) as session:
         try:
-            accounts.add_officer(session, username, Role(role), password, categories)
+            accounts.add_officer(session, username, Role(role), password, categories, by=by)
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
     click.echo(f"officer {username} ({role}) created")

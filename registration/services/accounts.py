@@ -29,6 +29,7 @@ from registration.errors import (
 )
 from registration.models import AccessToken, ApiClient, Officer
 from registration.principal import Principal
+from registration.services import ledger
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the response time of an unknown username equal to a wrong password.
@@ -41,7 +42,13 @@ def _token_hash(token: str) -> str:
 
 
 def add_officer(
-    session: Session, username: str, role: Role, password: str, categories: Iterable[str] = ()
+    session: Session,
+    username: str,
+    role: Role,
+    password: str,
+    categories: Iterable[str] = (),
+    *,
+    by: str,
 ) -> Officer:
     if role not in OFFICER_ROLES:
         raise InvalidRole(f"{role} is not an officer role")
@@ -60,6 +67,9 @@ def add_officer(
         created_at=utcnow(),
     )
     session.add(officer)
+    ledger.record_admin(
+        session, "officer.create", f"officer:{username}", by, role=role.value, categories=cats
+    )
     session.commit()
     return officer
 
