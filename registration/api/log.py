@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from registration.api.deps import SessionDep
 from registration.api.overload import OVERLOAD_ERRORS
 from registration.api.problems import problem_responses
-from registration.errors import NoCheckpoint, ProofUnavailable
+from registration.errors import NoCheckpoint, PayloadInvalid, ProofUnavailable
 from registration.models import LogLeaf
 from registration.services import checkpoints
 from tlog import ProofError
@@ -51,7 +51,7 @@ def key(request: Request) -> PlainTextResponse:
     return PlainTextResponse(checkpoints.verifier_key(request.app.state.settings) + "\n")
 
 
-@router.get("/leaves", responses=problem_responses(ProofUnavailable))
+@router.get("/leaves", responses=problem_responses(ProofUnavailable, PayloadInvalid))
 def leaves(
     session: SessionDep,
     start: Annotated[int, Query(ge=0)],
@@ -70,7 +70,7 @@ def leaves(
     return {"start": start, "leaves": [body for _, body in rows]}
 
 
-@router.get("/proof/inclusion", responses=problem_responses(ProofUnavailable))
+@router.get("/proof/inclusion", responses=problem_responses(ProofUnavailable, PayloadInvalid))
 def inclusion(
     request: Request,
     session: SessionDep,
@@ -85,7 +85,7 @@ def inclusion(
     return proof.to_json()
 
 
-@router.get("/proof/consistency", responses=problem_responses(ProofUnavailable))
+@router.get("/proof/consistency", responses=problem_responses(ProofUnavailable, PayloadInvalid))
 def consistency(
     request: Request,
     session: SessionDep,
