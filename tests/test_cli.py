@@ -77,8 +77,10 @@ def test_weak_password_is_refused(env: dict[str, str]) -> None:
 def test_client_add_prints_a_working_token(env: dict[str, str], engine: Engine) -> None:
     result = CliRunner().invoke(
         main,
-        ["client", "add", "boc-t01", "--channel", "yinzhengtong", "--org", "Bank of China"]
-        + ["--by", "registrar"],
+        [
+            *("client", "add", "boc-t01", "--channel", "yinzhengtong"),
+            *("--org", "Bank of China", "--by", "registrar"),
+        ],
         env=env,
     )
     assert result.exit_code == 0, result.output
