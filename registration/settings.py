@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Encrypts the development PKI's keys at rest; production must set its own.
@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # while there are new leaves.
     log_key_file: Path | None = None
     log_checkpoint_seconds: float = Field(default=10.0, gt=0)
+    # The licence signer's key in a PKCS#11 token (registration/issuance/hsm.py).
+    pkcs11_module: str | None = None
+    pkcs11_signer_key: str | None = None  # RFC 7512, e.g. pkcs11:token=bizreg;object=signer
+    pkcs11_pin_file: Path | None = None
+    pkcs11_pin: SecretStr | None = None
     officer_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
 
     @model_validator(mode="after")

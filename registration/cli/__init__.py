@@ -111,13 +111,23 @@ def pki() -> None:
 
 
 @pki.command("init")
-def pki_init() -> None:
+@click.option(
+    "--pkcs11",
+    is_flag=True,
+    help="Generate the licence-signing key inside the PKCS#11 token of BIZREG_PKCS11_SIGNER_KEY "
+    "(non-extractable); only its certificate is written",
+)
+def pki_init(pkcs11: bool) -> None:
     """Create the root CA, issuing CA, licence-signing and timestamping certificates and CRLs."""
-    from registration.issuance.authority import build_authority
+    from registration.issuance.authority import build_authority, init_token_signer
+    from signing import PkiError
 
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    authority = build_authority(settings)
+    try:
+        authority = init_token_signer(settings) if pkcs11 else build_authority(settings)
+    except PkiError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"PKI ready in {settings.pki_dir}")
     click.echo(f"licence signer: {authority.signer_certificate.subject.rfc4514_string()}")
 

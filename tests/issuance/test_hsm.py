@@ -1,0 +1,113 @@
+"""The licence signer's key in a PKCS#11 token, end to end with SoftHSM2 (issue 14):
+`bizreg pki init --pkcs11` generates it inside the token and writes only its certificate; the
+service issues licences signed by the token and verifies them; no signer key file exists."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from pkcs11 import Attribute
+from sqlalchemy import Engine
+
+from registration.app import create_app
+from registration.cli import main
+from registration.issuance import hsm
+from registration.issuance.authority import build_authority
+from registration.services import issuance as service
+from registration.settings import Settings
+from signing.pkcs11_keystore import close_token_session, find_softhsm_library
+from tests.api.helpers import act, create
+from tests.conftest import SINGLE_CONNECTION_POOL
+from tests.tooling import require_tool
+
+TOKEN = "bizreg-e2e"
+PIN = "5678"
+
+
+@pytest.fixture
+def softhsm(tmp_path: Path) -> Iterator[str]:
+    """A fresh SoftHSM2 token; yields the module path."""
+    util = require_tool("softhsm2-util", "softhsm2")
+    library = find_softhsm_library()
+    if library is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("libsofthsm2.so not found although softhsm2-util is installed")
+        pytest.skip("libsofthsm2.so not found")
+    (tmp_path / "tokens").mkdir()
+    config = tmp_path / "softhsm2.conf"
+    config.write_text(f"directories.tokendir = {tmp_path / 'tokens'}\nlog.level = ERROR\n")
+    previous = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(config)
+    subprocess.run(
+        [util, "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", "12345678"],
+        check=True,
+        capture_output=True,
+    )
+    yield library
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous
+
+
+def test_licences_signed_in_the_token(
+    softhsm: str,
+    tmp_path: Path,
+    engine: Engine,
+    database_url: str,
+    api_client_for: Callable[[str], dict[str, str]],
+) -> None:
+    pin_file = tmp_path / "pin"
+    pin_file.write_text(PIN + "\n")
+    env = {
+        "BIZREG_DATA_DIR": str(tmp_path / "var"),
+        "BIZREG_DATABASE_URL": database_url,
+        "BIZREG_PKCS11_MODULE": softhsm,
+        "BIZREG_PKCS11_SIGNER_KEY": f"pkcs11:token={TOKEN};object=licence-signer",
+        "BIZREG_PKCS11_PIN_FILE": str(pin_file),
+    }
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        pkcs11_module=softhsm,
+        pkcs11_signer_key=env["BIZREG_PKCS11_SIGNER_KEY"],
+        pkcs11_pin_file=pin_file,
+    )
+    try:
+        result = CliRunner().invoke(main, ["pki", "init", "--pkcs11"], env=env)
+        assert result.exit_code == 0, result.output
+        # Only certificates for the signer: no key file, current or retired.
+        assert not list(settings.pki_dir.rglob("signer*.key.pem"))
+        assert not list((settings.pki_dir / "signers").glob("*.key.pem"))
+        key = hsm.signer_keystore(settings)
+        private = key.private_key_object
+        assert private[Attribute.SENSITIVE]
+        assert not private[Attribute.EXTRACTABLE]
+
+        authority = build_authority(settings)
+        assert hsm.same_key(authority.signer_certificate.public_key(), key.public_key)
+        app = create_app(settings.model_copy(update=SINGLE_CONNECTION_POOL), authority=authority)
+        with TestClient(app, base_url=settings.base_url) as client:
+            bank = api_client_for("yinzhengtong")
+            app_id = create(client, bank, "yinzhengtong")["id"]
+            assert act(client, bank, app_id, "submit").json()["status"] == "approved"
+            assert service.run_once(engine, authority) == app_id
+            link = client.get(f"/api/v1/applications/{app_id}", headers=bank).json()["licence"]
+            pdf = client.get(link["pdf_url"], headers=bank).content
+            report = client.post(
+                "/api/v1/verify", files={"file": ("l.pdf", pdf, "application/pdf")}
+            ).json()
+        assert (report["indication"], report["verdict"]) == ("TOTAL_PASSED", "in_force")
+
+        # A wrong PIN or a missing key is a clear refusal, not a crash.
+        env["BIZREG_PKCS11_SIGNER_KEY"] = f"pkcs11:token={TOKEN};object=no-such-key"
+        refused = CliRunner().invoke(main, ["pki", "rotate-signer"], env=env)
+        assert refused.exit_code != 0
+    finally:
+        close_token_session(hsm._token(settings)[0])
