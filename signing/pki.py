@@ -275,6 +275,27 @@ class Pki:
             with contextlib.suppress(FileNotFoundError):
                 _signer_path(self.directory, serial, ".key.pem").unlink()
 
+    def issue_timestamping_certificate(self, public_key: PublicKey) -> x509.Certificate:
+        """Certify a timestamping key held elsewhere (a PKCS#11 token) as the TSA's; the TSA's
+        key file is destroyed. Earlier timestamps carry their own TSA certificate."""
+        key_algorithm_of(public_key)
+        with self._changing():
+            cert = timestamping_certificate(
+                public_key,
+                self.names,
+                self.issuing_certificate,
+                self._key("issuing"),
+                self.urls,
+                now=_now(),
+                lifetime=self.validity.tsa,
+            )
+            write_atomically(self.directory / "tsa.pem", certificate_pem(cert))
+        with contextlib.suppress(FileNotFoundError):
+            (self.directory / "tsa.key.pem").unlink()
+        self._keys.pop("tsa", None)
+        self.tsa_certificate = cert
+        return cert
+
     def issue_signing_certificate(
         self,
         public_key: PublicKey,

@@ -17,6 +17,7 @@ from registration.clock import CHINA_TIME
 from registration.issuance import hsm
 from registration.settings import Settings
 from signing import (
+    KeyStore,
     LicenceSigner,
     Pki,
     PkiError,
@@ -27,6 +28,7 @@ from signing import (
     init_pki,
     make_timestamper,
 )
+from signing.keys import PrivateKey
 from templates import SEAL_BOX, LicenceContent, render_licence
 from templates.fonts import FONT_FILE
 
@@ -113,12 +115,18 @@ def init_token_signer(settings: Settings) -> LicenceAuthority:
     """`bizreg pki init --pkcs11`: the hierarchy, and a licence-signing key generated inside
     the token whose certificate becomes the current signer (the file key is destroyed)."""
     pki = _pki(settings)
-    keystore = hsm.generate_signer_key(settings)
+    if settings.pkcs11_signer_key is None:
+        raise PkiError("set BIZREG_PKCS11_SIGNER_KEY (and BIZREG_PKCS11_MODULE, the PIN)")
+    keystore = hsm.generate_key(settings, settings.pkcs11_signer_key)
     if not (
         pki.signer_key_is_external
         and hsm.same_key(pki.signer_certificate.public_key(), keystore.public_key)
     ):
         pki.issue_signing_certificate(keystore.public_key)
+    if settings.pkcs11_tsa_key is not None:
+        tsa_key = hsm.generate_key(settings, settings.pkcs11_tsa_key)
+        if not hsm.same_key(pki.tsa_certificate.public_key(), tsa_key.public_key):
+            pki.issue_timestamping_certificate(tsa_key.public_key)
     return build_authority(settings)
 
 
@@ -135,5 +143,12 @@ def _pki(settings: Settings) -> Pki:
 def build_authority(settings: Settings) -> LicenceAuthority:
     """Load the PKI from the data directory, creating the development hierarchy on first run."""
     pki = _pki(settings)
-    tsa = TimestampAuthority(pki.tsa_certificate, pki.tsa_key(), pki.chain)
+    tsa_key: KeyStore | PrivateKey
+    if settings.pkcs11_tsa_key is not None:
+        tsa_key = hsm.keystore(settings, settings.pkcs11_tsa_key)
+        if not hsm.same_key(pki.tsa_certificate.public_key(), tsa_key.public_key):
+            raise PkiError("the TSA certificate is not for the token's key: run pki init --pkcs11")
+    else:
+        tsa_key = pki.tsa_key()
+    tsa = TimestampAuthority(pki.tsa_certificate, tsa_key, pki.chain)
     return LicenceAuthority(settings, pki, tsa, _signer(settings, pki, tsa), threading.Lock())

@@ -1,7 +1,8 @@
 """The licence signer's key in a PKCS#11 token (an HSM; SoftHSM2 in development and CI).
 
-Settings name the module (`BIZREG_PKCS11_MODULE`), the key as an RFC 7512 URI
-(`BIZREG_PKCS11_SIGNER_KEY=pkcs11:token=bizreg;object=licence-signer`) and the user PIN, read
+Settings name the module (`BIZREG_PKCS11_MODULE`), the keys as RFC 7512 URIs
+(`BIZREG_PKCS11_SIGNER_KEY=pkcs11:token=bizreg;object=licence-signer`, the timestamp
+authority's `BIZREG_PKCS11_TSA_KEY`) and the user PIN, read
 from a file (`BIZREG_PKCS11_PIN_FILE`) or the environment (`BIZREG_PKCS11_PIN`), never from the
 URI. `bizreg pki init --pkcs11` generates the key inside the token (sensitive,
 non-extractable) and writes only its certificate to the data directory.
@@ -53,31 +54,39 @@ def _pin(settings: Settings) -> str:
     raise PkiError("set BIZREG_PKCS11_PIN_FILE or BIZREG_PKCS11_PIN for the token's user PIN")
 
 
-def _token(settings: Settings) -> tuple[Pkcs11Token, str]:
+def _token(settings: Settings, uri: str | None = None) -> tuple[Pkcs11Token, str]:
     from signing.pkcs11_keystore import Pkcs11Token
 
-    if settings.pkcs11_signer_key is None or settings.pkcs11_module is None:
+    uri = uri or settings.pkcs11_signer_key
+    if uri is None or settings.pkcs11_module is None:
         raise PkiError("set BIZREG_PKCS11_MODULE and BIZREG_PKCS11_SIGNER_KEY")
-    uri = Pkcs11Uri.parse(settings.pkcs11_signer_key)
-    return Pkcs11Token(settings.pkcs11_module, uri.token, _pin(settings)), uri.object
+    parsed = Pkcs11Uri.parse(uri)
+    return Pkcs11Token(settings.pkcs11_module, parsed.token, _pin(settings)), parsed.object
 
 
-def signer_keystore(settings: Settings) -> Pkcs11KeyStore:
-    """The licence signer's key in the token named by the settings."""
+def keystore(settings: Settings, uri: str) -> Pkcs11KeyStore:
+    """The key named by `uri` in the configured module's token."""
     from signing.pkcs11_keystore import Pkcs11KeyStore
 
-    token, label = _token(settings)
+    token, label = _token(settings, uri)
     try:
         return Pkcs11KeyStore(token, label)
     except KeyStoreError as error:
         raise PkiError(f"{error} (run `bizreg pki init --pkcs11`)") from None
 
 
-def generate_signer_key(settings: Settings) -> Pkcs11KeyStore:
-    """The signer's key, generated inside the token unless it is there already."""
+def signer_keystore(settings: Settings) -> Pkcs11KeyStore:
+    """The licence signer's key in the token named by the settings."""
+    if settings.pkcs11_signer_key is None:
+        raise PkiError("set BIZREG_PKCS11_SIGNER_KEY")
+    return keystore(settings, settings.pkcs11_signer_key)
+
+
+def generate_key(settings: Settings, uri: str) -> Pkcs11KeyStore:
+    """The key named by `uri`, generated inside the token unless it is there already."""
     from signing.pkcs11_keystore import Pkcs11KeyStore, generate_pkcs11_key
 
-    token, label = _token(settings)
+    token, label = _token(settings, uri)
     try:
         return Pkcs11KeyStore(token, label)
     except KeyStoreError:

@@ -1,6 +1,7 @@
 """The licence signer's key in a PKCS#11 token, end to end with SoftHSM2 (issue 14):
 `bizreg pki init --pkcs11` generates it inside the token and writes only its certificate; the
-service issues licences signed by the token and verifies them; no signer key file exists."""
+service issues licences signed and timestamped by the token and verifies them; neither the
+signer's nor the TSA's key is a file."""
 
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ def test_licences_signed_in_the_token(
         "BIZREG_DATABASE_URL": database_url,
         "BIZREG_PKCS11_MODULE": softhsm,
         "BIZREG_PKCS11_SIGNER_KEY": f"pkcs11:token={TOKEN};object=licence-signer",
+        "BIZREG_PKCS11_TSA_KEY": f"pkcs11:token={TOKEN};object=timestamping",
         "BIZREG_PKCS11_PIN_FILE": str(pin_file),
     }
     settings = Settings(
@@ -77,14 +79,15 @@ def test_licences_signed_in_the_token(
         database_url=database_url,
         pkcs11_module=softhsm,
         pkcs11_signer_key=env["BIZREG_PKCS11_SIGNER_KEY"],
+        pkcs11_tsa_key=env["BIZREG_PKCS11_TSA_KEY"],
         pkcs11_pin_file=pin_file,
     )
     try:
         result = CliRunner().invoke(main, ["pki", "init", "--pkcs11"], env=env)
         assert result.exit_code == 0, result.output
-        # Only certificates for the signer: no key file, current or retired.
-        assert not list(settings.pki_dir.rglob("signer*.key.pem"))
-        assert not list((settings.pki_dir / "signers").glob("*.key.pem"))
+        # Only certificates for the signer and the TSA: no key file, current or retired.
+        keys = {p.name for p in settings.pki_dir.rglob("*.key.pem")}
+        assert keys == {"root.key.pem", "issuing.key.pem"}, keys  # the CAs' (see the report)
         key = hsm.signer_keystore(settings)
         private = key.private_key_object
         assert private[Attribute.SENSITIVE]
@@ -92,6 +95,8 @@ def test_licences_signed_in_the_token(
 
         authority = build_authority(settings)
         assert hsm.same_key(authority.signer_certificate.public_key(), key.public_key)
+        tsa_key = hsm.keystore(settings, env["BIZREG_PKCS11_TSA_KEY"])
+        assert hsm.same_key(authority.pki.tsa_certificate.public_key(), tsa_key.public_key)
         app = create_app(settings.model_copy(update=SINGLE_CONNECTION_POOL), authority=authority)
         with TestClient(app, base_url=settings.base_url) as client:
             bank = api_client_for("yinzhengtong")
@@ -104,6 +109,8 @@ def test_licences_signed_in_the_token(
                 "/api/v1/verify", files={"file": ("l.pdf", pdf, "application/pdf")}
             ).json()
         assert (report["indication"], report["verdict"]) == ("TOTAL_PASSED", "in_force")
+        # The licence's timestamp was made by the token's TSA key.
+        assert report["signature"]["timestamp"]["trusted"] is True
 
         # A wrong PIN or a missing key is a clear refusal, not a crash.
         env["BIZREG_PKCS11_SIGNER_KEY"] = f"pkcs11:token={TOKEN};object=no-such-key"
