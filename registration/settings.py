@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     pkcs11_module: str | None = None
     pkcs11_signer_key: str | None = None  # RFC 7512, e.g. pkcs11:token=bizreg;object=signer
     pkcs11_tsa_key: str | None = None  # the built-in TSA's key, likewise
+    pkcs11_log_key: str | None = None  # the transparency log's Ed25519 checkpoint key
     pkcs11_pin_file: Path | None = None
     pkcs11_pin: SecretStr | None = None
     officer_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)

@@ -127,6 +127,8 @@ def init_token_signer(settings: Settings) -> LicenceAuthority:
         tsa_key = hsm.generate_key(settings, settings.pkcs11_tsa_key)
         if not hsm.same_key(pki.tsa_certificate.public_key(), tsa_key.public_key):
             pki.issue_timestamping_certificate(tsa_key.public_key)
+    if settings.pkcs11_log_key is not None:
+        hsm.log_key(settings, create=True)
     return build_authority(settings)
 
 

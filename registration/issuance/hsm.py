@@ -2,7 +2,8 @@
 
 Settings name the module (`BIZREG_PKCS11_MODULE`), the keys as RFC 7512 URIs
 (`BIZREG_PKCS11_SIGNER_KEY=pkcs11:token=bizreg;object=licence-signer`, the timestamp
-authority's `BIZREG_PKCS11_TSA_KEY`) and the user PIN, read
+authority's `BIZREG_PKCS11_TSA_KEY`, the transparency log's Ed25519 `BIZREG_PKCS11_LOG_KEY`)
+and the user PIN, read
 from a file (`BIZREG_PKCS11_PIN_FILE`) or the environment (`BIZREG_PKCS11_PIN`), never from the
 URI. `bizreg pki init --pkcs11` generates the key inside the token (sensitive,
 non-extractable) and writes only its certificate to the data directory.
@@ -20,7 +21,7 @@ from registration.settings import Settings
 from signing import KeyStoreError, PkiError
 
 if TYPE_CHECKING:  # python-pkcs11 is loaded only by deployments that use a token
-    from signing.pkcs11_keystore import Pkcs11KeyStore, Pkcs11Token
+    from signing.pkcs11_keystore import Pkcs11Ed25519Key, Pkcs11KeyStore, Pkcs11Token
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,21 @@ def generate_key(settings: Settings, uri: str) -> Pkcs11KeyStore:
         return Pkcs11KeyStore(token, label)
     except KeyStoreError:
         return generate_pkcs11_key(token, label, settings.pki_key_algorithm)
+
+
+def log_key(settings: Settings, *, create: bool = False) -> Pkcs11Ed25519Key:
+    """The transparency log's Ed25519 checkpoint key in the token (`BIZREG_PKCS11_LOG_KEY`)."""
+    from signing.pkcs11_keystore import Pkcs11Ed25519Key, generate_pkcs11_ed25519
+
+    if settings.pkcs11_log_key is None:
+        raise PkiError("set BIZREG_PKCS11_LOG_KEY")
+    token, label = _token(settings, settings.pkcs11_log_key)
+    try:
+        return Pkcs11Ed25519Key(token, label)
+    except KeyStoreError as error:
+        if create:
+            return generate_pkcs11_ed25519(token, label)
+        raise PkiError(f"{error} (run `bizreg pki init --pkcs11`)") from None
 
 
 def same_key(a: object, b: object) -> bool:

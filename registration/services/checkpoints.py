@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from bank_adapter import write_private_key
 from registration.db import utcnow
+from registration.issuance import hsm
 from registration.models import LogCheckpoint, LogLeaf
 from registration.settings import Settings
 from tlog import Checkpoint, MerkleTree, NoteSigner, NoteVerifier, ProofError
@@ -56,7 +57,11 @@ def _load_or_create_key(path: Path) -> Ed25519PrivateKey:
 
 
 def log_signer(settings: Settings) -> NoteSigner:
-    """The log's own Ed25519 key (file in the data directory, created on first use)."""
+    """The log's own Ed25519 key: in the PKCS#11 token when `BIZREG_PKCS11_LOG_KEY` names one,
+    otherwise a file in the data directory (created on first use)."""
+    if settings.pkcs11_log_key is not None:
+        token_key = hsm.log_key(settings)
+        return NoteSigner(log_origin(settings), token_key.public_key_raw, token_key.sign)
     key = _load_or_create_key(settings.log_key_path)
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return NoteSigner(log_origin(settings), raw, key.sign)

@@ -22,10 +22,12 @@ from registration.issuance import hsm
 from registration.issuance.authority import build_authority
 from registration.services import issuance as service
 from registration.settings import Settings
+from registration.workers.checkpoints import CheckpointWorker
 from signing.pkcs11_keystore import close_token_session, find_softhsm_library
 from tests.api.helpers import act, create
 from tests.conftest import SINGLE_CONNECTION_POOL
 from tests.tooling import require_tool
+from tlog import Checkpoint, NoteVerifier
 
 TOKEN = "bizreg-e2e"
 PIN = "5678"
@@ -72,6 +74,7 @@ def test_licences_signed_in_the_token(
         "BIZREG_PKCS11_MODULE": softhsm,
         "BIZREG_PKCS11_SIGNER_KEY": f"pkcs11:token={TOKEN};object=licence-signer",
         "BIZREG_PKCS11_TSA_KEY": f"pkcs11:token={TOKEN};object=timestamping",
+        "BIZREG_PKCS11_LOG_KEY": f"pkcs11:token={TOKEN};object=log",
         "BIZREG_PKCS11_PIN_FILE": str(pin_file),
     }
     settings = Settings(
@@ -80,6 +83,7 @@ def test_licences_signed_in_the_token(
         pkcs11_module=softhsm,
         pkcs11_signer_key=env["BIZREG_PKCS11_SIGNER_KEY"],
         pkcs11_tsa_key=env["BIZREG_PKCS11_TSA_KEY"],
+        pkcs11_log_key=env["BIZREG_PKCS11_LOG_KEY"],
         pkcs11_pin_file=pin_file,
     )
     try:
@@ -111,6 +115,16 @@ def test_licences_signed_in_the_token(
         assert (report["indication"], report["verdict"]) == ("TOTAL_PASSED", "in_force")
         # The licence's timestamp was made by the token's TSA key.
         assert report["signature"]["timestamp"]["trusted"] is True
+
+        # The log's checkpoints are signed by the token's Ed25519 key, and verify.
+        assert CheckpointWorker(engine, settings).sign_once() is not None
+        log_key = hsm.log_key(settings)
+        assert not log_key.private_key_object[Attribute.EXTRACTABLE]
+        with TestClient(app, base_url=settings.base_url) as client:
+            verifier = NoteVerifier.parse(client.get("/log/key").text)
+            assert verifier.public_key == log_key.public_key_raw
+            assert Checkpoint.open(client.get("/log/checkpoint").text, verifier).size > 0
+        assert not settings.log_key_path.exists()
 
         # A wrong PIN or a missing key is a clear refusal, not a crash.
         env["BIZREG_PKCS11_SIGNER_KEY"] = f"pkcs11:token={TOKEN};object=no-such-key"
