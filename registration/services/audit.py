@@ -78,12 +78,18 @@ def _describe(row: Any) -> str:
     return str(getattr(row, "kind", type(row).__name__))
 
 
-def _sources(session: Session) -> Iterable[tuple[Any, ledger.LeafRecord]]:
+def _sources(
+    session: Session, logged: set[str] | None = None
+) -> Iterable[tuple[Any, ledger.LeafRecord]]:
+    """Every logged row's record; a security bucket's sealed record too once it was sealed
+    (`logged`: the refs in the log; a bucket not sealed yet is still counting)."""
     for model, make in ledger.RECORDS.items():
         for row in session.exec(select(model)):
             yield row, make(row)
     for security in session.exec(select(SecurityEvent)):
         yield security, ledger.security_event_record(_security_values(security))
+        if logged is None or f"{ledger.SEALED}{security.id}" in logged:
+            yield security, ledger.security_sealed_record(security)
 
 
 def _check_leaf(leaf: LogLeaf, record: ledger.LeafRecord | None, row: Any) -> Finding | None:
@@ -102,13 +108,13 @@ def _check_leaf(leaf: LogLeaf, record: ledger.LeafRecord | None, row: Any) -> Fi
 
 def audit(session: Session, settings: Settings) -> AuditReport:
     report = AuditReport()
+    leaves = session.exec(select(LogLeaf).order_by(col(LogLeaf.idx))).all()
     rows: dict[str, tuple[Any, ledger.LeafRecord]] = {}
-    for source, made in _sources(session):
+    for source, made in _sources(session, {leaf.ref for leaf in leaves}):
         rows[made.ref] = (source, made)
     report.rows = len(rows)
     tree = MerkleTree()
     logged_status: dict[str, str] = {}
-    leaves = session.exec(select(LogLeaf).order_by(col(LogLeaf.idx))).all()
     for leaf in leaves:
         if leaf.idx != tree.size:
             report.findings.append(

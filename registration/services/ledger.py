@@ -28,12 +28,19 @@ from enum import Enum
 from functools import partial
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import String, cast, event, literal, select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 
 from registration.db import utcnow
-from registration.models import AdminEvent, ApplicationEvent, Licence, LicenceEvent, LogLeaf
+from registration.models import (
+    AdminEvent,
+    ApplicationEvent,
+    Licence,
+    LicenceEvent,
+    LogLeaf,
+    SecurityEvent,
+)
 from tlog import leaf_hash
 
 PENDING = "ledger_pending"
@@ -162,6 +169,50 @@ def security_event_record(values: dict[str, Any]) -> LeafRecord:
         {},
         _json_ready(record),
     )
+
+
+def security_sealed_record(row: SecurityEvent) -> LeafRecord:
+    """A closed minute bucket, sealed with its final count (`seal_security_events`)."""
+    record = {
+        "id": row.id,
+        "kind": row.kind,
+        "subject": row.subject,
+        "address": row.address,
+        "minute": row.minute,
+        "count": row.count,
+        "first_at": row.first_at,
+        "last_at": row.last_at,
+        "detail": row.detail,
+    }
+    return LeafRecord(
+        f"security.{row.kind}.sealed",
+        f"{SEALED}{row.id}",
+        row.subject,
+        {},
+        _json_ready(record),
+    )
+
+
+SEALED = "security_event_sealed:"
+
+
+def seal_security_events(session: OrmSession, before: datetime, limit: int = 1000) -> int:
+    """Log the final count of every security-event bucket whose minute ended before `before`
+    and is not sealed yet (the checkpoint worker calls it): counts are then in the log too,
+    one leaf per bucket, however long the flood. Commits."""
+    leaf = LogLeaf.__table__  # type: ignore[attr-defined]
+    bucket = SecurityEvent.__table__  # type: ignore[attr-defined]
+    sealed = select(leaf.c.ref).where(leaf.c.ref == literal(SEALED) + cast(bucket.c.id, String))
+    rows = session.scalars(
+        select(SecurityEvent)
+        .where(bucket.c.minute < before, ~sealed.exists())
+        .order_by(bucket.c.id)
+        .limit(limit)
+    ).all()
+    for row in rows:
+        queue(session, partial(security_sealed_record, row))
+    session.commit()
+    return len(rows)
 
 
 # Logged tables: every new row of these gets its leaf.

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from registration.services import checkpoints
+from registration.db import utcnow
+from registration.services import checkpoints, ledger
 from registration.settings import Settings
 
 log = logging.getLogger("bizreg.log")
@@ -30,6 +32,8 @@ class CheckpointWorker:
     def sign_once(self) -> int | None:
         """Sign a checkpoint if the tree grew; its size, or None."""
         with Session(self.engine, expire_on_commit=False) as session:
+            # Buckets of the minute before last are closed: their counts go in the log.
+            ledger.seal_security_events(session, utcnow() - timedelta(minutes=1))
             try:
                 row = checkpoints.sign_checkpoint(session, self.signer, self.cache)
             except IntegrityError:  # another server signed this size first

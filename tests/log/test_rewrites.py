@@ -281,3 +281,36 @@ def test_concurrent_appenders_get_consecutive_leaves(engine: Engine, settings: S
         assert list(indices) == list(range(40))
         assert session.get(LogHead, 1) is not None
         assert audit.audit(session, settings).clean
+
+
+def test_security_counts_are_sealed_and_an_edited_count_is_named(
+    engine: Engine, settings: Settings
+) -> None:
+    """A flood grows one bucket's counter; once its minute is over the worker logs the final
+    count, so lowering it afterwards (hiding an attack) is named by the audit."""
+    import datetime as dt
+
+    from registration.domain.security_events import SecurityEventKind
+    from registration.services import security_events
+
+    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    with Session(engine) as session:
+        for _ in range(50):
+            security_events.record(
+                session, SecurityEventKind.SIGN_IN_FAILED, "officer-li", "10.0.0.9", now=earlier
+            )
+        session.commit()
+    with Session(engine) as session:
+        # One leaf for the bucket however long the flood; none yet for its count.
+        assert len(session.exec(select(LogLeaf)).all()) == 1
+    CheckpointWorker(engine, settings).sign_once()
+    with Session(engine) as session:
+        kinds = sorted(leaf.kind for leaf in session.exec(select(LogLeaf)))
+        assert kinds == ["security.sign_in_failed", "security.sign_in_failed.sealed"]
+        assert audit.audit(session, settings).clean
+    _sql(engine, "UPDATE security_event SET count = 2")
+    with Session(engine) as session:
+        findings = audit.audit(session, settings).findings
+    assert [(f.what, f.ref.split(":")[0]) for f in findings] == [
+        ("edited", "security_event_sealed")
+    ]
