@@ -33,13 +33,13 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_issuance import approved_application  # noqa: E402
-from registration.db import create_db_engine, upgrade_database, utcnow  # noqa: E402
-from registration.issuance.authority import build_authority  # noqa: E402
-from registration.models import Application, ApplicationEvent  # noqa: E402
-from registration.services import audit, checkpoints, ledger  # noqa: E402
-from registration.services import issuance as service  # noqa: E402
-from registration.settings import Settings  # noqa: E402
+from bench.bench_issuance import approved_application
+from registration.db import create_db_engine, upgrade_database, utcnow
+from registration.issuance.authority import build_authority
+from registration.models import Application, ApplicationEvent
+from registration.services import audit, checkpoints, ledger
+from registration.services import issuance as service
+from registration.settings import Settings
 
 
 def _listeners(on: bool) -> None:
@@ -73,7 +73,7 @@ def issuance_overhead(url: str | None, runs: int) -> None:
         service.run_once(engine, authority)  # warm-up
         samples: dict[str, list[float]] = {"off": [], "on": []}
         signing: list[float] = []
-        for i in range(runs):  # interleaved, so that drift hits both alike
+        for _ in range(runs):  # interleaved, so that drift hits both alike
             for mode in ("off", "on"):
                 _listeners(mode == "on")
                 start = time.perf_counter()

@@ -196,3 +196,16 @@ def set_licence_status(engine: Engine, uscc: str, status: str, reason: str) -> N
         assert licence is not None
         licences._leave(session, licence, action, SYSTEM, reason, utcnow())
         session.commit()
+
+
+@pytest.fixture(scope="session")
+def softhsm_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SoftHSM2 with the test tokens (`tests.tooling.SOFTHSM_TOKENS`), once per run."""
+    from tests.tooling import softhsm_tokens
+
+    previous = os.environ.get("SOFTHSM2_CONF")
+    yield softhsm_tokens(tmp_path_factory.mktemp("softhsm"))
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous

@@ -5,12 +5,9 @@ signer's nor the TSA's key is a file."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from pkcs11 import Attribute
@@ -23,44 +20,18 @@ from registration.issuance.authority import build_authority
 from registration.services import issuance as service
 from registration.settings import Settings
 from registration.workers.checkpoints import CheckpointWorker
-from signing.pkcs11_keystore import close_token_session, find_softhsm_library
+from signing.pkcs11_keystore import close_token_session
 from tests.api.helpers import act, create
 from tests.conftest import SINGLE_CONNECTION_POOL
-from tests.tooling import require_tool
+from tests.tooling import SOFTHSM_TOKENS
 from tlog import Checkpoint, NoteVerifier
 
 TOKEN = "bizreg-e2e"
-PIN = "5678"
-
-
-@pytest.fixture
-def softhsm(tmp_path: Path) -> Iterator[str]:
-    """A fresh SoftHSM2 token; yields the module path."""
-    util = require_tool("softhsm2-util", "softhsm2")
-    library = find_softhsm_library()
-    if library is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("libsofthsm2.so not found although softhsm2-util is installed")
-        pytest.skip("libsofthsm2.so not found")
-    (tmp_path / "tokens").mkdir()
-    config = tmp_path / "softhsm2.conf"
-    config.write_text(f"directories.tokendir = {tmp_path / 'tokens'}\nlog.level = ERROR\n")
-    previous = os.environ.get("SOFTHSM2_CONF")
-    os.environ["SOFTHSM2_CONF"] = str(config)
-    subprocess.run(
-        [util, "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", "12345678"],
-        check=True,
-        capture_output=True,
-    )
-    yield library
-    if previous is None:
-        os.environ.pop("SOFTHSM2_CONF", None)
-    else:
-        os.environ["SOFTHSM2_CONF"] = previous
+PIN = SOFTHSM_TOKENS[TOKEN]
 
 
 def test_licences_signed_in_the_token(
-    softhsm: str,
+    softhsm_library: str,
     tmp_path: Path,
     engine: Engine,
     database_url: str,
@@ -71,7 +42,7 @@ def test_licences_signed_in_the_token(
     env = {
         "BIZREG_DATA_DIR": str(tmp_path / "var"),
         "BIZREG_DATABASE_URL": database_url,
-        "BIZREG_PKCS11_MODULE": softhsm,
+        "BIZREG_PKCS11_MODULE": softhsm_library,
         "BIZREG_PKCS11_SIGNER_KEY": f"pkcs11:token={TOKEN};object=licence-signer",
         "BIZREG_PKCS11_TSA_KEY": f"pkcs11:token={TOKEN};object=timestamping",
         "BIZREG_PKCS11_LOG_KEY": f"pkcs11:token={TOKEN};object=log",
@@ -80,7 +51,7 @@ def test_licences_signed_in_the_token(
     settings = Settings(
         data_dir=tmp_path / "var",
         database_url=database_url,
-        pkcs11_module=softhsm,
+        pkcs11_module=softhsm_library,
         pkcs11_signer_key=env["BIZREG_PKCS11_SIGNER_KEY"],
         pkcs11_tsa_key=env["BIZREG_PKCS11_TSA_KEY"],
         pkcs11_log_key=env["BIZREG_PKCS11_LOG_KEY"],
