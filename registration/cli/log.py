@@ -74,6 +74,19 @@ def log_checkpoint() -> None:
     click.echo("no new leaves" if row is None else f"signed checkpoint of {row.size} leaves")
 
 
+@log.command("adopt")
+def log_adopt() -> None:
+    """Give every row written before the log existed its leaf (once, into an empty log)."""
+    settings = Settings()
+    engine = create_db_engine(settings.effective_database_url)
+    with session_scope(engine) as session:
+        try:
+            count = audit_service.adopt_existing(session)
+        except audit_service.LogNotEmpty as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"{count} existing rows logged")
+
+
 @log.command("monitor")
 @click.option("--url", "base_url", required=True, help="The registry's base URL")
 @click.option(

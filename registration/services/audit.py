@@ -244,3 +244,21 @@ def licence_log_problem(
     if status != licence.status.value:
         return f"the registry says {licence.status.value}, the log says {status}"
     return None
+
+
+class LogNotEmpty(RuntimeError):
+    """Adoption is for a log's genesis only."""
+
+
+def adopt_existing(session: Session) -> int:
+    """Append a leaf for every row written before the log existed (a deployment upgraded to
+    migration 0014). Only into an empty log: once it has leaves, a row without one is a row
+    inserted behind the service's back, and adopting it would bless it. Commits."""
+    if session.exec(select(LogLeaf.idx).limit(1)).first() is not None:
+        raise LogNotEmpty("the log has leaves already: only an empty log adopts existing rows")
+    count = 0
+    for _, record in _sources(session, logged=set()):
+        ledger.queue(session, lambda record=record: record)  # type: ignore[misc]
+        count += 1
+    session.commit()
+    return count

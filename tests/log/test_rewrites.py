@@ -314,3 +314,25 @@ def test_security_counts_are_sealed_and_an_edited_count_is_named(
     assert [(f.what, f.ref.split(":")[0]) for f in findings] == [
         ("edited", "security_event_sealed")
     ]
+
+
+def test_rows_from_before_the_log_are_adopted_once(
+    app_client: TestClient, engine: Engine, settings: Settings, issued: Issued
+) -> None:
+    """A deployment upgraded to the log: its earlier rows are adopted into the empty log, and
+    only then; afterwards a row without a leaf stays an insertion behind the service's back."""
+    _sql(engine, "DELETE FROM log_leaf", "UPDATE log_head SET size = 0")
+    env = {
+        "BIZREG_DATA_DIR": str(settings.data_dir),
+        "BIZREG_DATABASE_URL": settings.effective_database_url,
+    }
+    with Session(engine) as session:
+        assert {f.what for f in audit.audit(session, settings).findings} == {"inserted"}
+    adopted = CliRunner().invoke(main, ["log", "adopt"], env=env)
+    assert adopted.exit_code == 0, adopted.output
+    with Session(engine) as session:
+        assert audit.audit(session, settings).clean
+    again = CliRunner().invoke(main, ["log", "adopt"], env=env)
+    assert again.exit_code == 1
+    assert "only an empty log" in again.output
+    assert _verify(app_client, issued.pdf)["reason"] == "in_force"
