@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from registration.api import (
     applications,
@@ -23,6 +24,7 @@ from registration.api.overload import RequestCap, install_overload_handlers
 from registration.api.problems import install_problem_handlers
 from registration.api.waiting import RevisionWatcher
 from registration.db import api_engine, create_db_engine
+from registration.errors import ServiceUnavailable
 from registration.http import exchange
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.settings import Settings
@@ -108,8 +110,12 @@ def create_app(
     def healthz() -> dict[str, object]:
         """`degraded` names what is failing but still served: a CRL that could not be
         re-issued (the last one is served until its nextUpdate), a log checkpoint refused."""
-        with app.state.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        try:
+            with app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            # A fault to wait out, not an error of the caller's: 503 with Retry-After.
+            raise ServiceUnavailable("the database cannot be reached", retry_after=5) from None
         crl_failures = dict(app.state.authority.pki.crl_refresh_failures)
         checkpointer = getattr(app.state, "checkpoint_worker", None)
         log_refusal = None if checkpointer is None else checkpointer.refusal

@@ -103,3 +103,13 @@ def test_read_only_data_dir_as_the_crl_falls_due(genuine: Genuine, tmp_path: Pat
                 assert crl.status_code == 503
                 assert crl.headers["Retry-After"] == "60"
                 assert crl.json()["code"] == "crl_unavailable"
+
+
+def test_healthz_without_a_database_is_503_not_500(tmp_path: Path, genuine: Genuine) -> None:
+    settings = Settings(
+        data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'missing' / 'bizreg.db'}"
+    )
+    with TestClient(create_app(settings, authority=genuine.authority)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
