@@ -269,6 +269,7 @@ def run_one(args: argparse.Namespace, terminals: int) -> dict[str, Any]:
                     "Load test bank",
                     request_keys=[clients.KeySpec(_public_pem(key), keyid)],
                     attestation_key=clients.KeySpec(_public_pem(attest)),
+                    by="bench",
                 )
                 fleet.append((client_id, keyid, key, attest))
         tally = Tally()

@@ -76,7 +76,9 @@ def main() -> None:
             "ecdsa-p256-sha256": ec.generate_private_key(ec.SECP256R1()),
         }
         with Session(engine, expire_on_commit=False) as session:
-            _, _, token = clients.register_client(session, "bench-bearer", "yinzhengtong", "B")
+            _, _, token = clients.register_client(
+                session, "bench-bearer", "yinzhengtong", "B", by="bench"
+            )
             for alg, key in keys.items():
                 clients.register_client(
                     session,
@@ -84,6 +86,7 @@ def main() -> None:
                     "yinzhengtong",
                     "B",
                     request_keys=[clients.KeySpec(_pem(key), f"bench-{alg}")],
+                    by="bench",
                 )
         payload = json.loads(EXAMPLE.read_text("utf-8"))
         body = json.dumps(payload, ensure_ascii=False).encode()

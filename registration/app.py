@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from registration.api import (
     applications,
@@ -11,6 +12,7 @@ from registration.api import (
     clients,
     issuance,
     licences,
+    log,
     names,
     officers,
     pki,
@@ -23,11 +25,13 @@ from registration.api.problems import install_problem_handlers
 from registration.api.waiting import RevisionWatcher
 from registration.console import routes as console
 from registration.db import api_engine, create_db_engine
+from registration.errors import ServiceUnavailable
 from registration.http import exchange
 from registration.http.security_headers import SecurityHeaders
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.settings import Settings
 from registration.web import docs, pages
+from registration.workers.checkpoints import CheckpointWorker
 from registration.workers.issuance import IssuanceWorker
 from registration.workers.webhooks import WebhookWorker
 
@@ -85,6 +89,7 @@ def create_app(
     app.include_router(licences.router)
     app.include_router(issuance.router)
     app.include_router(pki.router)
+    app.include_router(log.router)
     app.include_router(verify.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
@@ -102,12 +107,31 @@ def create_app(
         app.state.webhook_worker = webhook_sender
         app.router.on_startup.append(webhook_sender.start)
         app.router.on_shutdown.append(webhook_sender.stop)
+        # The transparency log's checkpoints are signed where webhooks are sent: `bizreg serve`.
+        checkpointer = CheckpointWorker(app.state.engine, settings)
+        app.state.checkpoint_worker = checkpointer
+        app.router.on_startup.append(checkpointer.start)
+        app.router.on_shutdown.append(checkpointer.stop)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        with app.state.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return {"status": "ok"}
+    def healthz() -> dict[str, object]:
+        """`degraded` names what is failing but still served: a CRL that could not be
+        re-issued (the last one is served until its nextUpdate), a log checkpoint refused."""
+        try:
+            with app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            # A fault to wait out, not an error of the caller's: 503 with Retry-After.
+            raise ServiceUnavailable("the database cannot be reached", retry_after=5) from None
+        crl_failures = dict(app.state.authority.pki.crl_refresh_failures)
+        checkpointer = getattr(app.state, "checkpoint_worker", None)
+        log_refusal = None if checkpointer is None else checkpointer.refusal
+        degraded = bool(crl_failures) or log_refusal is not None
+        return {
+            "status": "degraded" if degraded else "ok",
+            "crl_refresh_failures": crl_failures,
+            "log_checkpoint_refused": log_refusal,
+        }
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
     # Outermost: a request beyond the cap is answered before its body is even read.

@@ -8,7 +8,8 @@ code has a message in every language). A class without its own title shows its f
     ├── BadRequest                 400  bad_request
     │   ├── NotAPdf                     not_a_pdf
     │   ├── MalformedPdf                malformed_pdf
-    │   └── EncryptedPdf                encrypted_pdf
+    │   ├── EncryptedPdf                encrypted_pdf
+    │   └── ProofUnavailable            proof_unavailable    (no such leaf or tree size)
     ├── NotAuthenticated           401  not_authenticated   (no or unusable credentials)
     │   ├── InvalidCredentials          invalid_credentials
     │   ├── InvalidToken                invalid_token
@@ -33,7 +34,8 @@ code has a message in every language). A class without its own title shows its f
     │   ├── ClientNotFound              client_not_found
     │   ├── KeyNotFound                 key_not_found
     │   ├── DocumentNotFound            document_not_found
-    │   └── OfficerNotFound             officer_not_found
+    │   ├── OfficerNotFound             officer_not_found
+    │   └── NoCheckpoint                no_checkpoint        (the log has signed nothing yet)
     ├── MethodNotAllowed           405  method_not_allowed  (raised by the router only)
     ├── Conflict                   409  conflict            (the resource's state does not allow it)
     │   ├── ConcurrentModification      concurrent_modification
@@ -81,7 +83,8 @@ code has a message in every language). A class without its own title shows its f
     │   ├── SignInThrottled             sign_in_throttled
     │   └── SignInLocked                sign_in_locked
     └── ServiceUnavailable         503  overloaded          (answered at once; Retry-After)
-        └── DatabaseBusy                database_busy
+        ├── DatabaseBusy                database_busy
+        └── CrlUnavailable              crl_unavailable      (lapsed and cannot be re-issued)
 
 The workflow guard's refusals live in the domain, which imports no web framework; they carry
 the same `code`, `http_status` and `title` as plain class attributes and belong here too:
@@ -155,6 +158,10 @@ class BadRequest(ServiceError):
     http_status = 400
     code = "bad_request"
     title = "Bad request"
+
+
+class ProofUnavailable(BadRequest):
+    code = "proof_unavailable"
 
 
 class NotAPdf(BadRequest):
@@ -270,6 +277,10 @@ class ApplicationNotFound(NotFound):
 
 class LicenceNotFound(NotFound):
     code = "licence_not_found"
+
+
+class NoCheckpoint(NotFound):
+    code = "no_checkpoint"
 
 
 class ClientNotFound(NotFound):
@@ -548,3 +559,9 @@ class ServiceUnavailable(ServiceError):
 
 class DatabaseBusy(ServiceUnavailable):
     code = "database_busy"
+
+
+class CrlUnavailable(ServiceUnavailable):
+    """A CRL lapsed and could not be re-issued (signing.CrlUnavailable): ours to fix."""
+
+    code = "crl_unavailable"

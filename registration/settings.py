@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Encrypts the development PKI's keys at rest; production must set its own.
@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=15, ge=1)
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     webhook_key_file: Path | None = None
+    # The transparency log: its own Ed25519 checkpoint key; a checkpoint at least this often
+    # while there are new leaves.
+    log_key_file: Path | None = None
+    log_checkpoint_seconds: float = Field(default=10.0, gt=0)
+    # The licence signer's key in a PKCS#11 token (registration/issuance/hsm.py).
+    pkcs11_module: str | None = None
+    pkcs11_signer_key: str | None = None  # RFC 7512, e.g. pkcs11:token=bizreg;object=signer
+    pkcs11_tsa_key: str | None = None  # the built-in TSA's key, likewise
+    pkcs11_log_key: str | None = None  # the transparency log's Ed25519 checkpoint key
+    pkcs11_pin_file: Path | None = None
+    pkcs11_pin: SecretStr | None = None
     officer_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
     # The officer console: a session ends after this long without a request, and in any case
     # after its lifetime; a claim on an application lapses after `claim_ttl_seconds`.
@@ -111,6 +122,10 @@ class Settings(BaseSettings):
     @property
     def pki_dir(self) -> Path:
         return self.data_dir / "pki"
+
+    @property
+    def log_key_path(self) -> Path:
+        return self.log_key_file or self.data_dir / "log-signing-key.pem"
 
     @property
     def webhook_key_path(self) -> Path:

@@ -22,6 +22,7 @@ with a token need.
 from signing.certificate_profiles import DOCUMENT_SIGNING_EKU, PkiUrls
 from signing.crl import RevocationReason, RevokedEntry
 from signing.errors import (
+    CrlUnavailable,
     KeyStoreError,
     PkiError,
     PkiNotFound,
@@ -49,6 +50,7 @@ __all__ = [
     "TIMESTAMP_QUERY_CONTENT_TYPE",
     "TIMESTAMP_REPLY_CONTENT_TYPE",
     "CrlPolicy",
+    "CrlUnavailable",
     "FileKeyStore",
     "InProcessTimeStamper",
     "KeyAlgorithm",

@@ -37,6 +37,8 @@ class RevokedEntry:
     serial_number: int
     revoked_at: dt.datetime
     reason: RevocationReason
+    # RFC 5280 §5.3.2: since when the key is known or suspected compromised (key compromise).
+    invalidity_date: dt.datetime | None = None
 
 
 def build_crl(
@@ -73,5 +75,9 @@ def build_crl(
         )
         if entry.reason is not RevocationReason.UNSPECIFIED:
             revoked = revoked.add_extension(x509.CRLReason(entry.reason.flag), critical=False)
+        if entry.invalidity_date is not None:
+            revoked = revoked.add_extension(
+                x509.InvalidityDate(entry.invalidity_date.replace(tzinfo=None)), critical=False
+            )
         builder = builder.add_revoked_certificate(revoked.build())
     return builder.sign(issuer_key, hashes.SHA256())

@@ -4,7 +4,8 @@
     ├── PkiError
     │   ├── PkiNotFound              no hierarchy in the directory
     │   ├── WrongPassphrase          an encrypted key file could not be decrypted
-    │   └── UnknownCertificate       no certificate of ours has that serial number
+    │   ├── UnknownCertificate       no certificate of ours has that serial number
+    │   └── CrlUnavailable           a CRL fell due, could not be re-issued, and has lapsed
     ├── KeyStoreError                a key store could not produce a signature
     └── SignerNotUsable              the signer's certificate does not validate (revoked, expired,
                                      wrong key usage, CRL out of date) — we refuse to sign
@@ -15,6 +16,7 @@ Timestamp *requests* never raise: the TSA answers them with an RFC 3161 failure 
 from __future__ import annotations
 
 __all__ = [
+    "CrlUnavailable",
     "KeyStoreError",
     "PkiError",
     "PkiNotFound",
@@ -31,6 +33,11 @@ class SigningError(Exception):
 
 class PkiError(SigningError):
     """The certificate hierarchy on disk cannot be used as asked."""
+
+
+class CrlUnavailable(PkiError):
+    """A CRL is past its nextUpdate and re-issuing it failed (e.g. a read-only directory):
+    there is no current CRL to serve. A fault of ours, never a verdict on a document."""
 
 
 class PkiNotFound(PkiError):

@@ -39,10 +39,12 @@ from signing.keys import KeyAlgorithm, PublicKey, key_algorithm_of
 from signing.keystore import pyca_hash
 
 __all__ = [
+    "Pkcs11Ed25519Key",
     "Pkcs11KeyStore",
     "Pkcs11Token",
     "close_token_session",
     "find_softhsm_library",
+    "generate_pkcs11_ed25519",
     "generate_pkcs11_key",
 ]
 
@@ -237,3 +239,71 @@ def generate_pkcs11_key(
                 f"the token could not generate the key: {type(exc).__name__}"
             ) from exc
     return Pkcs11KeyStore(token, key_label)
+
+
+_ED25519_PARAMS = bytes.fromhex("06032b6570")  # DER OID 1.3.101.112 (RFC 8410)
+
+
+class Pkcs11Ed25519Key:
+    """An Ed25519 key inside the token (CKM_EDDSA), e.g. a transparency log's checkpoint key."""
+
+    def __init__(self, token: Pkcs11Token, key_label: str) -> None:
+        self._shared = _shared_session(token)
+        with self._shared.lock:
+            try:
+                session = self._shared.session
+                private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=key_label)
+                public = session.get_key(object_class=ObjectClass.PUBLIC_KEY, label=key_label)
+                point = bytes(public[Attribute.EC_POINT])
+            except PKCS11Error as exc:
+                raise KeyStoreError(
+                    f"no Ed25519 key labelled {key_label!r} on token {token.label!r}: "
+                    f"{type(exc).__name__}"
+                ) from exc
+        if not isinstance(private, pkcs11.SignMixin):
+            raise KeyStoreError(f"{key_label!r} cannot sign")
+        self._private: pkcs11.SignMixin = private
+        # CKA_EC_POINT is the DER OCTET STRING of the 32-byte point (or the bare point).
+        self.public_key_raw = point[2:] if len(point) == 34 else point
+        if len(self.public_key_raw) != 32:
+            raise KeyStoreError(f"{key_label!r} is not an Ed25519 key")
+
+    @property
+    def private_key_object(self) -> pkcs11.SignMixin:
+        return self._private
+
+    def sign(self, data: bytes) -> bytes:
+        with self._shared.lock:
+            try:
+                return bytes(self._private.sign(data, mechanism=Mechanism.EDDSA))
+            except PKCS11Error as exc:
+                raise KeyStoreError(f"the token refused to sign: {type(exc).__name__}") from exc
+
+
+def generate_pkcs11_ed25519(token: Pkcs11Token, key_label: str) -> Pkcs11Ed25519Key:
+    """Generate an Ed25519 key pair inside the token (sensitive, non-extractable)."""
+    shared = _shared_session(token)
+    with shared.lock:
+        try:
+            parameters = shared.session.create_domain_parameters(
+                KeyType.EC_EDWARDS, {Attribute.EC_PARAMS: _ED25519_PARAMS}, local=True
+            )
+            parameters.generate_keypair(
+                mechanism=Mechanism.EC_EDWARDS_KEY_PAIR_GEN,
+                id=secrets.token_bytes(16),
+                label=key_label,
+                store=True,
+                private_template={
+                    Attribute.TOKEN: True,
+                    Attribute.PRIVATE: True,
+                    Attribute.SENSITIVE: True,
+                    Attribute.EXTRACTABLE: False,
+                    Attribute.SIGN: True,
+                },
+                public_template={Attribute.TOKEN: True, Attribute.VERIFY: True},
+            )
+        except PKCS11Error as exc:
+            raise KeyStoreError(
+                f"the token could not generate the key: {type(exc).__name__}"
+            ) from exc
+    return Pkcs11Ed25519Key(token, key_label)

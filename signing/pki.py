@@ -45,7 +45,7 @@ from signing.certificate_profiles import (
     timestamping_certificate,
 )
 from signing.crl import RevocationReason, RevokedEntry, build_crl
-from signing.errors import PkiError, PkiNotFound, UnknownCertificate
+from signing.errors import CrlUnavailable, PkiError, PkiNotFound, UnknownCertificate
 from signing.keys import (
     KEY_ALGORITHMS,
     KeyAlgorithm,
@@ -127,6 +127,8 @@ class Pki:
         self.crl_policy = crl_policy or CrlPolicy()
         self._lock = threading.RLock()
         self._keys: dict[str, PrivateKey] = {}
+        # Why the last re-issue of a CRL failed, per issuer (shown by the service's /healthz).
+        self.crl_refresh_failures: dict[str, str] = {}
         self._reload()
 
     # -- state -------------------------------------------------------------------------------
@@ -273,6 +275,27 @@ class Pki:
             with contextlib.suppress(FileNotFoundError):
                 _signer_path(self.directory, serial, ".key.pem").unlink()
 
+    def issue_timestamping_certificate(self, public_key: PublicKey) -> x509.Certificate:
+        """Certify a timestamping key held elsewhere (a PKCS#11 token) as the TSA's; the TSA's
+        key file is destroyed. Earlier timestamps carry their own TSA certificate."""
+        key_algorithm_of(public_key)
+        with self._changing():
+            cert = timestamping_certificate(
+                public_key,
+                self.names,
+                self.issuing_certificate,
+                self._key("issuing"),
+                self.urls,
+                now=_now(),
+                lifetime=self.validity.tsa,
+            )
+            write_atomically(self.directory / "tsa.pem", certificate_pem(cert))
+        with contextlib.suppress(FileNotFoundError):
+            (self.directory / "tsa.key.pem").unlink()
+        self._keys.pop("tsa", None)
+        self.tsa_certificate = cert
+        return cert
+
     def issue_signing_certificate(
         self,
         public_key: PublicKey,
@@ -321,13 +344,17 @@ class Pki:
         reason: RevocationReason = RevocationReason.UNSPECIFIED,
         *,
         revoked_at: dt.datetime | None = None,
+        invalidity_date: dt.datetime | None = None,
     ) -> None:
-        """Revoke a certificate of this hierarchy and re-issue its issuer's CRL at once."""
+        """Revoke a certificate of this hierarchy and re-issue its issuer's CRL at once.
+        `invalidity_date`: since when the key is known or suspected compromised (a key
+        compromise should say it: verifiers then trust exactly the signatures timestamped
+        before it; without it, no timestamp proves a signature predates the compromise)."""
         cert = self.certificate(serial_number)
         if cert == self.root_certificate:
             raise PkiError("the root cannot be revoked: remove it from the relying parties' trust")
         issuer: _Issuer = "root" if cert == self.issuing_certificate else "issuing"
-        entry = RevokedEntry(serial_number, revoked_at or _now(), reason)
+        entry = RevokedEntry(serial_number, revoked_at or _now(), reason, invalidity_date)
         with self._changing() as manifest:
             entries = manifest.revoked.setdefault(issuer, [])
             if any(e.serial_number == serial_number for e in entries):
@@ -358,10 +385,22 @@ class Pki:
         der = path.read_bytes()
         if not self._crl_due(der, issuer):
             return der
-        with self._changing() as manifest:
-            der = path.read_bytes()  # another process may have re-issued it meanwhile
-            if self._crl_due(der, issuer):
-                der = self._issue_crl(manifest, issuer)
+        try:
+            with self._changing() as manifest:
+                der = path.read_bytes()  # another process may have re-issued it meanwhile
+                if self._crl_due(der, issuer):
+                    der = self._issue_crl(manifest, issuer)
+        except Exception as exc:  # a read-only directory, a full disk, an unusable key…
+            # The CRL in hand stays authoritative until its nextUpdate: keep serving it and
+            # say so (the re-issue is tried again at the next request).
+            failure = f"{type(exc).__name__}: {exc}"
+            self.crl_refresh_failures[issuer] = failure
+            next_update = x509.load_der_x509_crl(der).next_update_utc
+            if next_update is not None and _now() < next_update:
+                logger.warning("CRL of %s not re-issued, still served: %s", issuer, failure)
+                return der
+            raise CrlUnavailable(f"the {issuer} CRL has lapsed: {failure}") from exc
+        self.crl_refresh_failures.pop(issuer, None)
         return der
 
     def _crl_due(self, der: bytes, issuer: _Issuer) -> bool:

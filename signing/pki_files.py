@@ -103,6 +103,11 @@ class Manifest:
                         "serial": serial_hex(entry.serial_number),
                         "revoked_at": entry.revoked_at.isoformat(),
                         "reason": entry.reason.value,
+                        **(
+                            {"invalidity_date": entry.invalidity_date.isoformat()}
+                            if entry.invalidity_date is not None
+                            else {}
+                        ),
                     }
                     for entry in entries
                 ]
@@ -129,6 +134,11 @@ class Manifest:
                         serial_number=int(item["serial"], 16),
                         revoked_at=dt.datetime.fromisoformat(item["revoked_at"]),
                         reason=RevocationReason(item["reason"]),
+                        invalidity_date=(
+                            dt.datetime.fromisoformat(item["invalidity_date"])
+                            if "invalidity_date" in item
+                            else None
+                        ),
                     )
                     for item in entries
                 ]

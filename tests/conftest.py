@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col, select
 
 from registration.app import create_app
 from registration.db import create_db_engine, upgrade_database
@@ -131,7 +131,7 @@ def officer(engine: Engine, app_client: TestClient) -> Callable[..., Headers]:
         username = username or f"{role.value}-{secrets.token_hex(3)}"
         password = secrets.token_urlsafe(16)
         with Session(engine) as session:
-            accounts.add_officer(session, username, role, password, categories)
+            accounts.add_officer(session, username, role, password, categories, by="tests")
         response = app_client.post(
             "/api/v1/auth/token", data={"username": username, "password": password}
         )
@@ -156,6 +156,7 @@ def api_client_for(engine: Engine) -> Callable[[str], Headers]:
                 channel,
                 "Test",
                 attestation_key=clients.KeySpec(public_pem(attester.key)),
+                by="tests",
             )
         headers = {"Authorization": f"Bearer {token}"}
         ATTESTERS[headers["Authorization"]] = attester
@@ -164,9 +165,47 @@ def api_client_for(engine: Engine) -> Callable[[str], Headers]:
     return make
 
 
+# A refused request is recorded as a security event (and that event's leaf in the log): a
+# record of the refusal, not a change the request made.
+REFUSAL_RECORDS = frozenset({"security_event", "log_leaf", "log_head"})
+
+
 def row_counts(engine: Engine) -> dict[str, int]:
+    """Rows per table, but for the records of refusals."""
     with engine.connect() as connection:
         return {
             t.name: connection.execute(text(f"SELECT count(*) FROM {t.name}")).scalar_one()
             for t in SQLModel.metadata.sorted_tables
+            if t.name not in REFUSAL_RECORDS
         }
+
+
+def set_licence_status(engine: Engine, uscc: str, status: str, reason: str) -> None:
+    """Move a licence's status the service's way (guarded, with its event and log leaf)."""
+    from registration.db import utcnow
+    from registration.domain.licence_lifecycle import LicenceAction
+    from registration.models import Licence
+    from registration.principal import SYSTEM
+    from registration.services import licences
+
+    action = {"revoked": LicenceAction.REVOKE, "superseded": LicenceAction.SUPERSEDE}[status]
+    with Session(engine) as session:
+        licence = session.exec(
+            select(Licence).where(Licence.uscc == uscc).order_by(col(Licence.version).desc())
+        ).first()
+        assert licence is not None
+        licences._leave(session, licence, action, SYSTEM, reason, utcnow())
+        session.commit()
+
+
+@pytest.fixture(scope="session")
+def softhsm_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SoftHSM2 with the test tokens (`tests.tooling.SOFTHSM_TOKENS`), once per run."""
+    from tests.tooling import softhsm_tokens
+
+    previous = os.environ.get("SOFTHSM2_CONF")
+    yield softhsm_tokens(tmp_path_factory.mktemp("softhsm"))
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous

@@ -40,6 +40,8 @@ def test_user_add_then_login(env: dict[str, str], engine: Engine) -> None:
             "--category",
             "food_safety",
             "--password-stdin",
+            "--by",
+            "admin",
         ],
         input="correct horse battery staple\n",
         env=env,
@@ -55,7 +57,7 @@ def test_user_add_then_login(env: dict[str, str], engine: Engine) -> None:
 
     again = runner.invoke(
         main,
-        ["user", "add", "li", "--role", "auditor", "--password-stdin"],
+        ["user", "add", "li", "--role", "auditor", "--password-stdin", "--by", "admin"],
         input="x" * 20,
         env=env,
     )
@@ -66,7 +68,7 @@ def test_user_add_then_login(env: dict[str, str], engine: Engine) -> None:
 def test_weak_password_is_refused(env: dict[str, str]) -> None:
     result = CliRunner().invoke(
         main,
-        ["user", "add", "zhao", "--role", "auditor", "--password-stdin"],
+        ["user", "add", "zhao", "--role", "auditor", "--password-stdin", "--by", "admin"],
         input="short\n",
         env=env,
     )
@@ -77,7 +79,10 @@ def test_weak_password_is_refused(env: dict[str, str]) -> None:
 def test_client_add_prints_a_working_token(env: dict[str, str], engine: Engine) -> None:
     result = CliRunner().invoke(
         main,
-        ["client", "add", "boc-t01", "--channel", "yinzhengtong", "--org", "Bank of China"],
+        [
+            *("client", "add", "boc-t01", "--channel", "yinzhengtong"),
+            *("--org", "Bank of China", "--by", "registrar"),
+        ],
         env=env,
     )
     assert result.exit_code == 0, result.output
@@ -94,7 +99,7 @@ def test_client_add_prints_a_working_token(env: dict[str, str], engine: Engine) 
 def test_user_list_deactivate_and_reset_password(env: dict[str, str], engine: Engine) -> None:
     runner = CliRunner()
     with Session(engine) as session:
-        accounts.add_officer(session, "wang", Role.FRONT_DESK, "first-password-123")
+        accounts.add_officer(session, "wang", Role.FRONT_DESK, "first-password-123", by="test")
         old_token = accounts.login_officer(
             session, "wang", "first-password-123", timedelta(hours=1)
         )
@@ -103,7 +108,7 @@ def test_user_list_deactivate_and_reset_password(env: dict[str, str], engine: En
     assert "wang" in listed.output
     assert "front_desk" in listed.output
 
-    reset = runner.invoke(main, ["user", "reset-password", "wang"], env=env)
+    reset = runner.invoke(main, ["user", "reset-password", "wang", "--by", "admin"], env=env)
     assert reset.exit_code == 0, reset.output
     one_time = reset.output.split("one-time password for wang: ")[1].split()[0]
     with Session(engine) as session:
@@ -114,18 +119,18 @@ def test_user_list_deactivate_and_reset_password(env: dict[str, str], engine: En
 
     chosen = runner.invoke(
         main,
-        ["user", "reset-password", "wang", "--password-stdin"],
+        ["user", "reset-password", "wang", "--password-stdin", "--by", "admin"],
         input="chosen-password-456\n",
         env=env,
     )
     assert chosen.exit_code == 0, chosen.output
     assert one_time not in chosen.output
 
-    off = runner.invoke(main, ["user", "deactivate", "wang"], env=env)
+    off = runner.invoke(main, ["user", "deactivate", "wang", "--by", "admin"], env=env)
     assert off.exit_code == 0, off.output
     with Session(engine) as session:
         assert accounts.check_password(session, "wang", "chosen-password-456") is None
     assert "DEACTIVATED" in runner.invoke(main, ["user", "list"], env=env).output
-    unknown = runner.invoke(main, ["user", "deactivate", "nobody"], env=env)
+    unknown = runner.invoke(main, ["user", "deactivate", "nobody", "--by", "admin"], env=env)
     assert unknown.exit_code != 0
     assert "no officer 'nobody'" in unknown.output

@@ -109,7 +109,15 @@ def assess(
 
     check = _consult(registry, licence, pdf, signature) if registry is not None else None
     in_force: bool | None = None
-    if indication is Indication.TOTAL_PASSED and check is not None and check.consulted:
+    if check is not None and check.log_problem is not None:
+        # The registry's row disagrees with its own transparency log: someone changed the
+        # database behind the service. Neither its status nor its hash can be trusted, so the
+        # document is neither confirmed nor condemned by it.
+        if indication is Indication.TOTAL_PASSED:
+            indication, sub_indication = Indication.INDETERMINATE, SubIndication.TRY_LATER
+        reason = "registry_inconsistent"
+        problems.insert(0, reason)
+    elif indication is Indication.TOTAL_PASSED and check is not None and check.consulted:
         if not check.found:
             reason, in_force = "not_in_registry", False
         elif check.file_match == "different":
@@ -192,6 +200,7 @@ def _consult(
         latest_version=record.latest_version,
         issued_sha256=record.sha256,
         file_match=_file_match(pdf, record, signature),
+        log_problem=record.log_problem,
     )
 
 

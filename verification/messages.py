@@ -44,6 +44,23 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "The signature is genuine, but the registry has no record of this licence: it was "
         "never officially issued.",
     ),
+    "crl_unavailable": (
+        "验证系统暂时无法取得最新的证书吊销列表，无法完成验证；这不是执照的问题，请稍后重试。",
+        "The verifier cannot get the current certificate revocation list right now, so it "
+        "cannot finish; this is not a problem with the licence. Try again later.",
+    ),
+    "internal_io_error": (
+        "验证系统内部读写出错，无法完成验证；这不是执照的问题，请稍后重试。",
+        "The verifier hit an internal input/output fault and cannot finish; this is not a "
+        "problem with the licence. Try again later.",
+    ),
+    "registry_inconsistent": (
+        "登记系统中该执照的记录与其透明日志不一致，可能已被篡改；目前无法确认该执照的状态，"
+        "请联系登记机关。",
+        "The registry's record of this licence disagrees with its transparency log and may have "
+        "been tampered with; its status cannot be confirmed now. Contact the registration "
+        "authority.",
+    ),
     "registry_hash_mismatch": (
         "该文件与登记机关签发的文件不一致（SHA-256 不同）。",
         "This file is not the one the registration authority issued (its SHA-256 differs from "

@@ -76,6 +76,8 @@ class RegistryRecord:
     status_changed_at: dt.datetime | None = None
     latest_version: int | None = None
     company_name_zh: str | None = None
+    # Why this record disagrees with the registry's transparency log (None: it agrees).
+    log_problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,7 @@ class RegistryCheck:
     issued_sha256: str | None = None
     file_match: str | None = None
     error: str | None = None
+    log_problem: str | None = None
 
     @property
     def matches_issued_file(self) -> bool | None:

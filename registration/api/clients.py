@@ -93,6 +93,7 @@ def create_client(
         ),
         callback_url=body.callback_url,
         require_https=not settings.is_development,
+        by=principal.subject,
     )
     response.headers["Location"] = f"/api/v1/admin/clients/{client.client_id}"
     return _client_out(session, client.client_id, token)
@@ -128,7 +129,11 @@ def update_client(
     """Set or clear (null) the callback URL for status-change webhooks."""
     _require_registrar(principal)
     clients.set_callback_url(
-        session, client_id, body.callback_url, require_https=not settings.is_development
+        session,
+        client_id,
+        body.callback_url,
+        require_https=not settings.is_development,
+        by=principal.subject,
     )
     return _client_out(session, client_id)
 
@@ -152,7 +157,11 @@ def add_key(
     the client's bearer tokens; a new attestation key replaces the previous one."""
     _require_registrar(principal)
     key = clients.add_key(
-        session, client_id, clients.KeySpec(body.public_key_pem, body.keyid), body.purpose
+        session,
+        client_id,
+        clients.KeySpec(body.public_key_pem, body.keyid),
+        body.purpose,
+        by=principal.subject,
     )
     return KeyOut.of(key)
 
@@ -165,21 +174,21 @@ def add_key(
 def revoke_key(client_id: str, keyid: str, session: SessionDep, principal: PrincipalDep) -> KeyOut:
     """Revoke a key at once: signatures naming it are refused with `unknown_key`."""
     _require_registrar(principal)
-    return KeyOut.of(clients.revoke_key(session, client_id, keyid))
+    return KeyOut.of(clients.revoke_key(session, client_id, keyid, by=principal.subject))
 
 
 @router.post("/{client_id}/suspend", response_model=ClientOut, responses=_ONE)
 def suspend_client(client_id: str, session: SessionDep, principal: PrincipalDep) -> ClientOut:
     """Refuse every request of the client (`client_suspended`) until it is resumed."""
     _require_registrar(principal)
-    clients.set_active(session, client_id, False)
+    clients.set_active(session, client_id, False, by=principal.subject)
     return _client_out(session, client_id)
 
 
 @router.post("/{client_id}/resume", response_model=ClientOut, responses=_ONE)
 def resume_client(client_id: str, session: SessionDep, principal: PrincipalDep) -> ClientOut:
     _require_registrar(principal)
-    clients.set_active(session, client_id, True)
+    clients.set_active(session, client_id, True, by=principal.subject)
     return _client_out(session, client_id)
 
 

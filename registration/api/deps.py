@@ -78,6 +78,7 @@ def get_principal(
             ],
             body=exchange_of(request).body or b"",
             max_skew=timedelta(seconds=settings.signature_max_skew_seconds),
+            address=request.client.host if request.client else None,
         )
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("send `Authorization: Bearer <token>`")

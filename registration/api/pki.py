@@ -6,12 +6,15 @@ build and check the chain without an account.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Request, Response
 
+import signing
 from registration.api.overload import OVERLOAD_ERRORS
 from registration.api.problems import problem_responses
-from registration.errors import PayloadTooLarge, UnsupportedMediaType
+from registration.errors import CrlUnavailable, PayloadTooLarge, UnsupportedMediaType
 from registration.issuance.authority import LicenceAuthority
 from signing import TIMESTAMP_QUERY_CONTENT_TYPE, TIMESTAMP_REPLY_CONTENT_TYPE
 
@@ -38,15 +41,25 @@ def issuing_certificate(request: Request) -> Response:
     return Response(pem, media_type=_PEM, headers=_CACHE)
 
 
-@router.get("/pki/crl", response_class=Response)
+def _crl(read: Callable[[], bytes]) -> Response:
+    try:
+        der = read()
+    except signing.CrlUnavailable as error:
+        # Ours to fix, not a verdict: relying parties retry (the last CRL has lapsed).
+        raise CrlUnavailable(str(error), retry_after=60) from None
+    return Response(der, media_type="application/pkix-crl")
+
+
+@router.get("/pki/crl", response_class=Response, responses=problem_responses(CrlUnavailable))
 def issuing_crl(request: Request) -> Response:
-    """The issuing CA's CRL (DER), covering licence-signing and timestamping certificates."""
-    return Response(_authority(request).pki.current_crl_der(), media_type="application/pkix-crl")
+    """The issuing CA's CRL (DER), covering licence-signing and timestamping certificates. A
+    CRL that falls due and cannot be re-issued is served until its nextUpdate."""
+    return _crl(_authority(request).pki.current_crl_der)
 
 
-@router.get("/pki/root-crl", response_class=Response)
+@router.get("/pki/root-crl", response_class=Response, responses=problem_responses(CrlUnavailable))
 def root_crl(request: Request) -> Response:
-    return Response(_authority(request).pki.root_crl_der(), media_type="application/pkix-crl")
+    return _crl(_authority(request).pki.root_crl_der)
 
 
 @router.post(

@@ -78,7 +78,7 @@ def problem_responses(*errors: ProblemClass) -> dict[int | str, dict[str, Any]]:
 
 
 def _problems_in_their_media_type(openapi: Callable[[], dict[str, Any]]) -> Callable[[], Any]:
-    """FastAPI files a response model under the route's media type (JSON); problems are sent as
+    """FastAPI files a response model under the route's media type; problems are sent as
     application/problem+json (RFC 9457 §3), so their schemas move there."""
     problem_schema = {"$ref": "#/components/schemas/Problem"}
 
@@ -88,8 +88,10 @@ def _problems_in_their_media_type(openapi: Callable[[], dict[str, Any]]) -> Call
             for operation in path.values():
                 for response in operation.get("responses", {}).values():
                     content = response.get("content", {})
-                    if content.get("application/json", {}).get("schema") == problem_schema:
-                        content[PROBLEM_JSON] = content.pop("application/json")
+                    # Filed under the route's own media type (JSON, text, a CRL…).
+                    for media_type, body in list(content.items()):
+                        if body.get("schema") == problem_schema and media_type != PROBLEM_JSON:
+                            content[PROBLEM_JSON] = content.pop(media_type)
         return schema
 
     return generate

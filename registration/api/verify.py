@@ -70,7 +70,7 @@ def read_licence_upload(stream: BinaryIO, max_bytes: int) -> bytes:
 def verify_upload(request: Request, session: SessionDep, stream: BinaryIO) -> VerificationReport:
     verifier = licence_verifier(request)
     data = read_licence_upload(stream, verifier.max_bytes)
-    return verifier.verify(data, registry=session_registry(session))
+    return verifier.verify(data, registry=session_registry(session, request.app.state.settings))
 
 
 @router.post(

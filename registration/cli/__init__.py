@@ -4,6 +4,7 @@ __init__.py  the group; serve, worker, pki, db, user
 clients.py   bizreg client …    the client registry
 terminal.py  bizreg terminal …  the reference terminal (signed requests, attestations)
 verify.py    bizreg verify …    licence verification, online or offline
+log.py       bizreg audit verify, bizreg log checkpoint|monitor: the transparency log
 devsetup.py  development accounts for `bizreg serve` (with devkeys.py: development keys)
 """
 
@@ -15,6 +16,7 @@ import click
 from sqlalchemy import Engine
 
 from registration.cli import clients as client_commands
+from registration.cli import log as log_commands
 from registration.cli import terminal as terminal_commands
 from registration.cli import users as user_commands
 from registration.cli.verify import verify as verify_command
@@ -110,13 +112,23 @@ def pki() -> None:
 
 
 @pki.command("init")
-def pki_init() -> None:
+@click.option(
+    "--pkcs11",
+    is_flag=True,
+    help="Generate the licence-signing key inside the PKCS#11 token of BIZREG_PKCS11_SIGNER_KEY "
+    "(non-extractable); only its certificate is written",
+)
+def pki_init(pkcs11: bool) -> None:
     """Create the root CA, issuing CA, licence-signing and timestamping certificates and CRLs."""
-    from registration.issuance.authority import build_authority
+    from registration.issuance.authority import build_authority, init_token_signer
+    from signing import PkiError
 
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    authority = build_authority(settings)
+    try:
+        authority = init_token_signer(settings) if pkcs11 else build_authority(settings)
+    except PkiError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"PKI ready in {settings.pki_dir}")
     click.echo(f"licence signer: {authority.signer_certificate.subject.rfc4514_string()}")
 
@@ -154,13 +166,16 @@ def user() -> None:
 @click.option("--role", required=True, type=click.Choice(sorted(r.value for r in OFFICER_ROLES)))
 @click.option("--category", "categories", multiple=True, help="Back-office category (repeatable)")
 @click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin")
-def user_add(username: str, role: str, categories: tuple[str, ...], password_stdin: bool) -> None:
+@client_commands.by_option
+def user_add(
+    username: str, role: str, categories: tuple[str, ...], password_stdin: bool, by: str
+) -> None:
     """Create an officer account."""
     password = sys.stdin.readline().rstrip("\n")
     settings = Settings()
     with session_scope(_prepare(settings)) as session:
         try:
-            accounts.add_officer(session, username, Role(role), password, categories)
+            accounts.add_officer(session, username, Role(role), password, categories, by=by)
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
     click.echo(f"officer {username} ({role}) created")
@@ -181,3 +196,6 @@ for _command in client_commands.CLIENT_COMMANDS:
 main.add_command(terminal_commands.terminal)
 # `verify FILE...`: verify.py.
 main.add_command(verify_command)
+# `audit verify`, `log checkpoint|monitor`: log.py.
+main.add_command(log_commands.audit)
+main.add_command(log_commands.log)

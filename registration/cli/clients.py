@@ -23,6 +23,12 @@ def _engine() -> Engine:
     return create_db_engine(settings.effective_database_url)
 
 
+# Who is doing it: recorded with the change, in the transparency log.
+by_option = click.option(
+    "--by", required=True, help="Who makes this change (an officer's username), for the record"
+)
+
+
 def _pem(path: Path) -> str:
     return path.read_text("ascii")
 
@@ -45,6 +51,7 @@ def _pem(path: Path) -> str:
     help="Public key (PEM) the bank signs identity attestations with",
 )
 @click.option("--callback-url", help="Where status-change webhooks are POSTed")
+@by_option
 def client_add(
     client_id: str,
     channel: str,
@@ -53,6 +60,7 @@ def client_add(
     keyids: tuple[str, ...],
     attestation_key: Path | None,
     callback_url: str | None,
+    by: str,
 ) -> None:
     """Register a client. With --public-key it must sign every request (RFC 9421) and the
     registered keys are printed; without, it is a development client and its bearer token is
@@ -75,6 +83,7 @@ def client_add(
                 attestation_key=clients.KeySpec(_pem(attestation_key)) if attestation_key else None,
                 callback_url=callback_url,
                 require_https=not settings.is_development,
+                by=by,
             )
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
@@ -92,12 +101,15 @@ def client_add(
 @click.option(
     "--purpose", type=click.Choice([REQUEST_SIGNING, ATTESTATION]), default=REQUEST_SIGNING
 )
-def client_add_key(client_id: str, public_key: Path, keyid: str | None, purpose: str) -> None:
+@by_option
+def client_add_key(
+    client_id: str, public_key: Path, keyid: str | None, purpose: str, by: str
+) -> None:
     """Add a key (rotation: add the new keyid, switch the terminals, revoke the old one)."""
     with session_scope(_engine()) as session:
         try:
             key = clients.add_key(
-                session, client_id, clients.KeySpec(_pem(public_key), keyid), purpose
+                session, client_id, clients.KeySpec(_pem(public_key), keyid), purpose, by=by
             )
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
@@ -107,20 +119,21 @@ def client_add_key(client_id: str, public_key: Path, keyid: str | None, purpose:
 @click.command("revoke-key")
 @click.argument("client_id")
 @click.argument("keyid")
-def client_revoke_key(client_id: str, keyid: str) -> None:
+@by_option
+def client_revoke_key(client_id: str, keyid: str, by: str) -> None:
     """Revoke a key at once."""
     with session_scope(_engine()) as session:
         try:
-            clients.revoke_key(session, client_id, keyid)
+            clients.revoke_key(session, client_id, keyid, by=by)
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
     click.echo(f"key {keyid} revoked")
 
 
-def _set_active(client_id: str, active: bool) -> None:
+def _set_active(client_id: str, active: bool, by: str) -> None:
     with session_scope(_engine()) as session:
         try:
-            clients.set_active(session, client_id, active)
+            clients.set_active(session, client_id, active, by=by)
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
     click.echo(f"client {client_id} {'resumed' if active else 'suspended'}")
@@ -128,16 +141,18 @@ def _set_active(client_id: str, active: bool) -> None:
 
 @click.command("suspend")
 @click.argument("client_id")
-def client_suspend(client_id: str) -> None:
+@by_option
+def client_suspend(client_id: str, by: str) -> None:
     """Refuse every request of the client until it is resumed."""
-    _set_active(client_id, False)
+    _set_active(client_id, False, by)
 
 
 @click.command("resume")
 @click.argument("client_id")
-def client_resume(client_id: str) -> None:
+@by_option
+def client_resume(client_id: str, by: str) -> None:
     """Accept the client's requests again."""
-    _set_active(client_id, True)
+    _set_active(client_id, True, by)
 
 
 CLIENT_COMMANDS = [client_add, client_add_key, client_revoke_key, client_suspend, client_resume]

@@ -43,6 +43,7 @@ def ensure_dev_keys(
                 channel,
                 org,
                 request_keys=[clients.KeySpec(_write_key(terminal_key), f"{client_id}-1")],
+                by="development-setup",
             )
         existing = {c.client_id for c in clients.list_clients(session)}
         for owner in [*client_ids, client_id]:
@@ -50,7 +51,13 @@ def ensure_dev_keys(
                 continue
             path = directory / f"{owner}-attestation-key.pem"
             if clients.active_attestation_key(session, owner) is None:
-                clients.add_key(session, owner, clients.KeySpec(_write_key(path)), "attestation")
+                clients.add_key(
+                    session,
+                    owner,
+                    clients.KeySpec(_write_key(path)),
+                    "attestation",
+                    by="development-setup",
+                )
             attestation_paths[owner] = str(path)
     terminal = {
         "client_id": client_id,

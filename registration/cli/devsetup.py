@@ -47,7 +47,9 @@ def ensure_dev_accounts(engine: Engine, data_dir: Path) -> dict[str, dict[str, s
                 continue
             password = secrets.token_urlsafe(12)
             try:
-                accounts.add_officer(session, username, role, password, categories)
+                accounts.add_officer(
+                    session, username, role, password, categories, by="development-setup"
+                )
             except Conflict:
                 continue  # created by hand earlier; its password is not ours to print
             stored["officers"][username] = password

@@ -23,26 +23,31 @@ def user_list() -> None:
             click.echo(f"{officer.username:<24} {officer.role:<16} {categories:<24} {state}")
 
 
+_BY = click.option("--by", required=True, help="Who makes this change (recorded in the log)")
+
+
 @click.command("deactivate")
 @click.argument("username")
-def user_deactivate(username: str) -> None:
+@_BY
+def user_deactivate(username: str, by: str) -> None:
     """Disable an account: its sessions and tokens end at once."""
-    _set_active(username, False)
+    _set_active(username, False, by)
     click.echo(f"officer {username} deactivated; every session and token ended")
 
 
 @click.command("activate")
 @click.argument("username")
-def user_activate(username: str) -> None:
+@_BY
+def user_activate(username: str, by: str) -> None:
     """Enable a deactivated account again."""
-    _set_active(username, True)
+    _set_active(username, True, by)
     click.echo(f"officer {username} activated")
 
 
-def _set_active(username: str, active: bool) -> None:
+def _set_active(username: str, active: bool, by: str) -> None:
     with session_scope(create_db_engine(Settings().effective_database_url)) as session:
         try:
-            accounts.set_active(session, username, active)
+            accounts.set_active(session, username, active, by=by)
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
 
@@ -50,12 +55,13 @@ def _set_active(username: str, active: bool) -> None:
 @click.command("reset-password")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from stdin")
-def user_reset_password(username: str, password_stdin: bool) -> None:
+@_BY
+def user_reset_password(username: str, password_stdin: bool, by: str) -> None:
     """Set a new password (from stdin, or a printed one-time password); sessions end."""
     given = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with session_scope(create_db_engine(Settings().effective_database_url)) as session:
         try:
-            new = accounts.reset_password(session, username, given)
+            new = accounts.reset_password(session, username, given, by=by)
         except ServiceError as error:
             raise click.ClickException(error.detail) from None
     if given is None:

@@ -121,7 +121,11 @@ def _online(trust_file: Path | None) -> tuple[bytes, list[bytes], RegistryFactor
         if trust_file is not None
         else pki.root_certificate.public_bytes(serialization.Encoding.PEM)
     )
-    return trust_pem, list(pki.crls_der()), DatabaseRegistry(settings.effective_database_url)
+    return (
+        trust_pem,
+        list(pki.crls_der()),
+        DatabaseRegistry(settings.effective_database_url, settings),
+    )
 
 
 def _crl_der(data: bytes) -> bytes:

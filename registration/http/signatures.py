@@ -20,7 +20,8 @@ the use case has not started.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,11 +36,12 @@ from bank_adapter import (
     verify_request,
 )
 from registration.db import insert_for, utcnow
+from registration.domain.security_events import SecurityEventKind
 from registration.domain.workflow import Role
 from registration.errors import NotAuthenticated
 from registration.models import REQUEST_SIGNING, ApiClient, ClientKey, SignatureNonce
 from registration.principal import Principal
-from registration.services import clients
+from registration.services import clients, security_events
 
 SIGNATURE_FIELDS = frozenset({"signature", "signature-input"})
 # RFC 9421 §5.1: tells a client which components and parameters a signature must have.
@@ -97,6 +99,16 @@ def target_uri(public_base_url: str, scope: Mapping[str, Any]) -> str:
     return uri + ("?" + bytes(query).decode("latin-1") if query else "")
 
 
+_KEYID = re.compile(r'keyid="([^"]{1,200})"')
+
+
+def _claimed_keyid(headers: Sequence[tuple[str, str]]) -> str:
+    for name, value in headers:
+        if name.lower() == "signature-input" and (match := _KEYID.search(value)):
+            return f"key:{match.group(1)}"
+    return "key:unknown"
+
+
 def refusal(error: RequestSignatureError) -> NotAuthenticated:
     refused = NotAuthenticated.catalogued(error.code)
     return refused(error.detail, headers={"Accept-Signature": ACCEPT_SIGNATURE})
@@ -110,8 +122,11 @@ def authenticate(
     headers: Iterable[tuple[str, str]],
     body: bytes,
     max_skew: timedelta,
+    address: str | None = None,
 ) -> Principal:
-    """The client whose registered key signed this request, or a 401 `NotAuthenticated`."""
+    """The client whose registered key signed this request, or a 401 `NotAuthenticated`.
+    A refusal is counted as a security event (per key and minute: a flood grows a counter)."""
+    headers = list(headers)
     resolved: list[ApiClient] = []
 
     def resolve_key(keyid: str) -> PublicKey | None:
@@ -132,7 +147,7 @@ def authenticate(
         verify_request(
             method,
             uri,
-            list(headers),
+            headers,
             body,
             resolve_key=resolve_key,
             now=utcnow(),
@@ -141,6 +156,11 @@ def authenticate(
         )
     except RequestSignatureError as error:
         session.rollback()
+        subject = resolved[-1].client_id if resolved else _claimed_keyid(headers)
+        security_events.record(
+            session, SecurityEventKind.SIGNATURE_REFUSED, subject, address, error.code
+        )
+        session.commit()
         raise refusal(error) from None
     # The nonce is spent for good, whatever the use case does next; this also ends the
     # transaction, so the connection goes back to the pool until the use case needs one.

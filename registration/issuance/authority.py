@@ -14,10 +14,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from registration.clock import CHINA_TIME
+from registration.issuance import hsm
 from registration.settings import Settings
 from signing import (
+    KeyStore,
     LicenceSigner,
     Pki,
+    PkiError,
     SealBox,
     SealFont,
     SealStampStyle,
@@ -25,6 +28,7 @@ from signing import (
     init_pki,
     make_timestamper,
 )
+from signing.keys import PrivateKey
 from templates import SEAL_BOX, LicenceContent, render_licence
 from templates.fonts import FONT_FILE
 
@@ -88,19 +92,65 @@ def _signer(settings: Settings, pki: Pki, tsa: TimestampAuthority) -> LicenceSig
         if settings.tsa_url
         else make_timestamper(authority=tsa)
     )
+    keystore = None
+    if settings.pkcs11_signer_key is not None:
+        keystore = hsm.signer_keystore(settings)
+        if not pki.signer_key_is_external or not hsm.same_key(
+            pki.signer_certificate.public_key(), keystore.public_key
+        ):
+            raise PkiError(
+                "the PKI's signing certificate is not for the token's key: "
+                "run `bizreg pki init --pkcs11`"
+            )
     return LicenceSigner.for_pki(
-        pki, timestamper=timestamper, level=settings.signature_level, seal=_seal(settings)
+        pki,
+        keystore=keystore,
+        timestamper=timestamper,
+        level=settings.signature_level,
+        seal=_seal(settings),
     )
 
 
-def build_authority(settings: Settings) -> LicenceAuthority:
-    """Load the PKI from the data directory, creating the development hierarchy on first run."""
-    pki = init_pki(
+def init_token_signer(settings: Settings) -> LicenceAuthority:
+    """`bizreg pki init --pkcs11`: the hierarchy, and a licence-signing key generated inside
+    the token whose certificate becomes the current signer (the file key is destroyed)."""
+    pki = _pki(settings)
+    if settings.pkcs11_signer_key is None:
+        raise PkiError("set BIZREG_PKCS11_SIGNER_KEY (and BIZREG_PKCS11_MODULE, the PIN)")
+    keystore = hsm.generate_key(settings, settings.pkcs11_signer_key)
+    if not (
+        pki.signer_key_is_external
+        and hsm.same_key(pki.signer_certificate.public_key(), keystore.public_key)
+    ):
+        pki.issue_signing_certificate(keystore.public_key)
+    if settings.pkcs11_tsa_key is not None:
+        tsa_key = hsm.generate_key(settings, settings.pkcs11_tsa_key)
+        if not hsm.same_key(pki.tsa_certificate.public_key(), tsa_key.public_key):
+            pki.issue_timestamping_certificate(tsa_key.public_key)
+    if settings.pkcs11_log_key is not None:
+        hsm.log_key(settings, create=True)
+    return build_authority(settings)
+
+
+def _pki(settings: Settings) -> Pki:
+    return init_pki(
         settings.pki_dir,
         public_base_url=settings.base_url,
         passphrase=settings.pki_passphrase,
         key_algorithm=settings.pki_key_algorithm,
         organization="Dongguan Market Regulation",  # X.520 caps names at 64 characters
     )
-    tsa = TimestampAuthority(pki.tsa_certificate, pki.tsa_key(), pki.chain)
+
+
+def build_authority(settings: Settings) -> LicenceAuthority:
+    """Load the PKI from the data directory, creating the development hierarchy on first run."""
+    pki = _pki(settings)
+    tsa_key: KeyStore | PrivateKey
+    if settings.pkcs11_tsa_key is not None:
+        tsa_key = hsm.keystore(settings, settings.pkcs11_tsa_key)
+        if not hsm.same_key(pki.tsa_certificate.public_key(), tsa_key.public_key):
+            raise PkiError("the TSA certificate is not for the token's key: run pki init --pkcs11")
+    else:
+        tsa_key = pki.tsa_key()
+    tsa = TimestampAuthority(pki.tsa_certificate, tsa_key, pki.chain)
     return LicenceAuthority(settings, pki, tsa, _signer(settings, pki, tsa), threading.Lock())

@@ -17,6 +17,7 @@ nonces        signature_nonce (RFC 9421 replay protection)
 idempotency   idempotency_record (`Idempotency-Key`)
 console       console_session, application_claim (the officer console)
 security_events  security_event (sign-ins, failures, lockouts, refused signatures; per minute)
+transparency  log_leaf, log_head, log_checkpoint (the transparency log), admin_event
 """
 
 from registration.models.accounts import AccessToken, Officer
@@ -30,6 +31,7 @@ from registration.models.licences import Licence, LicenceEvent
 from registration.models.names import CompanyName
 from registration.models.nonces import SignatureNonce
 from registration.models.security_events import SecurityEvent
+from registration.models.transparency import AdminEvent, LogCheckpoint, LogHead, LogLeaf
 from registration.models.uscc import UsccAllocation
 from registration.models.webhooks import WebhookDelivery, WebhookOutbox
 
@@ -37,6 +39,7 @@ __all__ = [
     "ATTESTATION",
     "REQUEST_SIGNING",
     "AccessToken",
+    "AdminEvent",
     "ApiClient",
     "Application",
     "ApplicationClaim",
@@ -50,6 +53,9 @@ __all__ = [
     "IssuanceJob",
     "Licence",
     "LicenceEvent",
+    "LogCheckpoint",
+    "LogHead",
+    "LogLeaf",
     "Officer",
     "SecurityEvent",
     "SignatureNonce",

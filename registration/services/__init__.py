@@ -13,3 +13,6 @@ attestations  banks' identity attestations
 webhooks      the status-change outbox and its signed delivery
 verification  the registry side of licence verification
 """
+
+# Registers the transparency log's session listeners: every use case's events get their leaves.
+from registration.services import ledger as ledger

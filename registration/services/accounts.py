@@ -30,6 +30,7 @@ from registration.errors import (
 )
 from registration.models import AccessToken, ApiClient, ConsoleSession, Officer
 from registration.principal import Principal
+from registration.services import ledger
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the response time of an unknown username equal to a wrong password.
@@ -42,7 +43,13 @@ def _token_hash(token: str) -> str:
 
 
 def add_officer(
-    session: Session, username: str, role: Role, password: str, categories: Iterable[str] = ()
+    session: Session,
+    username: str,
+    role: Role,
+    password: str,
+    categories: Iterable[str] = (),
+    *,
+    by: str,
 ) -> Officer:
     if role not in OFFICER_ROLES:
         raise InvalidRole(f"{role} is not an officer role")
@@ -61,6 +68,9 @@ def add_officer(
         created_at=utcnow(),
     )
     session.add(officer)
+    ledger.record_admin(
+        session, "officer.create", f"officer:{username}", by, role=role.value, categories=cats
+    )
     session.commit()
     return officer
 
@@ -201,17 +211,19 @@ def _end_everything_of(session: Session, username: str, now: datetime) -> None:
         session.add(console)
 
 
-def set_active(session: Session, username: str, active: bool) -> Officer:
+def set_active(session: Session, username: str, active: bool, *, by: str) -> Officer:
     officer = _officer(session, username)
     officer.active = active
     session.add(officer)
+    action = "officer.activate" if active else "officer.deactivate"
+    ledger.record_admin(session, action, f"officer:{username}", by)
     if not active:
         _end_everything_of(session, username, utcnow())
     session.commit()
     return officer
 
 
-def reset_password(session: Session, username: str, password: str | None = None) -> str:
+def reset_password(session: Session, username: str, password: str | None = None, *, by: str) -> str:
     """A new password (the one given, or a one-time random one, returned); every session and
     token of the officer ends."""
     new = password if password is not None else secrets.token_urlsafe(15)
@@ -220,6 +232,7 @@ def reset_password(session: Session, username: str, password: str | None = None)
     officer = _officer(session, username)
     officer.password_hash = _hasher.hash(new)
     session.add(officer)
+    ledger.record_admin(session, "officer.reset_password", f"officer:{username}", by)
     _end_everything_of(session, username, utcnow())
     session.commit()
     return new

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from bank_adapter import AttestationError, AttestationReplayed, verify_attestation
 from registration.domain.application import FieldError
 from registration.domain.attestation import AttestedFacts, Match, match_attested_person
+from registration.domain.security_events import SecurityEventKind
 from registration.domain.workflow import EDITABLE_STATUSES, Status
 from registration.errors import (
     AttestedPersonMismatch,
@@ -29,7 +30,7 @@ from registration.errors import (
 )
 from registration.models import IdentityAttestation
 from registration.principal import Principal
-from registration.services import applications, clients
+from registration.services import applications, clients, security_events
 from registration.services.unique import flush_or_conflict
 
 
@@ -72,9 +73,14 @@ def attest(
             jti_seen=jti_seen,
             face_match_threshold=face_match_threshold,
         )
-    except AttestationReplayed as error:
-        raise Conflict.catalogued(error.code)(error.detail) from None
     except AttestationError as error:
+        # Counted (per client and minute), and kept although the request is refused.
+        security_events.record(
+            session, SecurityEventKind.ATTESTATION_REFUSED, principal.subject, None, error.code
+        )
+        session.commit()
+        if isinstance(error, AttestationReplayed):
+            raise Conflict.catalogued(error.code)(error.detail) from None
         raise PayloadInvalid.catalogued(error.code)(
             error.detail,
             errors=[FieldError("attestation", error.detail, error.code)],

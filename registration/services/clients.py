@@ -38,7 +38,7 @@ from registration.errors import (
     UnknownKeyPurpose,
 )
 from registration.models import ATTESTATION, REQUEST_SIGNING, AccessToken, ApiClient, ClientKey
-from registration.services import accounts
+from registration.services import accounts, ledger
 
 KEY_PURPOSES = (REQUEST_SIGNING, ATTESTATION)
 # A keyid travels as an RFC 9651 sf-string in Signature-Input; keep it to characters that need
@@ -147,6 +147,7 @@ def register_client(
     attestation_key: KeySpec | None = None,
     callback_url: str | None = None,
     require_https: bool = False,
+    by: str,
 ) -> tuple[ApiClient, list[ClientKey], str | None]:
     """Register a client with its keys, in one transaction.
 
@@ -167,17 +168,36 @@ def register_client(
     if attestation_key is not None:
         keys.append(_add_key(session, client, attestation_key, ATTESTATION))
     token = None if request_keys else accounts.issue_client_token(session, client_id)
+    ledger.record_admin(
+        session,
+        "client.create",
+        f"client:{client_id}",
+        by,
+        channel=channel,
+        org=org,
+        callback_url=checked_url,
+        keys=[{"keyid": k.keyid, "purpose": k.purpose, "fingerprint": k.fingerprint} for k in keys],
+    )
     session.commit()
     return client, keys, token
 
 
 def add_key(
-    session: Session, client_id: str, spec: KeySpec, purpose: str = REQUEST_SIGNING
+    session: Session, client_id: str, spec: KeySpec, purpose: str = REQUEST_SIGNING, *, by: str
 ) -> ClientKey:
     if purpose not in KEY_PURPOSES:
         raise UnknownKeyPurpose(f"unknown key purpose {purpose!r}")
     client = get_client(session, client_id)
     key = _add_key(session, client, spec, purpose)
+    ledger.record_admin(
+        session,
+        "client.key_add",
+        f"client:{client_id}",
+        by,
+        keyid=key.keyid,
+        purpose=purpose,
+        fingerprint=key.fingerprint,
+    )
     session.commit()
     return key
 
@@ -232,7 +252,7 @@ def _add_key(session: Session, client: ApiClient, spec: KeySpec, purpose: str) -
     return key
 
 
-def revoke_key(session: Session, client_id: str, keyid: str) -> ClientKey:
+def revoke_key(session: Session, client_id: str, keyid: str, *, by: str) -> ClientKey:
     """Revoke a key; revoking a revoked key changes nothing (a retried revocation is safe)."""
     key = session.get(ClientKey, keyid)
     if key is None or key.client_id != client_id:
@@ -240,25 +260,31 @@ def revoke_key(session: Session, client_id: str, keyid: str) -> ClientKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)
+        ledger.record_admin(session, "client.key_revoke", f"client:{client_id}", by, keyid=keyid)
         session.commit()
     return key
 
 
-def set_active(session: Session, client_id: str, active: bool) -> ApiClient:
+def set_active(session: Session, client_id: str, active: bool, *, by: str) -> ApiClient:
     """Suspend (False) or resume (True) a client; its keys and tokens are kept."""
     client = get_client(session, client_id)
     if client.active != active:
         client.active = active
         session.add(client)
+        action = "client.resume" if active else "client.suspend"
+        ledger.record_admin(session, action, f"client:{client_id}", by)
         session.commit()
     return client
 
 
 def set_callback_url(
-    session: Session, client_id: str, url: str | None, *, require_https: bool
+    session: Session, client_id: str, url: str | None, *, require_https: bool, by: str
 ) -> ApiClient:
     client = get_client(session, client_id)
     client.callback_url = check_callback_url(url, require_https=require_https) if url else None
     session.add(client)
+    ledger.record_admin(
+        session, "client.callback_url", f"client:{client_id}", by, url=client.callback_url
+    )
     session.commit()
     return client

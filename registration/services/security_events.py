@@ -1,7 +1,8 @@
 """Recording security events, aggregated per (kind, subject, address, minute).
 
-`record` adds to the caller's transaction and does not commit: a use case that goes on to refuse
-the request must commit before raising, or the record is rolled back with everything else.
+`record` adds to the caller's transaction (a new bucket also gets its leaf in the transparency
+log) and does not commit: a use case that goes on to refuse the request must commit before
+raising, or the record is rolled back with everything else.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 from registration.db import utcnow
 from registration.domain.security_events import SecurityEventKind
 from registration.models.security_events import SecurityEvent
+from registration.services import ledger
 
 
 def record(
@@ -49,7 +51,10 @@ def record(
             "detail": insert.excluded.detail,
         },
     )
-    session.execute(statement)
+    bucket_id, count = session.execute(statement.returning(table.c.id, table.c.count)).one()
+    if count == 1:  # a new bucket: logged (its count is not, see services/ledger.py)
+        logged = {**values, "id": bucket_id}
+        ledger.queue(session, lambda: ledger.security_event_record(logged))
 
 
 def count_since(

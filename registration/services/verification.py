@@ -8,19 +8,27 @@ the embedded CRLs would have lapsed).
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from functools import partial
+
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from registration.db import create_db_engine
 from registration.issuance.authority import LicenceAuthority
 from registration.models import Licence
+from registration.services import audit, checkpoints
+from registration.settings import Settings
 from signing.verification import MAX_DOCUMENT_BYTES
 from verification import LicenceVerifier, Registry, RegistryRecord
 
 
-def registry_record(session: Session, uscc: str, version: int) -> RegistryRecord | None:
-    """The registry's record of licence `uscc` version `version`, or None if never issued."""
+def registry_record(
+    session: Session, uscc: str, version: int, settings: Settings | None = None
+) -> RegistryRecord | None:
+    """The registry's record of licence `uscc` version `version`, or None if never issued.
+    With `settings`, the record is checked against the transparency log first
+    (`log_problem`: why the row cannot be trusted)."""
     rows = session.exec(
         select(Licence)
         .where(Licence.uscc == uscc.upper())
@@ -32,6 +40,15 @@ def registry_record(session: Session, uscc: str, version: int) -> RegistryRecord
     latest = rows[-1].version
     for row in rows:
         if row.version == version:
+            log_problem = None
+            if settings is not None:
+                bind = session.get_bind()
+                cache = checkpoints.tree_cache(
+                    bind.engine if isinstance(bind, Connection) else bind
+                )
+                log_problem = audit.licence_log_problem(
+                    session, row, partial(cache.current, session), settings
+                )
             return RegistryRecord(
                 uscc=uscc.upper(),
                 version=row.version,
@@ -43,15 +60,16 @@ def registry_record(session: Session, uscc: str, version: int) -> RegistryRecord
                 status_changed_at=row.status_changed_at,
                 latest_version=latest,
                 company_name_zh=row.company_name_zh,
+                log_problem=log_problem,
             )
     return None
 
 
-def session_registry(session: Session) -> Registry:
+def session_registry(session: Session, settings: Settings | None = None) -> Registry:
     """A registry callback answering from `session` (one request's)."""
 
     def lookup(uscc: str, version: int) -> RegistryRecord | None:
-        return registry_record(session, uscc, version)
+        return registry_record(session, uscc, version, settings)
 
     return lookup
 
@@ -60,18 +78,19 @@ class DatabaseRegistry:
     """A picklable registry factory for `bizreg verify`'s worker processes: each process opens
     its own engine."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, settings: Settings | None = None) -> None:
         self.database_url = database_url
+        self.settings = settings
 
     def __call__(self) -> Registry:
         engine = create_db_engine(self.database_url)
-        return engine_registry(engine)
+        return engine_registry(engine, self.settings)
 
 
-def engine_registry(engine: Engine) -> Registry:
+def engine_registry(engine: Engine, settings: Settings | None = None) -> Registry:
     def lookup(uscc: str, version: int) -> RegistryRecord | None:
         with Session(engine) as session:
-            return registry_record(session, uscc, version)
+            return registry_record(session, uscc, version, settings)
 
     return lookup
 

@@ -88,6 +88,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "status_revoked": ("已吊销", "revoked"),
     "status_deregistered": ("已注销", "deregistered"),
     "in_force_banner": ("该执照当前有效", "This licence is in force"),
+    "inconsistent_banner": ("无法确认该执照的状态", "This licence's status cannot be confirmed"),
+    "status_registry_inconsistent": (
+        "登记系统的记录与其透明日志不一致，可能已被篡改，请联系登记机关",
+        "the registry's record disagrees with its transparency log and may have been tampered "
+        "with; contact the registration authority",
+    ),
     "not_in_force_banner": ("该执照已失效", "This licence is NOT in force"),
     "error_title": ("无法验证", "Cannot verify"),
     "payload_too_large": ("文件过大，不可能是营业执照。", "The file is too large to be a licence."),

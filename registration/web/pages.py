@@ -28,6 +28,7 @@ from registration.api.verify import verify_upload
 from registration.domain.licence_lifecycle import LicenceStatus
 from registration.errors import ServiceError
 from registration.models import Licence
+from registration.services import audit, checkpoints
 from registration.services import licences as licence_service
 from registration.web import i18n
 from templates import LicenceDataError, read_licence_data
@@ -167,6 +168,11 @@ def licence_status(
         licence, versions = licence_service.public_status(session, uscc, v)
     except ServiceError as error:
         return _render(request, "status.html", {"licence": None, "uscc": uscc}, error.http_status)
+    # A row that disagrees with the transparency log is not shown as the registry's word.
+    cache = checkpoints.tree_cache(request.app.state.engine)
+    problem = audit.licence_log_problem(
+        session, licence, functools.partial(cache.current, session), request.app.state.settings
+    )
     return _render(
         request,
         "status.html",
@@ -174,7 +180,8 @@ def licence_status(
             "licence": licence,
             "uscc": licence.uscc,
             "versions": versions,
-            "in_force": licence.status is LicenceStatus.ACTIVE,
+            "inconsistent": problem is not None,
+            "in_force": licence.status is LicenceStatus.ACTIVE and problem is None,
             "data": _public_data(licence),
         },
     )

@@ -80,7 +80,20 @@ def _chain_revocation(
                 reason.name if reason is not None else "unspecified",
                 after,
             )
+        compromised = _invalidity_date(entry)
         finding = _revocation_finding(subject, is_leaf, revoked_at, reason, after, claimed)
+        if compromised is not None and poe is not None:
+            # RFC 5280 §5.3.2: the key is trusted up to its invalidity date, not beyond.
+            if poe < compromised:
+                finding = None  # the timestamp proves the signature predates the compromise
+            elif is_leaf:
+                finding = _finding(
+                    f"{subject}_key_compromised",
+                    _FAILED,
+                    SubIndication.REVOKED,
+                    f"the {subject}'s key is compromised since {compromised.isoformat()}, "
+                    f"before the timestamp ({poe.isoformat()})",
+                )
         if finding is not None:
             findings.append(finding)
     return leaf_status, findings
@@ -107,6 +120,15 @@ def _crl_entry(
         ):
             entry = revoked
     return newest, entry
+
+
+def _invalidity_date(entry: x509.RevokedCertificate) -> dt.datetime | None:
+    try:
+        return entry.extensions.get_extension_for_class(
+            x509.InvalidityDate
+        ).value.invalidity_date_utc
+    except x509.ExtensionNotFound:
+        return None
 
 
 def _reason(entry: x509.RevokedCertificate) -> x509.ReasonFlags | None:

@@ -91,6 +91,19 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _try_later(code: str, detail: str) -> Finding:
+    """A fault of the verifying system: INDETERMINATE/TRY_LATER, never TOTAL_FAILED."""
+    return Finding(code, _UNSURE, SubIndication.TRY_LATER, detail)
+
+
+class _InternalFault(Exception):
+    """The verifier's own resources failed (current CRLs, files): the verdict is deferred."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.finding = _try_later(code, detail)
+
+
 @dataclass(frozen=True, slots=True)
 class _Signed:
     """What the first steps establish about one document, for the later ones to judge."""
@@ -161,6 +174,11 @@ class PdfSignatureVerifier:
             return self._verify(pdf, crls, checked_at, base)
         except _Refused as refused:
             return _verdict([refused.finding], **base)
+        except _InternalFault as fault:
+            return _verdict([fault.finding], **base)
+        except OSError as exc:  # I/O of the verifying system (files, sockets): not a forgery
+            detail = f"the verifier could not complete: {type(exc).__name__}: {exc}"
+            return _verdict([_try_later("internal_io_error", detail)], **base)
         except PdfDecodeLimitError as exc:
             detail = f"a stream decodes to more data than a licence can hold: {exc}"
             return _verdict([_format_failure("decompression_bomb", detail)], **base)
@@ -305,7 +323,14 @@ class PdfSignatureVerifier:
 
     def _current_crls(self) -> Sequence[bytes]:
         source = self._crl_source
-        return source() if callable(source) else source
+        if not callable(source):
+            return source
+        try:
+            return source()
+        except Exception as exc:  # the CRL source is ours: its failure is not the document's
+            raise _InternalFault(
+                "crl_unavailable", f"the current CRLs cannot be had: {type(exc).__name__}: {exc}"
+            ) from exc
 
     def _context(self, moment: dt.datetime, data: _Data) -> ValidationContext:
         return _validation_context(self._roots_asn1, moment, data.certs, data.crls)

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, update
-from sqlmodel import Session
+from sqlalchemy import Engine
 
 from registration.issuance.authority import LicenceAuthority
-from registration.models import Licence
 from registration.services import issuance as service
 from tests.api.helpers import act, create
+from tests.conftest import set_licence_status
 from tests.verification import attacks
 
 Headers = dict[str, str]
@@ -51,13 +50,7 @@ def _verify(client: TestClient, pdf: bytes, name: str = "licence.pdf") -> dict[s
 
 
 def _set_status(engine: Engine, uscc: str, status: str, reason: str) -> None:
-    with Session(engine) as session:
-        session.execute(
-            update(Licence)
-            .where(Licence.uscc == uscc)  # type: ignore[arg-type]
-            .values(status=status, status_reason=reason)
-        )
-        session.commit()
+    set_licence_status(engine, uscc, status, reason)
 
 
 def test_issued_licence_is_in_force(app_client: TestClient, issued: Issued) -> None:

@@ -22,7 +22,7 @@ def make_officer(engine: Engine) -> Callable[..., str]:
     def make(role: Role, categories: tuple[str, ...] = (), username: str | None = None) -> str:
         username = username or f"{role.value}-{secrets.token_hex(3)}"
         with Session(engine) as session:
-            accounts.add_officer(session, username, role, PASSWORD, categories)
+            accounts.add_officer(session, username, role, PASSWORD, categories, by="test")
         return username
 
     return make

@@ -76,7 +76,7 @@ def _officer(service: LiveService, role: Role, categories: tuple[str, ...] = ())
     username = f"{role.value.replace('_', '-')}-{len(categories)}-{os.urandom(2).hex()}"
     engine = create_db_engine(service.settings.effective_database_url)
     with Session(engine) as session:
-        accounts.add_officer(session, username, role, PASSWORD, categories)
+        accounts.add_officer(session, username, role, PASSWORD, categories, by="test")
     engine.dispose()
     return username
 

@@ -34,7 +34,7 @@ def test_delays_grow_then_lock_and_unknown_users_are_treated_alike(
 ) -> None:
     with Session(engine) as session:
         if known:
-            accounts.add_officer(session, "alice", Role.FRONT_DESK, PASSWORD)
+            accounts.add_officer(session, "alice", Role.FRONT_DESK, PASSWORD, by="test")
         at = T0
         for _ in range(DEFAULT_POLICY.free_failures):  # the first few are answered at once
             _fail(session, "alice", at)
@@ -74,7 +74,7 @@ def test_delays_grow_then_lock_and_unknown_users_are_treated_alike(
 
 def test_the_right_password_after_waiting_signs_in_and_is_recorded(engine: Engine) -> None:
     with Session(engine) as session:
-        accounts.add_officer(session, "bob", Role.BACK_OFFICE, PASSWORD, ("general",))
+        accounts.add_officer(session, "bob", Role.BACK_OFFICE, PASSWORD, ("general",), by="test")
         for i in range(DEFAULT_POLICY.free_failures + 1):
             _fail(session, "bob", T0 + timedelta(seconds=10 * i))
         later = T0 + timedelta(minutes=5)
@@ -100,7 +100,7 @@ def test_the_api_token_endpoint_is_throttled_with_retry_after(
     app_client: TestClient, engine: Engine
 ) -> None:
     with Session(engine) as session:
-        accounts.add_officer(session, "carol", Role.FRONT_DESK, PASSWORD)
+        accounts.add_officer(session, "carol", Role.FRONT_DESK, PASSWORD, by="test")
     answers = [
         app_client.post("/api/v1/auth/token", data={"username": "carol", "password": "nope-nope"})
         for _ in range(DEFAULT_POLICY.free_failures + 1)

@@ -42,6 +42,7 @@ class LiveService:
                 channel,
                 "Live",
                 attestation_key=clients.KeySpec(public_pem(attester.key)),
+                by="tests",
             )
         engine.dispose()
         headers = {"Authorization": f"Bearer {token}"}
@@ -52,7 +53,7 @@ class LiveService:
         username, password = f"{role.value}-{time.monotonic_ns()}", "live-test-password"
         engine = create_db_engine(self.settings.effective_database_url)
         with Session(engine) as session:
-            accounts.add_officer(session, username, role, password, categories)
+            accounts.add_officer(session, username, role, password, categories, by="tests")
         engine.dispose()
         token = self.http.post(
             "/api/v1/auth/token", data={"username": username, "password": password}

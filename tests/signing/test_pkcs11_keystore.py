@@ -3,8 +3,6 @@ certified by the development issuing CA, signing licences that pdfsig accepts.""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from signing import KeyAlgorithm, KeyStore, KeyStoreError, LicenceSigner, Pki
 from tests.signing.support import make_nss_db, pdfsig, validate_offline, write_pem
-from tests.tooling import require_tool
+from tests.tooling import SOFTHSM_TOKENS, require_tool
 
 pkcs11 = pytest.importorskip("pkcs11")
 
@@ -22,55 +20,19 @@ from signing.pkcs11_keystore import (  # noqa: E402 - after the importorskip abo
     Pkcs11KeyStore,
     Pkcs11Token,
     close_token_session,
-    find_softhsm_library,
     generate_pkcs11_key,
 )
 
 TOKEN_LABEL = "bizreg-test"
-USER_PIN = "4321"
+USER_PIN = SOFTHSM_TOKENS[TOKEN_LABEL]
 
 
 @pytest.fixture(scope="module")
-def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pkcs11Token]:
-    """A fresh SoftHSM2 token in a directory the test owns."""
-    softhsm_util = require_tool("softhsm2-util", "softhsm2")
-    library = find_softhsm_library()
-    if library is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("libsofthsm2.so not found although softhsm2-util is installed")
-        pytest.skip("libsofthsm2.so not found")
-    directory = tmp_path_factory.mktemp("softhsm")
-    (directory / "tokens").mkdir()
-    config = directory / "softhsm2.conf"
-    config.write_text(
-        f"directories.tokendir = {directory / 'tokens'}\n"
-        "objectstore.backend = file\n"
-        "log.level = ERROR\n"
-    )
-    previous = os.environ.get("SOFTHSM2_CONF")
-    os.environ["SOFTHSM2_CONF"] = str(config)  # read by the module when it initialises
-    subprocess.run(
-        [
-            softhsm_util,
-            "--init-token",
-            "--free",
-            "--label",
-            TOKEN_LABEL,
-            "--pin",
-            USER_PIN,
-            "--so-pin",
-            "87654321",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    token = Pkcs11Token(library=library, label=TOKEN_LABEL, pin=USER_PIN)
+def token(softhsm_library: str) -> Iterator[Pkcs11Token]:
+    """The run's SoftHSM2 token for these tests (tests/conftest.py: softhsm_library)."""
+    token = Pkcs11Token(library=softhsm_library, label=TOKEN_LABEL, pin=USER_PIN)
     yield token
     close_token_session(token)
-    if previous is None:
-        os.environ.pop("SOFTHSM2_CONF", None)
-    else:
-        os.environ["SOFTHSM2_CONF"] = previous
 
 
 @pytest.fixture(scope="module")

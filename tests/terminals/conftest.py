@@ -118,6 +118,7 @@ def make_terminal(engine: Engine, app_client: TestClient, settings: Settings) ->
                 request_keys=[clients.KeySpec(public_pem(key), f"{client_id}-k1")],
                 attestation_key=clients.KeySpec(public_pem(attester.key)),
                 callback_url=callback_url,
+                by="tests",
             )
         assert token is None
         return Terminal(client_id, keys[0].keyid, key, attester, app_client, settings.base_url)

@@ -116,7 +116,11 @@ def attest_directly(engine: Engine, principal: Principal, application_id: str) -
     attester = Attester(principal.subject)
     with Session(engine, expire_on_commit=False) as session:
         clients.add_key(
-            session, principal.subject, clients.KeySpec(public_pem(attester.key)), "attestation"
+            session,
+            principal.subject,
+            clients.KeySpec(public_pem(attester.key)),
+            "attestation",
+            by="tests",
         )
         data = applications.get_application(session, principal, application_id).payload
         for person in people_to_attest(data):

@@ -124,6 +124,8 @@ def test_bizreg_terminal_commands(
             "boc-t01-2025",
             "--attestation-key",
             str(keys / "att-public.pem"),
+            "--by",
+            "registrar",
         ],
         env=env,
     )

@@ -11,10 +11,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from registration.cli import main
 from registration.domain.workflow import Role
+from registration.models import AdminEvent, LogLeaf
 from registration.services import accounts, clients
 from tests.conftest import example, row_counts
 from tests.terminals.support import SigningAuth, new_key, public_pem
@@ -189,8 +190,11 @@ def test_a_new_attestation_key_replaces_the_old(engine: Engine) -> None:
             "hong_kong",
             "Gateway",
             attestation_key=clients.KeySpec(public_pem(new_key())),
+            by="tests",
         )
-        clients.add_key(session, "hk-gw", clients.KeySpec(public_pem(new_key())), "attestation")
+        clients.add_key(
+            session, "hk-gw", clients.KeySpec(public_pem(new_key())), "attestation", by="tests"
+        )
         keys = clients.list_keys(session, "hk-gw")
         active = clients.active_attestation_key(session, "hk-gw")
     assert [k.revoked_at is None for k in keys] == [False, True]
@@ -258,6 +262,8 @@ def test_cli_registers_rotates_suspends(
             str(keys / "att-public.pem"),
             "--callback-url",
             "http://127.0.0.1:9/hook",
+            "--by",
+            "registrar-wang",
         ],
         env=env,
     )
@@ -268,7 +274,16 @@ def test_cli_registers_rotates_suspends(
 
     rotated = runner.invoke(
         main,
-        ["client", "add-key", "boc-t01", str(keys / "att-public.pem"), "--keyid", "boc-t01-2026"],
+        [
+            "client",
+            "add-key",
+            "boc-t01",
+            str(keys / "att-public.pem"),
+            "--keyid",
+            "boc-t01-2026",
+            "--by",
+            "registrar-wang",
+        ],
         env=env,
     )
     assert rotated.exit_code == 0, rotated.output
@@ -277,7 +292,10 @@ def test_cli_registers_rotates_suspends(
         ["resume", "boc-t01"],
         ["revoke-key", "boc-t01", "boc-t01-2025"],
     ):
-        result = runner.invoke(main, ["client", *command], env=env)
+        unattributed = runner.invoke(main, ["client", *command], env=env)
+        assert unattributed.exit_code == 2  # --by is required
+        assert "--by" in unattributed.output
+        result = runner.invoke(main, ["client", *command, "--by", "registrar-li"], env=env)
         assert result.exit_code == 0, result.output
     with Session(engine) as session:
         client = clients.get_client(session, "boc-t01")
@@ -286,8 +304,26 @@ def test_cli_registers_rotates_suspends(
         assert [k.keyid for k in clients.list_keys(session, "boc-t01") if k.revoked_at is None][
             -1
         ] == "boc-t01-2026"
+        # Who did what, each an admin event with its leaf in the transparency log.
+        history = [
+            (e.action, e.actor)
+            for e in session.exec(
+                select(AdminEvent)
+                .where(AdminEvent.target == "client:boc-t01")
+                .order_by(col(AdminEvent.id))
+            )
+        ]
+        assert history == [
+            ("client.create", "registrar-wang"),
+            ("client.key_add", "registrar-wang"),
+            ("client.suspend", "registrar-li"),
+            ("client.resume", "registrar-li"),
+            ("client.key_revoke", "registrar-li"),
+        ]
+        logged = session.exec(select(LogLeaf.kind).where(LogLeaf.subject == "client:boc-t01"))
+        assert sorted(logged) == sorted(f"admin.{action}" for action, _ in history)
 
-    missing = runner.invoke(main, ["client", "suspend", "nobody"], env=env)
+    missing = runner.invoke(main, ["client", "suspend", "nobody", "--by", "x"], env=env)
     assert missing.exit_code != 0
     assert "no client" in missing.output
 
@@ -296,7 +332,9 @@ def test_cli_without_a_key_still_prints_a_development_token(
     env: dict[str, str], engine: Engine
 ) -> None:
     result = CliRunner().invoke(
-        main, ["client", "add", "dev-t", "--channel", "paris", "--org", "Dev"], env=env
+        main,
+        ["client", "add", "dev-t", "--channel", "paris", "--org", "Dev", "--by", "registrar"],
+        env=env,
     )
     assert result.exit_code == 0, result.output
     with Session(engine) as session:

@@ -159,7 +159,7 @@ def test_a_suspended_client_is_refused_until_resumed(
 ) -> None:
     terminal = make_terminal()
     with Session(engine, expire_on_commit=False) as session:
-        clients.set_active(session, terminal.client_id, False)
+        clients.set_active(session, terminal.client_id, False, by="tests")
     counts = row_counts(engine)
     _refused(
         terminal.request("POST", "/api/v1/applications", json_body=example("yinzhengtong")),
@@ -167,7 +167,7 @@ def test_a_suspended_client_is_refused_until_resumed(
     )
     assert row_counts(engine) == counts
     with Session(engine, expire_on_commit=False) as session:
-        clients.set_active(session, terminal.client_id, True)
+        clients.set_active(session, terminal.client_id, True, by="tests")
     resumed = terminal.request("POST", "/api/v1/applications", json_body=example("yinzhengtong"))
     assert resumed.status_code == 201
 
@@ -177,7 +177,7 @@ def test_key_rotation_by_keyid(make_terminal: MakeTerminal, engine: Engine) -> N
     new = new_key("ecdsa-p256-sha256")
     with Session(engine, expire_on_commit=False) as session:
         added = clients.add_key(
-            session, terminal.client_id, clients.KeySpec(public_pem(new), "rotated-k2")
+            session, terminal.client_id, clients.KeySpec(public_pem(new), "rotated-k2"), by="tests"
         )
     assert added.alg == "ecdsa-p256-sha256"
     # Both keys work while the terminals move over ...
@@ -192,7 +192,7 @@ def test_key_rotation_by_keyid(make_terminal: MakeTerminal, engine: Engine) -> N
     )
     # ... then the old one is revoked and refused.
     with Session(engine, expire_on_commit=False) as session:
-        clients.revoke_key(session, terminal.client_id, terminal.keyid)
+        clients.revoke_key(session, terminal.client_id, terminal.keyid, by="tests")
     _refused(terminal.request("GET", "/api/v1/queues/front-desk"), "unknown_key")
 
 
@@ -205,7 +205,7 @@ def test_a_keyed_client_must_sign_and_its_bearer_token_is_dead(
     with Session(
         engine, expire_on_commit=False
     ) as session:  # the development client gets its first signing key
-        clients.add_key(session, client_id, clients.KeySpec(public_pem(new_key())))
+        clients.add_key(session, client_id, clients.KeySpec(public_pem(new_key())), by="tests")
     counts = row_counts(engine)
     refused = app_client.post("/api/v1/applications", json=example("paris"), headers=bearer)
     assert refused.status_code == 401
@@ -225,6 +225,7 @@ def test_bearer_refused_for_a_client_with_keys_even_with_a_surviving_token(
             "paris",
             "Bank",
             request_keys=[clients.KeySpec(public_pem(new_key()))],
+            by="tests",
         )
         token = accounts.issue_client_token(session, "keyed")  # e.g. restored from a backup
         session.commit()
@@ -275,6 +276,7 @@ def test_an_independent_implementation_signs_and_the_app_verifies(
             "yinzhengtong",
             "Bank",
             request_keys=[clients.KeySpec(public_pem(key), "interop-k1")],
+            by="tests",
         )
     body = httpx.Request("POST", "http://x", json=example("yinzhengtong")).read()
     request = app_client.build_request(

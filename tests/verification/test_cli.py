@@ -13,15 +13,14 @@ from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, update
-from sqlmodel import Session
+from sqlalchemy import Engine
 
 from registration.cli import main
 from registration.issuance.authority import LicenceAuthority
-from registration.models import Licence
 from registration.services import issuance as service
 from signing import LicenceSigner, RevocationReason, init_pki
 from tests.api.helpers import act, create
+from tests.conftest import set_licence_status
 from tests.verification import attacks
 from tests.verification.conftest import Genuine
 
@@ -131,13 +130,7 @@ def test_online_uses_the_registry_of_this_deployment(
     report = json.loads(lines[0])
     assert (report["verdict"], report["registry"]["file_match"]) == ("in_force", "identical")
 
-    with Session(engine) as session:
-        session.execute(
-            update(Licence)
-            .where(Licence.uscc == link["uscc"])  # type: ignore[arg-type]
-            .values(status="revoked", status_reason="obtained by fraud")
-        )
-        session.commit()
+    set_licence_status(engine, link["uscc"], "revoked", "obtained by fraud")
     code, lines, _ = _run(str(pdf), env=env)
     assert code == 1
     assert "REVOKED" in lines[0]

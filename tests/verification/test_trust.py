@@ -228,3 +228,36 @@ def test_certificate_without_document_signing_usage(genuine: Genuine) -> None:
         SubIndication.CHAIN_CONSTRAINTS_FAILURE,
         "signer_chain_constraints_failure",
     )
+
+
+@pytest.mark.parametrize(
+    ("compromised", "expected"),
+    [
+        # The key was good when the timestamp was made: the signature stands.
+        (dt.timedelta(seconds=1), (Indication.TOTAL_PASSED, None, "authentic")),
+        # The key was already compromised when the timestamp was made: a forger could have.
+        (
+            -dt.timedelta(minutes=10),
+            (Indication.TOTAL_FAILED, SubIndication.REVOKED, "signer_key_compromised"),
+        ),
+    ],
+)
+def test_key_compromise_is_judged_by_its_invalidity_date(
+    hierarchy: Callable[..., Hierarchy],
+    compromised: dt.timedelta,
+    expected: tuple[Indication, SubIndication | None, str],
+) -> None:
+    h = hierarchy()
+    now = dt.datetime.now(dt.UTC)
+    h.pki.revoke_certificate(
+        h.pki.signer_certificate.serial_number,
+        RevocationReason.KEY_COMPROMISE,
+        revoked_at=now + dt.timedelta(seconds=2),
+        invalidity_date=now + compromised,
+    )
+    crl = x509.load_der_x509_crl(h.pki.crls_der()[0])
+    entry = crl.get_revoked_certificate_by_serial_number(h.pki.signer_certificate.serial_number)
+    assert entry is not None
+    assert entry.extensions.get_extension_for_class(x509.InvalidityDate) is not None
+    report = verify_licence(h.pdf, trust_roots=h.roots, crls=h.pki.crls_der())
+    assert (report.indication, report.sub_indication, report.reason) == expected

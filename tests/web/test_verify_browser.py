@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from registration.db import create_db_engine
 from templates import read_licence_data
 from tests.conftest import example
 from tests.issuance.live import LiveService, live_service
@@ -135,3 +137,39 @@ def test_qr_code_link_shows_the_public_status(
     assert "陳大文" in page.inner_text("#licence-data")
     _screenshot(page, tmp_path, "verify-status")
     page.close()
+
+
+def test_a_row_rewritten_behind_the_service_is_not_trusted(
+    browser: Any, service: LiveService, licence: dict[str, Path], tmp_path: Path
+) -> None:
+    """Someone with database access changes the licence's recorded hash: the page does not
+    call the genuine file a forgery, nor the licence in force; it says the record is suspect.
+    (Last in this module: it restores the row at the end.)"""
+    pdf = licence["genuine"].read_bytes()
+    uscc = read_licence_data(pdf)["uscc"]
+    engine = create_db_engine(service.settings.effective_database_url)
+    with engine.begin() as connection:
+        original = connection.execute(
+            text("SELECT sha256 FROM licence WHERE uscc = :u"), {"u": uscc}
+        ).scalar_one()
+        connection.execute(
+            text("UPDATE licence SET sha256 = :h WHERE uscc = :u"), {"h": "ab" * 32, "u": uscc}
+        )
+    try:
+        page = _upload(browser, service, licence["genuine"], "en-GB")
+        verdict = page.locator("#verdict")
+        assert verdict.get_attribute("data-verdict") == "indeterminate"
+        assert "transparency log" in page.inner_text("#reason")
+        _screenshot(page, tmp_path, "verify-registry-inconsistent")
+        page.close()
+        status = browser.new_page(viewport={"width": 1000, "height": 900}, locale="en-GB")
+        status.goto(read_licence_data(pdf)["verification_url"] + "&lang=en")
+        assert status.locator("#verdict").get_attribute("data-status") == "registry_inconsistent"
+        assert "cannot be confirmed" in status.inner_text("#verdict")
+        status.close()
+    finally:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE licence SET sha256 = :h WHERE uscc = :u"), {"h": original, "u": uscc}
+            )
+        engine.dispose()

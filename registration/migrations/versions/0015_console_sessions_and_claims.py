@@ -1,7 +1,7 @@
 """console sessions and claims
 
-Revision ID: 0011
-Revises: 0006
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05 01:37:40.270175
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import registration.db
 
-revision: str = "0011"
-down_revision: str | None = "0006"
+revision: str = "0015_console_sessions_and_claims"
+down_revision: str | None = "0014_transparency_log"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
