@@ -54,7 +54,8 @@ code has a message in every language). A class without its own title shows its f
     │   ├── IdempotencyInProgress       idempotency_in_progress
     │   ├── IdempotencyResponseLost     idempotency_response_lost
     │   ├── IdempotencyClaimLost        idempotency_claim_lost
-    │   └── ApplicationClaimed          application_claimed
+    │   ├── ApplicationClaimed          application_claimed
+    │   └── RevocationPending           revocation_pending
     ├── PayloadTooLarge            413  payload_too_large
     ├── UnsupportedMediaType       415  unsupported_media_type
     ├── PayloadInvalid             422  validation_failed   (the body breaks a rule; fields listed)
@@ -377,6 +378,10 @@ class IdempotencyResponseLost(Conflict):
 
 class IdempotencyClaimLost(Conflict):
     code = "idempotency_claim_lost"
+
+
+class RevocationPending(Conflict):
+    code = "revocation_pending"
 
 
 class ApplicationClaimed(Conflict):

@@ -8,7 +8,8 @@ back to the page as a readable message, never as a stack trace.
     GET  /console/applications/{id}             payload, checks, attestations, documents, history
     POST /console/applications/{id}/claim|release|act
     GET  /console/applications/{id}/documents/{document_id}
-    GET  /console/licences?q=&page=, GET /console/licences/{uscc}, POST …/revoke (registrar)
+    GET  /console/licences?q=&page=, GET /console/licences/{uscc}
+    POST /console/licences/{uscc}/revocation    propose | confirm (a second registrar) | cancel
 """
 
 from __future__ import annotations
@@ -42,7 +43,14 @@ from registration.errors import (
     ServiceError,
     SessionExpired,
 )
-from registration.services import applications, attestations, claims, console_sessions, queues
+from registration.services import (
+    applications,
+    attestations,
+    claims,
+    console_sessions,
+    queues,
+    revocations,
+)
 from registration.services import licences as licence_service
 from registration.services import sign_in as sign_in_service
 
@@ -348,6 +356,60 @@ def licence_list(
         officer=officer,
         session=session,
     )
+
+
+@router.get("/licences/{uscc}")
+def licence_page(
+    request: Request,
+    session: SessionDep,
+    officer: OfficerDep,
+    uscc: str,
+    done: Annotated[str | None, Query(max_length=40)] = None,
+    refused: Annotated[str | None, Query(max_length=60)] = None,
+) -> Response:
+    _require(officer, Role.REGISTRAR_ADMIN, Role.AUDITOR)
+    current, versions = licence_service.public_status(session, uscc, None)
+    language = views.language_of(request)
+    return views.render(
+        request,
+        "licence.html",
+        {
+            "licence": current,
+            "versions": versions,
+            "events": licence_service.history(session, current.uscc),
+            "proposal": revocations.pending(session, current.uscc),
+            "done": done,
+            "refused": views.problem_text(refused, language) if refused else None,
+        },
+        officer=officer,
+        session=session,
+    )
+
+
+@router.post("/licences/{uscc}/revocation")
+def revocation(
+    request: Request,
+    session: SessionDep,
+    officer: CheckedOfficerDep,
+    uscc: str,
+    step: Annotated[str, Form(pattern="^(propose|confirm|cancel)$")],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Four eyes: one registrar proposes (with the public reason), another confirms."""
+    target = f"/console/licences/{quote(uscc)}"
+    now = now_of(request)
+    try:
+        if step == "propose":
+            if len(reason.strip()) < 3:
+                return _see_other(f"{target}?refused=reasons_required")
+            revocations.propose(session, officer.principal, uscc, reason.strip(), now)
+        elif step == "confirm":
+            revocations.confirm(session, officer.principal, uscc, now)
+        else:
+            revocations.cancel(session, officer.principal, uscc, now)
+    except (ServiceError, WorkflowError) as error:
+        return _see_other(f"{target}?refused={error.code}")
+    return _see_other(f"{target}?done={step}")
 
 
 def _require(officer: Any, *roles: Role) -> None:

@@ -111,6 +111,21 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "revoke": ("吊销", "Revoke"),
     "revoke_reason": ("吊销理由", "Reason for revocation"),
     "done": ("已完成：{what}", "Done: {what}"),
+    "propose": ("提议吊销", "Propose revocation"),
+    "confirm": ("确认吊销", "Confirm revocation"),
+    "cancel": ("取消提议", "Cancel the proposal"),
+    "four_eyes": (
+        "吊销须由两名登记员办理：一人提议并填写理由，另一人确认。理由将公开显示。",
+        "Revocation takes two registrars: one proposes with a reason, another confirms. The "
+        "reason is public.",
+    ),
+    "proposed_by": (
+        "{who} 于 {when} 提议吊销：{reason}",
+        "{who} proposed revocation at {when}: {reason}",
+    ),
+    "versions": ("版本", "Versions"),
+    "licence_history": ("执照记录", "Licence history"),
+    "verify_page": ("公开状态页", "Public status page"),
     "refused": ("未执行", "Not done"),
     "session_ended": ("会话已结束，请重新登录。", "Your session ended. Please sign in again."),
     "skip": ("跳到主要内容", "Skip to main content"),

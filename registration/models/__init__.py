@@ -16,6 +16,7 @@ webhooks      webhook_outbox, webhook_delivery
 nonces        signature_nonce (RFC 9421 replay protection)
 idempotency   idempotency_record (`Idempotency-Key`)
 console       console_session, application_claim (the officer console)
+revocations   revocation_request (four eyes: one registrar proposes, another confirms)
 security_events  security_event (sign-ins, failures, lockouts, refused signatures; per minute)
 transparency  log_leaf, log_head, log_checkpoint (the transparency log), admin_event
 """
@@ -30,6 +31,7 @@ from registration.models.issuance import IssuanceJob
 from registration.models.licences import Licence, LicenceEvent
 from registration.models.names import CompanyName
 from registration.models.nonces import SignatureNonce
+from registration.models.revocations import RevocationRequest
 from registration.models.security_events import SecurityEvent
 from registration.models.transparency import AdminEvent, LogCheckpoint, LogHead, LogLeaf
 from registration.models.uscc import UsccAllocation
@@ -57,6 +59,7 @@ __all__ = [
     "LogHead",
     "LogLeaf",
     "Officer",
+    "RevocationRequest",
     "SecurityEvent",
     "SignatureNonce",
     "UsccAllocation",

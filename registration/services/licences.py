@@ -190,3 +190,14 @@ def latest_version(session: Session, uscc: str) -> int:
     if not versions:
         raise LicenceNotFound(f"no licence {uscc}")
     return versions[-1].version
+
+
+def history(session: Session, uscc: str) -> list[LicenceEvent]:
+    """Every lifecycle event of every version of the licence, oldest first."""
+    ids = [licence.id for licence in _versions(session, uscc)]
+    statement = (
+        select(LicenceEvent)
+        .where(col(LicenceEvent.licence_id).in_(ids))
+        .order_by(col(LicenceEvent.at), col(LicenceEvent.id))
+    )
+    return list(session.exec(statement))

@@ -235,6 +235,12 @@ def test_paris_manual_path_by_clicking(
     assert company in registrar.page.inner_text("table.queue")
     _shot(registrar.page, tmp_path, "console-7-registrar-licences")
     _axe(registrar.page, axe_script)
+    registrar.page.click(f"table.queue >> text={company}")
+    registrar.page.fill("#reason", "以欺骗手段取得登记（测试）")
+    registrar.page.click("button[value=propose]")
+    assert registrar.page.locator("button[value=confirm]").count() == 0  # not the proposer
+    _shot(registrar.page, tmp_path, "console-8-revocation-proposed")
+    _axe(registrar.page, axe_script)
     registrar.page.click("button:has-text('退出')")
     registrar.page.wait_for_url("**/console/login")
     registrar.page.goto(f"{base}/console/licences")

@@ -10,8 +10,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from reportlab.pdfgen import canvas
+from sqlalchemy import Engine
 
 from registration.domain.workflow import Role
+from registration.issuance.authority import LicenceAuthority
+from registration.services import issuance
 from tests.api.helpers import act, create
 from tests.console.conftest import sign_in
 
@@ -174,3 +177,47 @@ def test_return_with_itemised_reasons_from_the_catalogue(
     reasons = events[-1]["reasons"]
     assert [r["field"] for r in reasons] == ["company.articles_of_association", "documents"]
     assert reasons[0]["message"].endswith("Clause 12 differs.")
+
+
+def test_revocation_needs_a_second_registrar(
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    make_officer: Callable[..., str],
+    engine: Engine,
+    authority: LicenceAuthority,
+) -> None:
+    bank = api_client_for("hong_kong")
+    app_id = create(app_client, bank, "hong_kong")["id"]
+    assert act(app_client, bank, app_id, "submit").json()["status"] == "approved"
+    assert issuance.run_once(engine, authority) == app_id
+    issued = app_client.get(f"/api/v1/applications/{app_id}", headers=bank).json()
+    uscc = issued["licence"]["uscc"]
+    page = f"/console/licences/{uscc}"
+    first, second = make_officer(Role.REGISTRAR_ADMIN), make_officer(Role.REGISTRAR_ADMIN)
+    csrf = sign_in(app_client, first)
+
+    def step(name: str, token: str, reason: str = "") -> str:
+        answer = app_client.post(
+            f"{page}/revocation",
+            data={"csrf": token, "step": name, "reason": reason},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+        location: str = answer.headers["location"]
+        return location
+
+    assert step("propose", csrf, "Obtained by fraud").endswith("?done=propose")
+    assert step("propose", csrf, "Twice").endswith("?refused=revocation_pending")
+    assert step("confirm", csrf).endswith("?refused=separation_of_duties")
+    status = app_client.get(f"/api/v1/licences/{uscc}").json()["status"]
+    assert status == "active"
+    app_client.cookies.clear()
+    csrf2 = sign_in(app_client, second)
+    assert step("confirm", csrf2).endswith("?done=confirm")
+    licence = app_client.get(f"/api/v1/licences/{uscc}").json()
+    assert licence["status"] == "revoked"
+    assert app_client.get(page).status_code == 200
+    # Front desk and back office have no licence pages.
+    app_client.cookies.clear()
+    sign_in(app_client, make_officer(Role.FRONT_DESK))
+    assert app_client.get(page).status_code == 403
