@@ -8,6 +8,7 @@ back to the page as a readable message, never as a stack trace.
     GET  /console/applications/{id}             payload, checks, attestations, documents, history
     POST /console/applications/{id}/claim|release|act
     GET  /console/applications/{id}/documents/{document_id}
+    GET  /console/history?action=&page=         auditor, registrar: every application's steps
     GET  /console/licences?q=&page=, GET /console/licences/{uscc}
     POST /console/licences/{uscc}/revocation    propose | confirm (a second registrar) | cancel
 """
@@ -352,6 +353,36 @@ def licence_list(
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "q": q or "",
+        },
+        officer=officer,
+        session=session,
+    )
+
+
+@router.get("/history")
+def history(
+    request: Request,
+    session: SessionDep,
+    officer: OfficerDep,
+    action: Annotated[str | None, Query(max_length=20)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    """Every application's steps, newest first: the auditor's read-only view (events only,
+    not the applications' personal data, DESIGN.md §5)."""
+    _require(officer, Role.AUDITOR, Role.REGISTRAR_ADMIN)
+    rows, total = queues.recent_events(
+        session, PAGE_SIZE * 2, (page - 1) * PAGE_SIZE * 2, action or None
+    )
+    return views.render(
+        request,
+        "history.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // (PAGE_SIZE * 2))),
+            "action": action or "",
+            "actions": [a.value for a in Action],
         },
         officer=officer,
         session=session,

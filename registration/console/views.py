@@ -76,6 +76,7 @@ def navigation(session: Session, role: Role) -> list[dict[str, Any]]:
         items.append({"key": "queue_back_office", "href": "/console/queue", "count": True})
     if role in (Role.REGISTRAR_ADMIN, Role.AUDITOR):
         items.append({"key": "queue_licences", "href": "/console/licences", "count": False})
+        items.append({"key": "queue_history", "href": "/console/history", "count": False})
     return items
 
 

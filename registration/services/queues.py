@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from registration.domain.workflow import Role, Status
 from registration.errors import RoleNotPermitted
-from registration.models import Application, Licence
+from registration.models import Application, ApplicationEvent, Licence
 from registration.principal import Principal
 
 
@@ -119,3 +119,21 @@ def licences(
     )
     total = select(func.count()).select_from(Licence).where(condition)
     return list(session.exec(rows)), int(session.exec(total).one())
+
+
+def recent_events(
+    session: Session, limit: int, offset: int, action: str | None = None
+) -> tuple[list[tuple[ApplicationEvent, str]], int]:
+    """The auditor's view: every application's steps, newest first, with the company name."""
+    condition: Any = true() if not action else col(ApplicationEvent.action) == action
+    rows = (
+        select(ApplicationEvent, Application.company_name_zh)
+        .join(Application, col(Application.id) == col(ApplicationEvent.application_id))
+        .where(condition)
+        .order_by(col(ApplicationEvent.at).desc(), col(ApplicationEvent.id).desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    total = select(func.count()).select_from(ApplicationEvent).where(condition)
+    found = [(event, name) for event, name in session.exec(rows)]
+    return found, int(session.exec(total).one())

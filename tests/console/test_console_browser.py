@@ -241,6 +241,9 @@ def test_paris_manual_path_by_clicking(
     assert registrar.page.locator("button[value=confirm]").count() == 0  # not the proposer
     _shot(registrar.page, tmp_path, "console-8-revocation-proposed")
     _axe(registrar.page, axe_script)
+    registrar.page.click("nav >> text=操作记录")
+    assert "第12条与标准文本不同" in registrar.page.inner_text("table.queue")
+    _axe(registrar.page, axe_script)
     registrar.page.click("button:has-text('退出')")
     registrar.page.wait_for_url("**/console/login")
     registrar.page.goto(f"{base}/console/licences")

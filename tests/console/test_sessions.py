@@ -155,3 +155,19 @@ def test_token_revocation_ends_an_api_token(
     refused = app_client.get("/api/v1/queues/front-desk", headers=headers)
     assert refused.status_code == 401
     assert refused.json()["code"] == "invalid_token"
+
+
+def test_the_auditor_reads_every_step_but_no_application(
+    app_client: TestClient,
+    make_officer: Callable[..., str],
+    api_client_for: Callable[[str], Headers],
+) -> None:
+    bank = api_client_for("paris")
+    app_id = create(app_client, bank, "paris")["id"]
+    act(app_client, bank, app_id, "submit")
+    sign_in(app_client, make_officer(Role.AUDITOR))
+    history = app_client.get("/console/history", params={"action": "submit"})
+    assert history.status_code == 200
+    assert "东莞市塞纳食品科技有限公司" in history.text
+    assert app_client.get(f"/console/applications/{app_id}").status_code == 403
+    assert app_client.get("/console/queue", follow_redirects=False).status_code == 403
