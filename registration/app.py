@@ -22,6 +22,7 @@ from registration.api import (
 from registration.api.limits import BodySizeLimit
 from registration.api.overload import RequestCap, install_overload_handlers
 from registration.api.problems import install_problem_handlers
+from registration.api.unstorable import RefuseUnstorable, install_unstorable_handlers
 from registration.api.waiting import RevisionWatcher
 from registration.console import routes as console
 from registration.db import api_engine, create_db_engine
@@ -83,6 +84,7 @@ def create_app(
         app.router.on_shutdown.append(worker.stop)
     install_problem_handlers(app)
     install_overload_handlers(app)
+    install_unstorable_handlers(app)
     app.include_router(applications.router)
     app.include_router(officers.router)
     app.include_router(names.router)
@@ -99,6 +101,8 @@ def create_app(
     # applies before bodies are buffered.
     exchange.install(app)
     app.add_middleware(exchange.TerminalExchange)
+    # Outside the exchange (which buffers bodies for signatures) and inside the size limit.
+    app.add_middleware(RefuseUnstorable)
     app.include_router(clients.router)
     app.include_router(attestations.router)
     app.include_router(webhooks.router)

@@ -177,6 +177,12 @@ class EncryptedPdf(BadRequest):
     code = "encrypted_pdf"
 
 
+class UnstorableCharacter(BadRequest):
+    """U+0000 or a lone surrogate anywhere in a request: refused at the edge (api.unstorable)."""
+
+    code = "unstorable_character"
+
+
 # --- 401 --------------------------------------------------------------------------------------
 
 
@@ -564,6 +570,12 @@ class ServiceUnavailable(ServiceError):
 
 class DatabaseBusy(ServiceUnavailable):
     code = "database_busy"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached or dropped the connection: a fault to wait out."""
+
+    code = "database_unavailable"
 
 
 class CrlUnavailable(ServiceUnavailable):

@@ -13,16 +13,17 @@ takes one again before it reads the database (`Slot.reacquire`).
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Final
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from registration.api.problems import internal_error, problem_of
-from registration.errors import DatabaseBusy, ServiceUnavailable
+from registration.api.problems import problem_of
+from registration.errors import DatabaseBusy, DatabaseUnavailable, ServiceUnavailable
 
 SLOT_KEY: Final = "bizreg.slot"
 RETRY_AFTER_SECONDS: Final = 1
@@ -59,7 +60,8 @@ class Slot:
 
 _BUSY = "the service is at its request limit; retry after Retry-After seconds"
 # Any route may be refused so (all but /healthz): every router declares them.
-OVERLOAD_ERRORS = (ServiceUnavailable, DatabaseBusy)
+OVERLOAD_ERRORS = (ServiceUnavailable, DatabaseBusy, DatabaseUnavailable)
+log = logging.getLogger("bizreg.api")
 
 
 class RequestCap:
@@ -107,10 +109,21 @@ def install_overload_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(OperationalError)
-    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
-        if "database is locked" not in str(exc.orig):
-            return internal_error(request)
+    @app.exception_handler(InterfaceError)
+    async def _operational(request: Request, exc: DBAPIError) -> JSONResponse:
+        if "database is locked" in str(exc.orig):
+            return problem_of(
+                request,
+                DatabaseBusy(
+                    "the database is busy with other writes; retry after Retry-After seconds"
+                ),
+            )
+        # Unreachable, restarted, or the connection was terminated: the transaction was rolled
+        # back, so a retry is safe. Logged, since operators must hear of it.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return problem_of(
             request,
-            DatabaseBusy("the database is busy with other writes; retry after Retry-After seconds"),
+            DatabaseUnavailable(
+                "the database cannot be reached; nothing was changed", retry_after=5
+            ),
         )

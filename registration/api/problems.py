@@ -4,6 +4,7 @@ routes declare theirs in OpenAPI (`responses=problem_responses(ApplicationNotFou
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -199,12 +200,15 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 def internal_error(request: Request) -> JSONResponse:
-    """500, logged with the traceback of the exception being handled."""
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    """500, logged with the traceback under a correlation id the caller also gets, so a report
+    of the id finds the traceback; the caller never sees the traceback itself."""
+    correlation_id = uuid.uuid4().hex
+    log.exception("unhandled error %s on %s %s", correlation_id, request.method, request.url.path)
     return problem(
         request,
         ServiceError.http_status,
         ServiceError.code,
         ServiceError.title,
-        "an unexpected error occurred; it has been logged",
+        f"an unexpected error occurred; it has been logged as {correlation_id}",
+        correlation_id=correlation_id,
     )
