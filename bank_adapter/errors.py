@@ -15,6 +15,7 @@ Exception hierarchy:
     ├── RequestSignatureError .......................... RFC 9421 request authentication
     │   ├── SignatureMissing            signature_missing
     │   ├── SignatureInvalid            signature_invalid
+    │   │   └── ComponentNotCovered     component_not_covered
     │   ├── DigestMismatch              digest_mismatch       (also a ContentDigestError)
     │   ├── StaleSignature              stale_signature
     │   ├── UnknownKey                  unknown_key
@@ -135,6 +136,13 @@ class SignatureInvalid(RequestSignatureError):
     """The signature is malformed, does not cover what is required, or does not verify."""
 
     code = "signature_invalid"
+
+
+class ComponentNotCovered(SignatureInvalid):
+    """The request carries a field that changes its meaning (`Idempotency-Key`, or the body's
+    `Content-Type`) which the signature does not cover: someone in between could change it."""
+
+    code = "component_not_covered"
 
 
 class DigestMismatch(ContentDigestError, RequestSignatureError):

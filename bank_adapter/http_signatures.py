@@ -48,6 +48,7 @@ from http_sf.types import BareItemType, DictionaryType, ParamsType
 
 from bank_adapter.content_digest import create_content_digest, verify_content_digest
 from bank_adapter.errors import (
+    ComponentNotCovered,
     ContentDigestError,
     DigestMismatch,
     ReplayedNonce,
@@ -81,6 +82,10 @@ HeaderFields: TypeAlias = Mapping[str, str] | Iterable[tuple[str, str]]
 
 DEFAULT_REQUIRED_COMPONENTS: Final[tuple[str, ...]] = ("@method", "@target-uri")
 DEFAULT_MAX_SKEW: Final = timedelta(seconds=60)
+# Fields that change what a request means: when present they must be signed, or a replayed or
+# relayed request could be made to do something else (a new Idempotency-Key turns a retry into
+# a second create; a new Content-Type, another reading of the same bytes).
+MEANINGFUL_FIELDS: Final = ("idempotency-key", "content-type")
 
 # Bounds on what we parse before any key is involved; real fields are ~200 bytes.
 _MAX_FIELD_LENGTH: Final = 8192
@@ -289,13 +294,16 @@ def sign_request(
     nonce: str | None = None,
     label: str = "sig1",
     covered_fields: Sequence[str] = (),
+    cover_meaningful_fields: bool = True,
 ) -> dict[str, str]:
     """Sign a request; return the header fields to add to it.
 
     Returns `Signature-Input` and `Signature`, plus `Content-Digest` (sha-256) when `body` is
-    not empty; these replace any fields of the same name. `covered_fields` names further
-    header fields to sign (e.g. `content-type`, `idempotency-key`); they must be in
-    `headers`. `alg` defaults to the key's algorithm and must match it if given.
+    not empty; these replace any fields of the same name. `Idempotency-Key` and (with a body)
+    `Content-Type` are signed whenever `headers` has them, as the service requires
+    (`MEANINGFUL_FIELDS`; `cover_meaningful_fields=False` only to test that refusal).
+    `covered_fields` names further header fields to sign; they must be in `headers`. `alg`
+    defaults to the key's algorithm and must match it if given.
     """
     key_alg = signature_algorithm_for(key)
     if alg is not None and alg != key_alg:
@@ -314,6 +322,11 @@ def sign_request(
         if name.startswith("@") or name in components:
             raise ValueError(f"{name!r} is not an additional header field")
         components.append(name)
+    if cover_meaningful_fields:
+        present = _collect_fields(headers)
+        for name in MEANINGFUL_FIELDS:
+            if name in present and name not in components and (name != "content-type" or body):
+                components.append(name)
 
     params: ParamsType = {"created": int(created.timestamp())}
     if expires is not None:
@@ -386,6 +399,7 @@ def verify_request(
     chosen, components, raw_params, signature = _select_signature(message, label)
     params = _check_params(raw_params)
     _check_coverage(components, required_components, body)
+    _check_meaningful_fields_covered(components, message, body)
 
     # §3.2 step 4 with §3.2.1: the application's own requirements (maximum age from
     # `created`, `expires`) are checked on the parameters, before any key or cryptography.
@@ -548,6 +562,20 @@ def _check_params(params: Mapping[str, BareItemType]) -> _SignatureParams:
         nonce=nonce,
         alg=alg if isinstance(alg, str) else None,
     )
+
+
+def _check_meaningful_fields_covered(
+    components: Sequence[str], message: _Message, body: bytes
+) -> None:
+    uncovered = [
+        name
+        for name in MEANINGFUL_FIELDS
+        if name in message.fields and name not in components and (name != "content-type" or body)
+    ]
+    if uncovered:
+        raise ComponentNotCovered(
+            f"the signature must cover {', '.join(uncovered)} when the request carries it"
+        )
 
 
 def _check_coverage(components: Sequence[str], required: Sequence[str], body: bytes) -> None:

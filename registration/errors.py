@@ -19,6 +19,7 @@ code has a message in every language). A class without its own title shows its f
     │   ├── ClientSuspended             client_suspended     ┐ the terminal protocol's
     │   ├── SignatureMissing            signature_missing    │ refusals: the codes are
     │   ├── SignatureInvalid            signature_invalid    │ bank_adapter's, the status
+    │   │   └── ComponentNotCovered     component_not_covered│
     │   ├── DigestMismatch              digest_mismatch      │ is ours
     │   ├── StaleSignature              stale_signature      │
     │   ├── UnknownKey                  unknown_key          │
@@ -222,6 +223,10 @@ class SignatureMissing(NotAuthenticated):
 
 class SignatureInvalid(NotAuthenticated):
     code = bank.SignatureInvalid.code
+
+
+class ComponentNotCovered(SignatureInvalid):
+    code = bank.ComponentNotCovered.code
 
 
 class DigestMismatch(NotAuthenticated):

@@ -81,10 +81,28 @@ def get_principal(
             address=request.client.host if request.client else None,
         )
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated("send `Authorization: Bearer <token>`")
+        raise _no_credentials(request)
     principal = accounts.authenticate(session, credentials.credentials)
     signatures.refuse_bearer_for_keyed_client(session, principal)
     return principal
+
+
+def _no_credentials(request: Request) -> NotAuthenticated:
+    """A request with neither signature nor token. One that carries a Content-Digest or an
+    Idempotency-Key comes from terminal software that meant to sign (keyed clients have no
+    bearer tokens): tell it what to sign. Either way the answer offers both schemes."""
+    advice = {"Accept-Signature": signatures.ACCEPT_SIGNATURE}
+    if "content-digest" in request.headers or "idempotency-key" in request.headers:
+        return SignatureMissing(
+            "the request is not signed: sign it (RFC 9421) with the client's registered key, "
+            "covering what Accept-Signature lists",
+            headers=advice,
+        )
+    return NotAuthenticated(
+        "send `Authorization: Bearer <token>`, or sign the request (RFC 9421) if your client "
+        "has registered keys (see Accept-Signature)",
+        headers=advice,
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

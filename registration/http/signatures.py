@@ -45,7 +45,11 @@ from registration.services import clients, security_events
 
 SIGNATURE_FIELDS = frozenset({"signature", "signature-input"})
 # RFC 9421 §5.1: tells a client which components and parameters a signature must have.
-ACCEPT_SIGNATURE = 'sig1=("@method" "@target-uri" "content-digest");created;nonce'
+# What a terminal must sign (RFC 9421 §5.1): content-digest with a body, content-type with a
+# body, idempotency-key whenever it sends one.
+ACCEPT_SIGNATURE = (
+    'sig1=("@method" "@target-uri" "content-digest" "content-type" "idempotency-key");created;nonce'
+)
 
 
 class DatabaseNonceStore:

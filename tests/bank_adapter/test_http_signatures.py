@@ -139,7 +139,12 @@ def test_round_trip(private_key: PrivateKey) -> None:
     assert verified.alg == (
         "ed25519" if isinstance(private_key, Ed25519PrivateKey) else "ecdsa-p256-sha256"
     )
-    assert verified.covered_components == ("@method", "@target-uri", "content-digest")
+    assert verified.covered_components == (
+        "@method",
+        "@target-uri",
+        "content-digest",
+        "content-type",
+    )
     assert verified.expires is None
     assert verified.nonce_expires_at == NOW + timedelta(seconds=60)
 
@@ -149,7 +154,7 @@ def test_the_fields_added(private_key: PrivateKey) -> None:
     assert headers["Content-Digest"].startswith("sha-256=:")
     alg = "ed25519" if isinstance(private_key, Ed25519PrivateKey) else "ecdsa-p256-sha256"
     assert headers["Signature-Input"] == (
-        'sig1=("@method" "@target-uri" "content-digest");'
+        'sig1=("@method" "@target-uri" "content-digest" "content-type");'
         f'created={int(NOW.timestamp())};keyid="{KEYID}";nonce="n-0001";alg="{alg}"'
     )
     signature = http_sf.parse(headers["Signature"].encode(), tltype="dictionary")
@@ -433,7 +438,7 @@ def test_malformed_signature_input_is_invalid(
     private_key: PrivateKey, signature_input: str, reason: str
 ) -> None:
     expanded = (
-        signature_input.replace("{C}", '"@method" "@target-uri" "content-digest"')
+        signature_input.replace("{C}", '"@method" "@target-uri" "content-digest" "content-type"')
         .replace("{P}", ';created={c};keyid="{k}";nonce="n"')
         .replace("{c}", str(int(NOW.timestamp())))
         .replace("{k}", KEYID)
@@ -473,7 +478,7 @@ def test_unusable_content_digest_is_invalid(private_key: PrivateKey) -> None:
 def test_non_ascii_covered_value_is_invalid(private_key: PrivateKey) -> None:
     headers = _signed(private_key)
     headers["Signature-Input"] = headers["Signature-Input"].replace(
-        '"content-digest")', '"content-digest" "x-name")'
+        '"content-type")', '"content-type" "x-name")'
     )
     headers["X-Name"] = "Zhāng"
     refused = _refusal(private_key, headers)
@@ -638,3 +643,33 @@ def test_unserializable_signature_params_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=r"Structured Field|unsupported"):
         _serialize_signature_params(components, params)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("Idempotency-Key", "k-1"), ("Content-Type", "application/json")]
+)
+def test_a_meaningful_field_left_unsigned_is_refused(
+    private_key: PrivateKey, field: str, value: str
+) -> None:
+    """Idempotency-Key and a body's Content-Type change what a request means: a signature
+    that leaves them out would let anyone in between change them (issue 15)."""
+    headers = {field: value}
+    headers |= sign_request(
+        "POST",
+        URL,
+        headers,
+        BODY,
+        key=private_key,
+        keyid=KEYID,
+        created=NOW,
+        cover_meaningful_fields=False,
+    )
+    refused = _refusal(private_key, headers)
+    assert refused.code == "component_not_covered"
+    assert field.lower() in str(refused)
+    # Signed, the same request passes; altered in flight, it fails.
+    headers = {field: value}
+    headers |= sign_request("POST", URL, headers, BODY, key=private_key, keyid=KEYID, created=NOW)
+    assert field.lower() in _verify(private_key, headers).covered_components
+    headers[field] = value + "-changed"
+    assert _refusal(private_key, headers).code == "signature_invalid"

@@ -75,7 +75,8 @@ def test_they_sign_we_verify(private_key: PrivateKey) -> None:
         key_id=KEYID,
         created=now,
         nonce="their-nonce-1",
-        covered_component_ids=("@method", "@target-uri"),
+        # The service requires a body's Content-Type signed (MEANINGFUL_FIELDS).
+        covered_component_ids=("@method", "@target-uri", "content-type"),
         body=BODY,  # makes it add Content-Digest and cover it
     )
     assert '"content-digest"' in request.headers["Signature-Input"]

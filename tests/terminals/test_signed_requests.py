@@ -295,7 +295,8 @@ def test_an_independent_implementation_signs_and_the_app_verifies(
         key_id="interop-k1",
         created=datetime.now(UTC).replace(microsecond=0),
         nonce="independent-nonce-1",
-        covered_component_ids=("@method", "@target-uri"),
+        # The service requires a body's Content-Type signed (MEANINGFUL_FIELDS).
+        covered_component_ids=("@method", "@target-uri", "content-type"),
         body=body,
     )
     response = app_client.send(request)
@@ -344,3 +345,39 @@ def test_the_nonce_store_settles_concurrent_duplicates(engine: Engine) -> None:
     for thread in threads:
         thread.join()
     assert sorted(results) == [False] * 7 + [True]
+
+
+def test_unsigned_requests_get_the_right_advice(make_terminal: MakeTerminal) -> None:
+    """Issue 15: no credentials at all → both schemes offered; a request that looks like a
+    terminal's (Content-Digest or Idempotency-Key) but is unsigned → signature_missing."""
+    terminal = make_terminal()
+    anonymous = terminal.http.get("/api/v1/applications/x")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "not_authenticated"
+    assert "idempotency-key" in anonymous.headers["accept-signature"]
+    assert anonymous.headers["www-authenticate"] == "Bearer"
+    unsigned = terminal.http.post(
+        "/api/v1/applications",
+        content=b"{}",
+        headers={"Content-Type": "application/json", "Idempotency-Key": "k-unsigned-1"},
+    )
+    assert unsigned.status_code == 401
+    assert unsigned.json()["code"] == "signature_missing"
+    assert "content-type" in unsigned.headers["accept-signature"]
+
+
+def test_an_idempotency_key_changed_in_flight_is_refused(make_terminal: MakeTerminal) -> None:
+    terminal = make_terminal()
+
+    def change_key(request: httpx.Request) -> None:
+        request.headers["Idempotency-Key"] = "k-changed-in-flight"
+
+    response = terminal.request(
+        "POST",
+        "/api/v1/applications",
+        json_body=example("yinzhengtong"),
+        headers={"Idempotency-Key": "k-original"},
+        tamper=change_key,
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "signature_invalid"
