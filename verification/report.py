@@ -28,6 +28,7 @@ from signing.verification import (
     SubIndication,
     json_ready,
 )
+from verification.messages import explain
 
 __all__ = [
     "LicenceData",
@@ -139,6 +140,24 @@ class VerificationReport:
         """What `bizreg verify` exits 0 for: authentic, and not known to be out of force."""
         return self.indication is Indication.TOTAL_PASSED and self.in_force is not False
 
+    def summary(self, language: str = "en") -> dict[str, str | None]:
+        """Two sentences that cannot contradict each other: what this file is, then what the
+        registry records for the licence it claims to be (which, for an altered file, is a
+        statement about the genuine licence, not about this file)."""
+        registry = None
+        if self.registry is not None and self.registry.found and self.registry.status:
+            uscc = self.licence.uscc if self.licence is not None else "?"
+            registry = (
+                f"The registry's licence {uscc} (latest version {self.registry.latest_version}) "
+                f"is {self.registry.status.value}"
+                + (
+                    "; this file is not a copy of it."
+                    if self.registry.matches_issued_file is False
+                    else "."
+                )
+            )
+        return {"file": explain(self.reason, language), "registry": registry}
+
     @property
     def checked_at(self) -> dt.datetime:
         return self.signature.checked_at
@@ -146,6 +165,10 @@ class VerificationReport:
     def to_json(self) -> dict[str, Any]:
         """The report as JSON-compatible data (the API's response body)."""
         data: dict[str, Any] = {
+            # The one field to act on: authentic, and not known to be out of force (what
+            # `bizreg verify` exits 0 for).
+            "passed": self.passed,
+            "summary": self.summary(),
             "indication": self.indication.value,
             "sub_indication": self.sub_indication.value if self.sub_indication else None,
             "verdict": self.verdict.value,

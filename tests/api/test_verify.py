@@ -60,6 +60,7 @@ def test_issued_licence_is_in_force(app_client: TestClient, issued: Issued) -> N
         "in_force",
         True,
     )
+    assert body["passed"] is True
     registry = body["registry"]
     assert isinstance(registry, dict)
     assert (registry["status"], registry["file_match"]) == ("active", "identical")
@@ -83,6 +84,8 @@ def test_revoked_or_superseded_licence_is_genuine_but_not_in_force(
     assert body["signature"]["indication"] == "TOTAL_PASSED"  # type: ignore[index]
     assert (body["verdict"], body["reason"], body["in_force"]) == ("not_in_force", reason, False)
     assert body["registry"]["status_reason"] == "fraudulent registration"  # type: ignore[index]
+    assert body["passed"] is False
+    assert f"is {status}." in body["summary"]["registry"]  # type: ignore[index]
 
 
 def test_every_forgery_gets_a_report_or_a_4xx(app_client: TestClient, issued: Issued) -> None:
@@ -114,6 +117,25 @@ def test_tampered_licence_fails_with_the_reason(app_client: TestClient, issued: 
         "TOTAL_FAILED",
         "HASH_FAILURE",
         "digest_mismatch",
+    )
+    # One overall answer, and words that do not read as "not in force, yet active": the
+    # registry sentence is about the genuine licence and says this file is not it.
+    assert body["passed"] is False
+    summary = body["summary"]
+    assert isinstance(summary, dict)
+    assert summary["file"]
+
+
+def test_an_altered_copy_never_reads_as_active(app_client: TestClient, issued: Issued) -> None:
+    """Issue 15: `in_force: false` beside `registry.status: active` read as a contradiction;
+    the summary says whose status that is."""
+    body = _verify(app_client, attacks.replace_page_content(issued.pdf))
+    assert body["passed"] is False
+    assert body["registry"]["status"] == "active"  # type: ignore[index]
+    registry_sentence = body["summary"]["registry"]  # type: ignore[index]
+    assert registry_sentence == (
+        f"The registry's licence {issued.uscc} (latest version 1) is active; "
+        "this file is not a copy of it."
     )
 
 
