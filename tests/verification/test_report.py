@@ -167,6 +167,8 @@ def test_report_json_is_complete_and_serialisable(
     text = json.dumps(body)  # only JSON types
     assert "attachments" not in text
     assert set(body) == {
+        "passed",
+        "summary",
         "indication",
         "sub_indication",
         "verdict",
