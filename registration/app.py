@@ -13,6 +13,7 @@ from registration.api import (
     issuance,
     licences,
     log,
+    metrics,
     names,
     officers,
     pki,
@@ -133,6 +134,8 @@ def create_app(
             "log_checkpoint_refused": log_refusal,
         }
 
+    # Inside the cap: a request answered 503 at the door costs nothing to measure.
+    metrics.install(app, app.state.engine)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
     # Outermost: a request beyond the cap is answered before its body is even read.
     app.add_middleware(RequestCap, limit=settings.max_concurrent_requests)
