@@ -23,6 +23,7 @@ from registration.api import (
 from registration.api.limits import BodySizeLimit
 from registration.api.overload import RequestCap, install_overload_handlers
 from registration.api.problems import install_problem_handlers
+from registration.api.request_ids import RequestIds
 from registration.api.waiting import RevisionWatcher
 from registration.console import routes as console
 from registration.db import api_engine, create_db_engine
@@ -140,4 +141,6 @@ def create_app(
     # Outermost: a request beyond the cap is answered before its body is even read.
     app.add_middleware(RequestCap, limit=settings.max_concurrent_requests)
     app.add_middleware(SecurityHeaders, production=not settings.is_development)
+    # Outermost of all: even a request refused at the door has an id and an access line.
+    app.add_middleware(RequestIds)
     return app
