@@ -69,3 +69,6 @@ def configure(log_format: LogFormat, level: int = logging.INFO) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # Chatty at INFO about routine work (font subsetting per licence, each schema check).
+    for name in ("fontTools", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -7,6 +7,7 @@ and nothing is lost when a process restarts.
 
 from __future__ import annotations
 
+import functools
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,6 +75,12 @@ def _age(since: datetime | None, now: datetime) -> float:
     return max(0.0, (now - since).total_seconds()) if since is not None else 0.0
 
 
+@functools.cache
+def _code_heads(engine: Engine) -> frozenset[str]:
+    """The migrations this code ships (fixed for the life of the process)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+
+
 def readiness(engine: Engine) -> dict[str, str]:
     """Whether the database answers and its schema is this code's (migrations at head): a
     process that is alive but not ready must not be sent traffic. Values: "ok" or the fault."""
@@ -87,7 +94,7 @@ def readiness(engine: Engine) -> dict[str, str]:
         checks["migrations"] = "unknown"
         return checks
     checks["database"] = "ok"
-    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    heads = _code_heads(engine)
     checks["migrations"] = (
         "ok" if current == heads else f"at {sorted(current)}, code expects {sorted(heads)}"
     )
