@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/bizreg serve --host 127.0.0.1 --port 8000
+	BIZREG_LOG_FORMAT=$${BIZREG_LOG_FORMAT:-text} $(BIN)/bizreg serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -13,6 +13,7 @@ from registration.api import (
     issuance,
     licences,
     log,
+    metrics,
     names,
     officers,
     pki,
@@ -22,6 +23,7 @@ from registration.api import (
 from registration.api.limits import BodySizeLimit
 from registration.api.overload import RequestCap, install_overload_handlers
 from registration.api.problems import install_problem_handlers
+from registration.api.request_ids import RequestIds
 from registration.api.unstorable import RefuseUnstorable, install_unstorable_handlers
 from registration.api.waiting import RevisionWatcher
 from registration.console import routes as console
@@ -137,8 +139,12 @@ def create_app(
             "log_checkpoint_refused": log_refusal,
         }
 
+    # Inside the cap: a request answered 503 at the door costs nothing to measure.
+    metrics.install(app, app.state.engine)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
     # Outermost: a request beyond the cap is answered before its body is even read.
     app.add_middleware(RequestCap, limit=settings.max_concurrent_requests)
     app.add_middleware(SecurityHeaders, production=not settings.is_development)
+    # Outermost of all: even a request refused at the door has an id and an access line.
+    app.add_middleware(RequestIds)
     return app

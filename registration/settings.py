@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     pkcs11_pin_file: Path | None = None
     pkcs11_pin: SecretStr | None = None
     officer_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
+    # One JSON object per log line (for a log pipeline), or text for a terminal (`make run`).
+    log_format: Literal["json", "text"] = "json"
     # The officer console: a session ends after this long without a request, and in any case
     # after its lifetime; a claim on an application lapses after `claim_ttl_seconds`.
     console_idle_timeout_seconds: int = Field(default=15 * 60, gt=0)

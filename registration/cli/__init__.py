@@ -15,6 +15,7 @@ import sys
 import click
 from sqlalchemy import Engine
 
+from registration import logs
 from registration.cli import clients as client_commands
 from registration.cli import log as log_commands
 from registration.cli import terminal as terminal_commands
@@ -50,6 +51,7 @@ def serve(host: str, port: int) -> None:
     from registration.workers.processes import IssuanceProcesses
 
     settings = Settings()
+    logs.configure(settings.log_format)
     if settings.is_development and "public_base_url" not in settings.model_fields_set:
         # Signed requests, QR codes and webhooks name the public address: in development it is
         # where this server listens, whatever --port says.
@@ -85,7 +87,8 @@ def serve(host: str, port: int) -> None:
     app.state.issuance_worker = issuance  # approvals wake it (registration/api/applications)
     issuance.start()
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        # Our logging, not uvicorn's; one access line per request comes from api.request_ids.
+        uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
     finally:
         issuance.stop()
 
@@ -97,6 +100,7 @@ def worker() -> None:
     from registration.workers.issuance import IssuanceWorker
 
     settings = Settings()
+    logs.configure(settings.log_format)
     engine = _prepare(settings)
     issuance = IssuanceWorker(engine, build_authority(settings), settings.issuance_poll_seconds)
     click.echo("issuance worker running; Ctrl-C to stop")

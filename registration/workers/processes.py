@@ -18,6 +18,7 @@ import time
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from registration import logs
 from registration.settings import Settings
 from registration.workers.issuance import WakeEvent
 
@@ -32,8 +33,8 @@ def _child_main(
     from registration.issuance.authority import build_authority
     from registration.workers.issuance import IssuanceWorker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings(**settings_values)
+    logs.configure(settings.log_format)
     engine = create_db_engine(settings.effective_database_url, pool_size=2, max_overflow=0)
     worker = IssuanceWorker(
         engine, build_authority(settings), settings.issuance_poll_seconds, wake_event=wake

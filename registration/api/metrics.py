@@ -1,0 +1,137 @@
+"""Prometheus metrics at `/metrics` (the standard `prometheus_client`), and readiness at
+`/readyz`.
+
+Request latency is a histogram per route template (never the raw path: ids would explode the
+label space), method and status class, measured in this process. Queue depth and age, the
+webhook backlog and recent issuance latency are read from the database at scrape time, so
+every API process reports the same truth and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from registration.db import utcnow
+from registration.services import operations
+
+router = APIRouter(tags=["health"])
+
+
+class RequestMetrics:
+    """ASGI middleware: one observation per answered request."""
+
+    def __init__(self, app: ASGIApp, histogram: Histogram) -> None:
+        self.app = app
+        self.histogram = histogram
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.histogram.labels(scope["method"], template, f"{status // 100}xx").observe(
+                time.perf_counter() - started
+            )
+
+
+class BacklogCollector(Collector):
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with Session(self.engine) as session:
+            backlog = operations.backlog(session, utcnow())
+        yield GaugeMetricFamily(
+            "bizreg_issuance_queue_depth",
+            "Approved applications waiting for their licence",
+            value=backlog.issuance_pending,
+        )
+        yield GaugeMetricFamily(
+            "bizreg_issuance_queue_oldest_age_seconds",
+            "Age of the oldest pending issuance job (0 when none)",
+            value=backlog.issuance_oldest_age_seconds,
+        )
+        yield GaugeMetricFamily(
+            "bizreg_webhook_backlog",
+            "Webhook deliveries not yet made",
+            value=backlog.webhooks_pending,
+        )
+        yield GaugeMetricFamily(
+            "bizreg_webhook_oldest_age_seconds",
+            "Age of the oldest undelivered webhook (0 when none)",
+            value=backlog.webhooks_oldest_age_seconds,
+        )
+        latency = GaugeMetricFamily(
+            "bizreg_issuance_latency_seconds",
+            "Approval to signed licence over the last 15 minutes, by quantile",
+            labels=["quantile"],
+        )
+        for quantile, value in (
+            ("0.5", backlog.issuance_latency_p50_seconds),
+            ("0.95", backlog.issuance_latency_p95_seconds),
+        ):
+            if value is not None:
+                latency.add_metric([quantile], value)
+        yield latency
+        yield GaugeMetricFamily(
+            "bizreg_licences_issued_recently",
+            "Licences issued in the last 15 minutes",
+            value=backlog.issued_recently,
+        )
+
+
+def install(app: FastAPI, engine: Engine) -> None:
+    registry = CollectorRegistry()
+    histogram = Histogram(
+        "bizreg_http_request_duration_seconds",
+        "Time to answer a request, by route template",
+        ["method", "route", "status"],
+        registry=registry,
+        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+    )
+    registry.register(BacklogCollector(engine))
+    app.state.metrics_registry = registry
+    app.add_middleware(RequestMetrics, histogram=histogram)
+    app.include_router(router)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    registry: CollectorRegistry = request.app.state.metrics_registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/readyz", responses={503: {"description": "Not ready: the failing check is named"}})
+def readyz(request: Request) -> Any:
+    """Ready to take traffic: the database answers and its schema is at this code's head."""
+    checks = operations.readiness(request.app.state.engine)
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status_code=200 if ready else 503,
+        headers={} if ready else {"Retry-After": "5"},
+    )
