@@ -198,6 +198,16 @@ def submit(
                 click.echo(f"licence {licence['uscc']} saved to {pdf}")
         except BizregApiError as error:
             raise _fail(error) from None
+    # A script that asked to wait must not read "exit 0, no file" as success.
+    if wait and application["status"] not in FINAL_STATUSES:
+        raise click.ClickException(
+            f"no final status within {wait:g} s: application {app_id} is still "
+            f"{application['status']} (run `terminal status {app_id}` later)"
+        )
+    if pdf is not None and not application.get("licence"):
+        raise click.ClickException(
+            f"no licence to save: application {app_id} is {application['status']}"
+        )
 
 
 @terminal.command("attest")

@@ -157,7 +157,20 @@ def test_bizreg_terminal_commands(
     assert f"application {app_id}: approved" in again.output
     assert row_counts(engine)["application"] == 1
 
+    # Waiting with no worker running: the licence cannot come, and the command says so.
+    waited = runner.invoke(
+        main, [*submit, "--wait", "1", "--pdf", str(tmp_path / "x.pdf")], env=env
+    )
+    assert waited.exit_code != 0
+    assert "no final status within 1 s" in waited.output
+    assert not (tmp_path / "x.pdf").exists()
+
     assert issuance.run_once(engine, authority) == app_id
+    issued = runner.invoke(
+        main, [*submit, "--wait", "5", "--pdf", str(tmp_path / "y.pdf")], env=env
+    )
+    assert issued.exit_code == 0, issued.output
+    assert (tmp_path / "y.pdf").exists()
     status = runner.invoke(main, ["terminal", "status", app_id, *connection], env=env)
     assert json.loads(status.output)["status"] == "issued"
     uscc = json.loads(status.output)["licence"]["uscc"]
