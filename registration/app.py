@@ -9,11 +9,14 @@ from registration.api import (
     applications,
     attestations,
     clients,
+    deregistrations,
+    feed,
     issuance,
     licences,
     names,
     officers,
     pki,
+    register,
     verify,
     webhooks,
 )
@@ -25,7 +28,7 @@ from registration.db import api_engine, create_db_engine
 from registration.http import exchange
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.settings import Settings
-from registration.web import pages
+from registration.web import life_pages, pages
 from registration.workers.issuance import IssuanceWorker
 from registration.workers.webhooks import WebhookWorker
 
@@ -81,7 +84,11 @@ def create_app(
     app.include_router(issuance.router)
     app.include_router(pki.router)
     app.include_router(verify.router)
+    app.include_router(register.router)
+    app.include_router(feed.router)
+    app.include_router(deregistrations.router)
     app.include_router(pages.router)
+    app.include_router(life_pages.router)
     # The terminal protocol: client administration, attestations, the webhook key; the raw-body
     # middleware and the replay handler, added before `BodySizeLimit` so that the size limit
     # applies before bodies are buffered.

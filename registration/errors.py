@@ -8,7 +8,8 @@ code has a message in every language). A class without its own title shows its f
     ├── BadRequest                 400  bad_request
     │   ├── NotAPdf                     not_a_pdf
     │   ├── MalformedPdf                malformed_pdf
-    │   └── EncryptedPdf                encrypted_pdf
+    │   ├── EncryptedPdf                encrypted_pdf
+    │   └── CursorUnknown               cursor_unknown       (a feed cursor never issued)
     ├── NotAuthenticated           401  not_authenticated   (no or unusable credentials)
     │   ├── InvalidCredentials          invalid_credentials
     │   ├── InvalidToken                invalid_token
@@ -29,7 +30,9 @@ code has a message in every language). A class without its own title shows its f
     │   ├── ApplicationNotFound         application_not_found
     │   ├── LicenceNotFound             licence_not_found
     │   ├── ClientNotFound              client_not_found
-    │   └── KeyNotFound                 key_not_found
+    │   ├── KeyNotFound                 key_not_found
+    │   ├── DeregistrationNotFound      deregistration_not_found
+    │   └── ObjectionNotFound           objection_not_found
     ├── MethodNotAllowed           405  method_not_allowed  (raised by the router only)
     ├── Conflict                   409  conflict            (the resource's state does not allow it)
     │   ├── ConcurrentModification      concurrent_modification
@@ -47,8 +50,13 @@ code has a message in every language). A class without its own title shows its f
     │   ├── AttestationReplayed         attestation_replayed (bank_adapter's code)
     │   ├── IdempotencyInProgress       idempotency_in_progress
     │   ├── IdempotencyResponseLost     idempotency_response_lost
-    │   └── IdempotencyClaimLost        idempotency_claim_lost
+    │   ├── IdempotencyClaimLost        idempotency_claim_lost
+    │   ├── DeregistrationPending       deregistration_pending
+    │   ├── DeregistrationClosed        deregistration_closed
+    │   └── NoticePeriodRunning         notice_period_running
+    ├── CursorExpired              410  cursor_expired      (older than the feed's retention)
     ├── PayloadTooLarge            413  payload_too_large
+    ├── RateLimited                429  rate_limited        (Retry-After)
     ├── UnsupportedMediaType       415  unsupported_media_type
     ├── PayloadInvalid             422  validation_failed   (the body breaks a rule; fields listed)
     │   ├── InvalidRole                 invalid_role
@@ -64,6 +72,7 @@ code has a message in every language). A class without its own title shows its f
     │   ├── IdempotencyKeyReused        idempotency_key_reused
     │   ├── PersonNotAttestable         person_not_attestable
     │   ├── AttestedPersonMismatch      attested_person_mismatch
+    │   ├── SearchQueryInvalid          search_query_invalid
     │   └── AttestationMalformed …      attestation_malformed, attestation_algorithm_refused,
     │                                   attestation_signature_invalid, attestation_issuer_mismatch,
     │                                   attestation_audience_mismatch, attestation_not_yet_valid,
@@ -159,6 +168,10 @@ class MalformedPdf(BadRequest):
 
 class EncryptedPdf(BadRequest):
     code = "encrypted_pdf"
+
+
+class CursorUnknown(BadRequest):
+    code = "cursor_unknown"
 
 
 # --- 401 --------------------------------------------------------------------------------------
@@ -264,6 +277,14 @@ class KeyNotFound(NotFound):
     code = "key_not_found"
 
 
+class DeregistrationNotFound(NotFound):
+    code = "deregistration_not_found"
+
+
+class ObjectionNotFound(NotFound):
+    code = "objection_not_found"
+
+
 # --- 405, 409 ---------------------------------------------------------------------------------
 
 
@@ -344,6 +365,29 @@ class IdempotencyClaimLost(Conflict):
     code = "idempotency_claim_lost"
 
 
+class DeregistrationPending(Conflict):
+    code = "deregistration_pending"
+
+
+class DeregistrationClosed(Conflict):
+    code = "deregistration_closed"
+
+
+class NoticePeriodRunning(Conflict):
+    code = "notice_period_running"
+
+
+# --- 410 --------------------------------------------------------------------------------------
+
+
+class CursorExpired(ServiceError):
+    """A feed cursor whose next event is older than the retention (RFC 9110 §15.5.11)."""
+
+    http_status = 410
+    code = "cursor_expired"
+    title = "Cursor expired"
+
+
 # --- 413, 415 ---------------------------------------------------------------------------------
 
 
@@ -351,6 +395,21 @@ class PayloadTooLarge(ServiceError):
     http_status = 413
     code = "payload_too_large"
     title = "Payload too large"
+
+
+class RateLimited(ServiceError):
+    """Too many requests from one address (RFC 6585 §4); Retry-After says when to come back."""
+
+    http_status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int = 60) -> None:
+        super().__init__(
+            detail,
+            headers={"Retry-After": str(retry_after)},
+            extra={"retry_after": retry_after},
+        )
 
 
 class UnsupportedMediaType(ServiceError):
@@ -418,6 +477,10 @@ class PersonNotAttestable(PayloadInvalid):
 
 class AttestedPersonMismatch(PayloadInvalid):
     code = "attested_person_mismatch"
+
+
+class SearchQueryInvalid(PayloadInvalid):
+    code = "search_query_invalid"
 
 
 class AttestationMalformed(PayloadInvalid):

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     webhook_key_file: Path | None = None
     officer_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
+    # The company's life (issue 13): the public register's and objections' rate limits (per
+    # address and minute, counted in the database), the change feed's retention and longest
+    # stream, the deregistration notice period and how long a deregistered name stays taken.
+    register_searches_per_minute: int = Field(default=60, ge=1)
+    objections_per_minute: int = Field(default=5, ge=1)
+    feed_retention_days: int = Field(default=365, ge=1)
+    feed_stream_seconds: int = Field(default=300, ge=1, le=3600)
+    deregistration_notice_days: float = Field(default=20, gt=0)
+    deregistered_name_release_days: float = Field(default=365, ge=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -16,6 +16,7 @@ webhooks      webhook_outbox, webhook_delivery
 nonces        signature_nonce (RFC 9421 replay protection)
 idempotency   idempotency_record (`Idempotency-Key`)
 security_events  security_event (sign-ins, failures, lockouts, refused signatures; per minute)
+life          feed_event (the public change feed), deregistration, deregistration_objection
 """
 
 from registration.models.accounts import AccessToken, Officer
@@ -25,6 +26,7 @@ from registration.models.clients import ATTESTATION, REQUEST_SIGNING, ApiClient,
 from registration.models.idempotency import IdempotencyRecord
 from registration.models.issuance import IssuanceJob
 from registration.models.licences import Licence, LicenceEvent
+from registration.models.life import Deregistration, FeedEvent, Objection
 from registration.models.names import CompanyName
 from registration.models.nonces import SignatureNonce
 from registration.models.security_events import SecurityEvent
@@ -41,11 +43,14 @@ __all__ = [
     "ApplicationEvent",
     "ClientKey",
     "CompanyName",
+    "Deregistration",
+    "FeedEvent",
     "IdempotencyRecord",
     "IdentityAttestation",
     "IssuanceJob",
     "Licence",
     "LicenceEvent",
+    "Objection",
     "Officer",
     "SecurityEvent",
     "SignatureNonce",
