@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from registration.cli import clients as client_commands
 from registration.cli import terminal as terminal_commands
+from registration.cli.feed import feed as feed_command
 from registration.cli.verify import verify as verify_command
 from registration.db import create_db_engine, session_scope, upgrade_database
 from registration.domain.workflow import OFFICER_ROLES, Role
@@ -176,3 +177,5 @@ for _command in client_commands.CLIENT_COMMANDS:
 main.add_command(terminal_commands.terminal)
 # `verify FILE...`: verify.py.
 main.add_command(verify_command)
+# `feed`: feed.py, the change feed's reference consumer.
+main.add_command(feed_command)

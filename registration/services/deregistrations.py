@@ -157,7 +157,10 @@ def _open_locked(session: Session, deregistration_id: str, now: datetime) -> Der
     if row.status is not NOTICE or now >= row.notice_ends_at:
         raise DeregistrationClosed(
             f"deregistration {row.id} is no longer in its notice period",
-            extra={"status": row.status, "notice_ends_at": row.notice_ends_at.isoformat()},
+            extra={
+                "deregistration_status": row.status,
+                "notice_ends_at": row.notice_ends_at.isoformat(),
+            },
         )
     return row
 

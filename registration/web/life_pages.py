@@ -77,7 +77,9 @@ def asset(name: str) -> FileResponse:
     path = _STATIC / name
     if name not in {"life.css"} or not path.is_file():
         return FileResponse(_STATIC / "life.css", status_code=404)
-    return FileResponse(path, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+    return FileResponse(
+        path, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+    )
 
 
 @router.get("/register", response_class=HTMLResponse)
@@ -107,7 +109,9 @@ def register_page(
         total=total,
         pages=(total + 19) // 20,
         prev_url=str(request.url.include_query_params(page=page - 1)) if page > 1 else None,
-        next_url=str(request.url.include_query_params(page=page + 1)) if page * 20 < total else None,
+        next_url=str(request.url.include_query_params(page=page + 1))
+        if page * 20 < total
+        else None,
     )
     return render(request, "register.html", context)
 

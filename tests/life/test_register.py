@@ -26,16 +26,31 @@ def companies(
     bank = api_client_for("yinzhengtong")
     return [
         issue_company(
-            app_client, engine, authority, bank, "yinzhengtong",
-            zh="东莞市港湾咨询有限公司", en="Dongguan Harbour Consulting Co., Ltd.",
+            app_client,
+            engine,
+            authority,
+            bank,
+            "yinzhengtong",
+            zh="东莞市港湾咨询有限公司",
+            en="Dongguan Harbour Consulting Co., Ltd.",
         ),
         issue_company(
-            app_client, engine, authority, bank, "yinzhengtong",
-            zh="东莞市新港湾贸易有限公司", en="Dongguan New Harbour Trading Co., Ltd.",
+            app_client,
+            engine,
+            authority,
+            bank,
+            "yinzhengtong",
+            zh="东莞市新港湾贸易有限公司",
+            en="Dongguan New Harbour Trading Co., Ltd.",
         ),
         issue_company(
-            app_client, engine, authority, bank, "yinzhengtong",
-            zh="东莞市蓝海贸易有限公司", en="Dongguan Blue Sea Trading Co., Ltd.",
+            app_client,
+            engine,
+            authority,
+            bank,
+            "yinzhengtong",
+            zh="东莞市蓝海贸易有限公司",
+            en="Dongguan Blue Sea Trading Co., Ltd.",
         ),
     ]
 
