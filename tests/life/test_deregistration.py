@@ -49,7 +49,8 @@ def test_filing_opens_a_public_notice_and_the_period_ends_in_deregistration(
 ) -> None:
     uscc, bank = company
     notice = _file(app_client, uscc, bank)
-    assert notice["status"] == "notice" and notice["pending_objections"] == 0
+    assert notice["status"] == "notice"
+    assert notice["pending_objections"] == 0
     ends = notice["notice_ends_at"]
     listed = app_client.get("/api/v1/deregistrations").json()
     assert [x["id"] for x in listed] == [notice["id"]]
@@ -72,7 +73,8 @@ def test_filing_opens_a_public_notice_and_the_period_ends_in_deregistration(
     ]
     # A second filing, an amendment: refused, the company is gone.
     again = app_client.post(f"/api/v1/licences/{uscc}/deregistration", headers=bank)
-    assert again.status_code == 409 and again.json()["code"] == "licence_not_active"
+    assert again.status_code == 409
+    assert again.json()["code"] == "licence_not_active"
 
 
 def test_an_objection_stops_the_system_and_the_registrar_decides(
@@ -103,7 +105,8 @@ def test_an_objection_stops_the_system_and_the_registrar_decides(
         json={"decision": "complete", "reason": "debt settled"},
         headers=registrar,
     )
-    assert early.status_code == 409 and early.json()["code"] == "notice_period_running"
+    assert early.status_code == 409
+    assert early.json()["code"] == "notice_period_running"
     with Session(engine) as session:
         assert deregistrations.complete_due(session, utcnow() + timedelta(days=21), 365) == 0
         row = deregistrations.get(session, str(notice["id"]))
@@ -135,20 +138,24 @@ def test_objection_withdrawn_by_its_author_and_the_company_withdraws(
     wrong = app_client.post(
         f"{url}/objections/{receipt['id']}/withdraw", json={"token": "not-the-token-at-all"}
     )
-    assert wrong.status_code == 404 and wrong.json()["code"] == "objection_not_found"
+    assert wrong.status_code == 404
+    assert wrong.json()["code"] == "objection_not_found"
     done = app_client.post(
         f"{url}/objections/{receipt['id']}/withdraw", json={"token": receipt["withdraw_token"]}
     )
-    assert done.status_code == 200 and done.json()["status"] == "withdrawn"
+    assert done.status_code == 200
+    assert done.json()["status"] == "withdrawn"
     assert app_client.get(url).json()["pending_objections"] == 0
     # Another client may not withdraw the company's deregistration.
     withdrawn = app_client.post(f"{url}/withdraw", headers=bank)
-    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    assert withdrawn.status_code == 200
+    assert withdrawn.json()["status"] == "withdrawn"
     assert app_client.get(f"/api/v1/licences/{uscc}").json()["status"] == "active"
     late = app_client.post(
         f"{url}/objections", json={"contact": "someone", "reason": "too late to object"}
     )
-    assert late.status_code == 409 and late.json()["code"] == "deregistration_closed"
+    assert late.status_code == 409
+    assert late.json()["code"] == "deregistration_closed"
     assert _feed_kinds(app_client)[1:] == [
         "deregistration.opened",
         "deregistration.objected",
@@ -166,7 +173,8 @@ def test_only_the_company_files_and_withdraws(
     assert refused.status_code == 404
     notice = _file(app_client, uscc, bank)
     twice = app_client.post(f"/api/v1/licences/{uscc}/deregistration", headers=bank)
-    assert twice.status_code == 409 and twice.json()["code"] == "deregistration_pending"
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "deregistration_pending"
     amend = app_client.post(f"/api/v1/licences/{uscc}/amendments", json={}, headers=bank)
     assert amend.status_code in (409, 422)
     not_yours = app_client.post(f"/api/v1/deregistrations/{notice['id']}/withdraw", headers=other)
@@ -209,7 +217,8 @@ def test_objections_are_rate_limited_and_unknown_notices_are_404(
     codes = [app_client.post(url, json=body).status_code for _ in range(3)]
     assert codes == [201, 201, 429]
     missing = app_client.get("/api/v1/deregistrations/does-not-exist")
-    assert missing.status_code == 404 and missing.json()["code"] == "deregistration_not_found"
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "deregistration_not_found"
 
 
 def test_the_name_is_released_after_the_delay(

@@ -85,19 +85,24 @@ def test_by_uscc_and_only_what_the_licence_shows(
 ) -> None:
     page = _search(app_client, companies[2].lower())
     entries = page["entries"]
-    assert isinstance(entries, list) and len(entries) == 1
+    assert isinstance(entries, list)
+    assert len(entries) == 1
     entry = entries[0]
-    assert entry["uscc"] == companies[2] and entry["status"] == "active"
+    assert entry["uscc"] == companies[2]
+    assert entry["status"] == "active"
     text = str(entry)
     # The licence prints the legal representative's name, never a document number or contact.
-    assert "110101199003072316" not in text and "@" not in text and "+86" not in text
+    assert "110101199003072316" not in text
+    assert "@" not in text
+    assert "+86" not in text
 
 
 def test_paged(app_client: TestClient, companies: list[str]) -> None:
     first = _search(app_client, "东莞", size=2)
     second = _search(app_client, "东莞", size=2, page=2)
     assert first["total"] == second["total"] == 3
-    assert len(_names(first)) == 2 and len(_names(second)) == 1
+    assert len(_names(first)) == 2
+    assert len(_names(second)) == 1
     assert not set(_names(first)) & set(_names(second))
 
 
