@@ -17,6 +17,7 @@ from registration.api import (
     officers,
     pki,
     register,
+    statistics,
     verify,
     webhooks,
 )
@@ -87,6 +88,7 @@ def create_app(
     app.include_router(register.router)
     app.include_router(feed.router)
     app.include_router(deregistrations.router)
+    app.include_router(statistics.router)
     app.include_router(pages.router)
     app.include_router(life_pages.router)
     # The terminal protocol: client administration, attestations, the webhook key; the raw-body

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from registration.cli import clients as client_commands
 from registration.cli import terminal as terminal_commands
 from registration.cli.feed import feed as feed_command
+from registration.cli.stats import stats as stats_command
 from registration.cli.verify import verify as verify_command
 from registration.db import create_db_engine, session_scope, upgrade_database
 from registration.domain.workflow import OFFICER_ROLES, Role
@@ -179,3 +180,5 @@ main.add_command(terminal_commands.terminal)
 main.add_command(verify_command)
 # `feed`: feed.py, the change feed's reference consumer.
 main.add_command(feed_command)
+# `stats`: stats.py, the service statistics against the targets.
+main.add_command(stats_command)

@@ -135,6 +135,75 @@ TEXTS: Final[dict[str, tuple[str, str, str, str]]] = {
     ),
     "not_found": ("没有该公告。", "沒有該公告。", "No such notice.", "Aucun avis de ce type."),
     "error": ("无法处理：", "無法處理：", "Could not be done:", "Impossible :"),
+    "statistics_intro": (
+        "按首次提交时间统计 {start} 至 {end} 的申请，依据事件日志计算。",
+        "按首次提交時間統計 {start} 至 {end} 的申請，依據事件日誌計算。",
+        "Applications first submitted from {start} to {end}, computed from the event log.",
+        "Demandes déposées pour la première fois du {start} au {end}, calculées à partir du "
+        "journal.",
+    ),
+    "scope": ("范围", "範圍", "Scope", "Périmètre"),
+    "overall": ("全部", "全部", "overall", "ensemble"),
+    "applications": ("申请", "申請", "Applications", "Demandes"),
+    "decided": ("已办结", "已辦結", "Decided", "Décidées"),
+    "instant": (
+        "马上办（即时办结）",
+        "馬上辦（即時辦結）",
+        "Decided instantly (马上办)",
+        "Décidées immédiatement (马上办)",
+    ),
+    "no_return": (
+        "一次办（无退回核准）",
+        "一次辦（無退回核准）",
+        "Approved with no return (一次办)",
+        "Approuvées sans retour (一次办)",
+    ),
+    "no_visit": (
+        "网上办（无需到场）",
+        "網上辦（無需到場）",
+        "Without a visit (网上办)",
+        "Sans déplacement (网上办)",
+    ),
+    "target": ("目标", "目標", "target", "objectif"),
+    "median": (
+        "提交至发照中位数",
+        "提交至發照中位數",
+        "Median submission → licence",
+        "Médiane dépôt → licence",
+    ),
+    "p95": (
+        "提交至发照 95 分位",
+        "提交至發照 95 分位",
+        "p95 submission → licence",
+        "p95 dépôt → licence",
+    ),
+    "returns_by_reason": ("退回原因", "退回原因", "Returns by reason", "Retours par motif"),
+    "queues": (
+        "待办队列（按类别）",
+        "待辦佇列（按類別）",
+        "Open queues per category",
+        "Files d'attente par catégorie",
+    ),
+    "category": ("类别", "類別", "Category", "Catégorie"),
+    "open": ("待办", "待辦", "Open", "En cours"),
+    "oldest_hours": (
+        "最久等待（小时）",
+        "最久等待（小時）",
+        "Oldest (hours)",
+        "Plus ancienne (heures)",
+    ),
+    "decided_in_period": ("期内办结", "期內辦結", "Decided in period", "Décidées sur la période"),
+    "csv": ("下载 CSV", "下載 CSV", "Download CSV", "Télécharger le CSV"),
+    "definitions": (
+        "网上办：各渠道均为远程办理；已办结且申请人身份均经银行远程核验（有核验记录），且未因身份证件被退回，即计为无需到场。",
+        "網上辦：各渠道均為遠程辦理；已辦結且申請人身分均經銀行遠程核驗（有核驗記錄），且未因身分證件被退回，即計為無需到場。",
+        "Without a visit: every channel is remote; a decided application counts when its people's "
+        "identities were attested remotely by the bank and it was never returned over an identity "
+        "document.",
+        "Sans déplacement : tous les canaux sont à distance ; une demande décidée compte si "
+        "l'identité de ses personnes a été attestée à distance par la banque et qu'elle n'a "
+        "jamais été retournée pour une pièce d'identité.",
+    ),
     "statistics_title": (
         "办理情况统计",
         "辦理情況統計",

@@ -11,6 +11,7 @@ Localised in zh-Hans, zh-Hant, en and fr (`life_i18n`). Server-rendered, no scri
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,17 +21,19 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from registration.api.deps import SessionDep, SettingsDep
+from registration.api.deps import PrincipalDep, SessionDep, SettingsDep
 from registration.api.deregistrations import DeregistrationOut, ObjectionIn
 from registration.api.register import address_of
+from registration.api.statistics import period
 from registration.db import utcnow
 from registration.domain.deregistration import DeregistrationStatus
 from registration.domain.security_events import SecurityEventKind
 from registration.errors import ServiceError
 from registration.http.localisation import LANGUAGES, problem_text
 from registration.models import Deregistration
-from registration.services import deregistrations, rate_limits, register
+from registration.services import deregistrations, rate_limits, register, statistics
 from registration.web import life_i18n
+from registration.web.charts import count_chart, share_chart
 
 router = APIRouter(include_in_schema=False)
 _pages = Jinja2Templates(directory=Path(__file__).with_name("templates"))
@@ -187,3 +190,48 @@ def object_form(
             error.http_status,
         )
     return _notice(request, session, deregistration_id, {"error": None, "token": token}, 201)
+
+
+@router.get("/statistics", response_class=HTMLResponse)
+def statistics_page(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+    channel: Annotated[str | None, Query(pattern=r"^[a-z_]{1,20}$")] = None,
+) -> HTMLResponse:
+    """Registrar and auditor (bearer token for now; the console's sessions will carry it)."""
+    statistics.require_reader(principal)
+    start, end = period(start, end)
+    report = statistics.compute(session, start, end, channel, utcnow())
+    language = life_i18n.choose_language(request)
+
+    def t(key: str) -> str:
+        return life_i18n.text(key, language)
+
+    scopes = [(t("overall"), report.overall), *report.channels.items()]
+    targets = statistics.TARGETS
+    charts = [
+        share_chart(t("instant"), [(n, x.instant_share) for n, x in scopes], targets["instant"]),
+        share_chart(
+            t("no_return"), [(n, x.no_return_share) for n, x in scopes], targets["no_return"]
+        ),
+        share_chart(t("no_visit"), [(n, x.no_visit_share) for n, x in scopes], targets["no_visit"]),
+        count_chart(t("returns_by_reason"), sorted(report.overall.returns_by_reason.items())),
+        count_chart(t("queues"), [(q.category, q.open) for q in report.queues]),
+    ]
+    csv_url = str(request.url.replace(path="/api/v1/statistics").include_query_params(format="csv"))
+    return render(
+        request,
+        "statistics.html",
+        {
+            "report": report,
+            "scopes": scopes,
+            "charts": charts,
+            "targets": targets,
+            "csv_url": csv_url,
+            "start": start.date().isoformat(),
+            "end": end.date().isoformat(),
+        },
+    )

@@ -120,3 +120,38 @@ def test_objection_through_the_notice_page(
     assert "creancier@example.fr" not in page.content()
     _screenshot(page, tmp_path, "register-deregistration-notice")
     page.close()
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "en"])
+def test_statistics_page_for_the_auditor(
+    browser: Any, service: LiveService, companies: dict[str, str], tmp_path: Path, language: str
+) -> None:
+    from registration.db import create_db_engine
+    from registration.domain.workflow import Role
+    from tests.life.test_statistics import _seed
+
+    if language == "zh-Hans":  # once per module: the seeded history
+        engine = create_db_engine(service.settings.effective_database_url)
+        _seed(engine)
+        engine.dispose()
+    page = browser.new_page(viewport={"width": 1100, "height": 900}, locale=language)
+    page.set_extra_http_headers(service.officer_headers(Role.AUDITOR))
+    response = page.goto(
+        f"{service.base_url}/statistics?lang={language}&from=2026-11-01T00:00:00Z&to=2026-12-31T00:00:00Z"
+    )
+    assert response.status == 200
+    rows = page.locator("#figures tbody tr")
+    assert rows.count() == 4  # overall + three channels
+    overall = rows.first.inner_text()
+    # The seeded 16 and this module's two companies (instant): 13 of 17 decided instantly,
+    # below the 80% target.
+    assert "76.5%" in overall
+    assert page.locator("#figures tbody tr").first.locator(".target-missed").count() == 1
+    assert page.locator("svg.chart-svg").count() == 5
+    csv = service.http.get(
+        page.locator("#csv").get_attribute("href"), headers=service.officer_headers(Role.AUDITOR)
+    )
+    assert csv.status_code == 200
+    assert csv.text.startswith("scope,measure")
+    _screenshot(page, tmp_path, f"statistics-{language}")
+    page.close()
