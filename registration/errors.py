@@ -25,7 +25,8 @@ code has a message in every language). A class without its own title shows its f
     ├── Forbidden                  403  forbidden           (authenticated, but not for you)
     │   ├── RoleNotPermitted            role_not_permitted   (= domain.workflow.RoleNotPermitted)
     │   ├── CategoryNotPermitted        category_not_permitted
-    │   └── SeparationOfDuties          separation_of_duties
+    │   ├── SeparationOfDuties          separation_of_duties
+    │   └── NotLegalRepresentative      not_legal_representative
     ├── NotFound                   404  not_found           (absent, or not visible to you)
     │   ├── ApplicationNotFound         application_not_found
     │   ├── LicenceNotFound             licence_not_found
@@ -250,6 +251,10 @@ class CategoryNotPermitted(Forbidden):
 
 class SeparationOfDuties(Forbidden):
     code = "separation_of_duties"
+
+
+class NotLegalRepresentative(Forbidden):
+    code = "not_legal_representative"
 
 
 # --- 404 --------------------------------------------------------------------------------------

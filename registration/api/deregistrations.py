@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import col, select
 
 from registration.api.deps import AUTHENTICATION_ERRORS, PrincipalDep, SessionDep, SettingsDep
+from registration.api.licences import REPRESENTATIVE_ERRORS, RepresentativeAttestation, owner_of
 from registration.api.overload import OVERLOAD_ERRORS
 from registration.api.problems import problem_responses
 from registration.api.register import address_of
@@ -43,8 +44,8 @@ from registration.errors import (
     RoleNotPermitted,
 )
 from registration.models import Deregistration
+from registration.services import company_access, rate_limits
 from registration.services import deregistrations as service
-from registration.services import rate_limits
 
 router = APIRouter(
     prefix="/api/v1", tags=["deregistrations"], responses=problem_responses(*OVERLOAD_ERRORS)
@@ -139,6 +140,7 @@ class DecisionIn(BaseModel):
 
 FILING_ERRORS = (
     *AUTHENTICATION_ERRORS,
+    *REPRESENTATIVE_ERRORS,
     LicenceNotFound,
     LicenceNotActive,
     DeregistrationPending,
@@ -153,13 +155,41 @@ FILING_ERRORS = (
     responses=problem_responses(*FILING_ERRORS),
 )
 def file_deregistration(
-    uscc: str, session: SessionDep, settings: SettingsDep, principal: PrincipalDep
+    uscc: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    attestation: RepresentativeAttestation = None,
 ) -> DeregistrationOut:
     """The company's client files a simplified deregistration: a public notice period opens
-    (`BIZREG_DEREGISTRATION_NOTICE_DAYS`), listed at /deregistrations and in the feed."""
+    (`BIZREG_DEREGISTRATION_NOTICE_DAYS`), listed at /deregistrations and in the feed. Any
+    other channel's client may too, with `Representative-Attestation`."""
+    now = utcnow()
+    record, person = None, None
+    if attestation is not None and not owner_of(session, principal, uscc):
+        _, record = company_access.attest_representative(
+            session,
+            principal,
+            uscc,
+            attestation,
+            "deregister",
+            now=now,
+            face_match_threshold=settings.face_match_threshold,
+        )
+        person = record.person_name
     row = service.file(
-        session, principal, uscc, now=utcnow(), notice_days=settings.deregistration_notice_days
+        session,
+        principal,
+        uscc,
+        now=now,
+        notice_days=settings.deregistration_notice_days,
+        attested_person=person,
+        entitled=record is not None,
     )
+    if record is not None:
+        record.subject_id = row.id
+        session.add(record)
+        session.commit()
     return DeregistrationOut.of(session, row)
 
 

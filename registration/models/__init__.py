@@ -16,7 +16,8 @@ webhooks      webhook_outbox, webhook_delivery
 nonces        signature_nonce (RFC 9421 replay protection)
 idempotency   idempotency_record (`Idempotency-Key`)
 security_events  security_event (sign-ins, failures, lockouts, refused signatures; per minute)
-life          feed_event (the public change feed), deregistration, deregistration_objection
+life          feed_event (the public change feed), deregistration, deregistration_objection,
+              company_attestation (an attested legal representative's company actions)
 """
 
 from registration.models.accounts import AccessToken, Officer
@@ -26,7 +27,7 @@ from registration.models.clients import ATTESTATION, REQUEST_SIGNING, ApiClient,
 from registration.models.idempotency import IdempotencyRecord
 from registration.models.issuance import IssuanceJob
 from registration.models.licences import Licence, LicenceEvent
-from registration.models.life import Deregistration, FeedEvent, Objection
+from registration.models.life import CompanyAttestation, Deregistration, FeedEvent, Objection
 from registration.models.names import CompanyName
 from registration.models.nonces import SignatureNonce
 from registration.models.security_events import SecurityEvent
@@ -42,6 +43,7 @@ __all__ = [
     "ApplicationDocument",
     "ApplicationEvent",
     "ClientKey",
+    "CompanyAttestation",
     "CompanyName",
     "Deregistration",
     "FeedEvent",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from registration.db import EnumString
@@ -66,3 +66,28 @@ class Objection(SQLModel, table=True):
     address: str = Field(max_length=64)
     lodged_at: datetime = utc_field()
     withdrawn_at: datetime | None = utc_field(default=None, nullable=True)
+
+
+class CompanyAttestation(SQLModel, table=True):
+    """A bank's attestation that the company's current legal representative asked for an
+    action (amend, deregister, download the licence) through `client_id`: who, through whom,
+    what. Single use: the (issuer, jti) pair is unique, as for applications' attestations."""
+
+    __tablename__ = "company_attestation"
+    __table_args__ = (UniqueConstraint("issuer", "jti", name="uq_company_attestation_jti"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    uscc: str = Field(max_length=18, index=True)
+    licence_version: int
+    action: str = Field(max_length=20)
+    client_id: str = Field(max_length=64)
+    issuer: str = Field(max_length=64)
+    jti: str = Field(max_length=256)
+    document_type: str = Field(max_length=20)
+    document_key: str = Field(max_length=40)
+    person_name: str = Field(max_length=80)
+    face_match_score: float
+    # What the action produced: the amendment application or the deregistration.
+    subject_id: str | None = Field(default=None, max_length=36)
+    received_at: datetime = utc_field()
+    token: str = Field(sa_column=Column(Text, nullable=False))

@@ -241,7 +241,10 @@ def withdraw(
     """The company withdraws its deregistration before the notice period ends."""
     row = _open_locked(session, deregistration_id, now)
     current = licences.current_licence(session, row.uscc)
-    if not entitled and not (principal.is_client and current.client_id == principal.subject):
+    filer = principal.is_client and row.client_id == principal.subject
+    if not (entitled or filer) and not (
+        principal.is_client and current.client_id == principal.subject
+    ):
         raise DeregistrationNotFound(f"no deregistration {deregistration_id[:40]} of yours")
     _close(session, row, DeregistrationStatus.WITHDRAWN, principal, "withdrawn by the company", now)
     feed.publish(session, FEED_DEREGISTRATION_WITHDRAWN, row.uscc, _facts(row), now)

@@ -47,8 +47,17 @@ def public_status(
     return chosen[-1], versions
 
 
-def pdf_for(session: Session, principal: Principal, uscc: str, version: int | None) -> Licence:
+def pdf_for(
+    session: Session,
+    principal: Principal,
+    uscc: str,
+    version: int | None,
+    *,
+    entitled: bool = False,
+) -> Licence:
     licence, _ = public_status(session, uscc, version)
+    if entitled:  # an attested legal representative (`company_access`)
+        return licence
     # Auditors read the audit log, not the licence's personal data (DESIGN.md §5).
     entitled = principal.role in OFFICER_ROLES - {Role.AUDITOR} or (
         principal.is_client and principal.subject == licence.client_id
@@ -125,11 +134,16 @@ def start_amendment(
     uscc: str,
     payload: ApplicationPayload,
     idempotency_key: str | None,
+    *,
+    entitled: bool = False,
+    company_channel: str | None = None,
 ) -> Application:
     """A change to a registered company: an application whose approval issues version n+1 of
-    the same licence (same USCC) and supersedes the one in force."""
+    the same licence (same USCC) and supersedes the one in force. `entitled`: the caller
+    proved it acts for the company (`company_access`), whatever client registered it."""
     versions = _versions(session, uscc)
-    if not versions or not (principal.is_client and versions[-1].client_id == principal.subject):
+    owner = bool(versions) and principal.is_client and versions[-1].client_id == principal.subject
+    if not versions or not (owner or entitled):
         raise LicenceNotFound(f"no licence {uscc} of yours to amend")
     # Lock the licence in force: two concurrent amendment requests queue here, and the second
     # then sees the first one's open application.
@@ -163,7 +177,12 @@ def start_amendment(
             extra={"application_id": pending},
         )
     return applications.create_application(
-        session, principal, payload, idempotency_key, amends_uscc=current.uscc
+        session,
+        principal,
+        payload,
+        idempotency_key,
+        amends_uscc=current.uscc,
+        company_channel=company_channel,
     )
 
 

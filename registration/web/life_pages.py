@@ -28,6 +28,7 @@ from registration.api.statistics import period
 from registration.db import utcnow
 from registration.domain.deregistration import DeregistrationStatus
 from registration.domain.security_events import SecurityEventKind
+from registration.domain.statistics import TARGETS
 from registration.errors import ServiceError
 from registration.http.localisation import LANGUAGES, problem_text
 from registration.models import Deregistration
@@ -211,7 +212,7 @@ def statistics_page(
         return life_i18n.text(key, language)
 
     scopes = [(t("overall"), report.overall), *report.channels.items()]
-    targets = statistics.TARGETS
+    targets = TARGETS
     charts = [
         share_chart(t("instant"), [(n, x.instant_share) for n, x in scopes], targets["instant"]),
         share_chart(
