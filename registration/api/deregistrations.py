@@ -48,7 +48,9 @@ from registration.services import company_access, rate_limits
 from registration.services import deregistrations as service
 
 router = APIRouter(
-    prefix="/api/v1", tags=["deregistrations"], responses=problem_responses(*OVERLOAD_ERRORS)
+    prefix="/api/v1",
+    tags=["deregistrations"],
+    responses=problem_responses(*OVERLOAD_ERRORS, PayloadInvalid),
 )
 
 
@@ -193,7 +195,11 @@ def file_deregistration(
     return DeregistrationOut.of(session, row)
 
 
-@router.get("/deregistrations", response_model=list[DeregistrationOut])
+@router.get(
+    "/deregistrations",
+    response_model=list[DeregistrationOut],
+    responses=problem_responses(PayloadInvalid),
+)
 def list_deregistrations(
     session: SessionDep,
     open_only: Annotated[bool, Query(alias="open")] = True,

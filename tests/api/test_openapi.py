@@ -53,7 +53,11 @@ def test_role_checked_operations_document_403(
 ) -> None:
     # Every authenticated route but these refuses some role; these answer 404 instead, or
     # are open to every authenticated caller.
-    open_to_all = {"GET /api/v1/names/check", "GET /api/v1/licences/{uscc}/pdf"}
+    open_to_all = {
+        "GET /api/v1/names/check",
+        "GET /api/v1/licences/{uscc}/pdf",
+        "POST /api/v1/deregistrations/{deregistration_id}/withdraw",
+    }
     undocumented = [
         name
         for name, op in operations
