@@ -233,3 +233,31 @@ def test_the_name_is_released_after_the_delay(
         assert session.exec(select(CompanyName)).first() is not None
         assert deregistrations.release_names_due(session, now + timedelta(days=31)) == 1
         assert session.exec(select(CompanyName)).first() is None
+
+
+def test_the_worker_ends_notice_periods(
+    app_client: TestClient, engine: Engine, settings: object, company: tuple[str, Headers]
+) -> None:
+    from registration.workers.webhooks import WebhookWorker
+
+    uscc, bank = company
+    app_client.app.state.settings.deregistration_notice_days = 1e-6  # type: ignore[attr-defined]
+    _file(app_client, uscc, bank)
+    worker = WebhookWorker(engine, app_client.app.state.settings)  # type: ignore[attr-defined]
+    worker.drain()
+    assert app_client.get(f"/api/v1/licences/{uscc}").json()["status"] == "deregistered"
+
+
+def test_revocation_is_in_the_feed(
+    app_client: TestClient, company: tuple[str, Headers], officer: Callable[..., Headers]
+) -> None:
+    uscc, _ = company
+    revoked = app_client.post(
+        f"/api/v1/licences/{uscc}/revoke",
+        json={"reason": "以欺骗手段取得登记"},
+        headers=officer(Role.REGISTRAR_ADMIN),
+    )
+    assert revoked.status_code == 200
+    events = app_client.get("/api/v1/feed").json()["events"]
+    assert [x["kind"] for x in events] == ["licence.issued", "licence.revoked"]
+    assert events[1]["data"]["reason"] == "以欺骗手段取得登记"
