@@ -65,13 +65,18 @@ def _consumer(url: str, output: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _writer(engine: Engine, count: int, seed: int, failures: list[BaseException]) -> None:
+def _writer(
+    engine: Engine, stop: threading.Event, seed: int, failures: list[BaseException]
+) -> None:
     rng = random.Random(seed)
     try:
-        for i in range(count):
+        i = 0
+        while not stop.is_set():
+            i += 1
             with Session(engine) as session:
                 feed.publish(session, "licence.issued", "91441900MA00000001", {"w": seed, "i": i})
-                # Commit late, sometimes much later than others take and commit positions.
+                # Commit late, sometimes much later than others take and commit positions: a
+                # reader polling then must not pass this position (the sequence-gap trap).
                 time.sleep(0.4 if rng.random() < 0.08 else rng.uniform(0, 0.03))
                 if rng.random() < 0.1:
                     session.rollback()  # a position that never commits: a harmless gap
@@ -90,8 +95,9 @@ def test_killed_consumer_resumed_three_times_sees_every_event_once(
     servers.append(_serve(database_url, tmp_path / "b", ports[1]))
     output = tmp_path / "events.ndjson"
     failures: list[BaseException] = []
+    stop = threading.Event()
     writers = [
-        threading.Thread(target=_writer, args=(engine, 60, seed, failures)) for seed in range(3)
+        threading.Thread(target=_writer, args=(engine, stop, seed, failures)) for seed in range(3)
     ]
     try:
         for writer in writers:
@@ -99,14 +105,16 @@ def test_killed_consumer_resumed_three_times_sees_every_event_once(
         rng = random.Random(13)
         for kill in range(3):
             consumer = _consumer(f"http://127.0.0.1:{ports[kill % 2]}", output)
-            time.sleep(rng.uniform(0.8, 2.0))
+            time.sleep(rng.uniform(1.5, 3.0))
             consumer.send_signal(signal.SIGKILL)  # at any instant, even mid-line
             consumer.wait()
+        # The fourth run, on the other process, reads while the writers go on, then catches up.
+        consumer = _consumer(f"http://127.0.0.1:{ports[1]}", output)
+        time.sleep(3)
+        stop.set()
         for writer in writers:
             writer.join()
         assert not failures, failures
-        # The fourth run, on the other process, catches up.
-        consumer = _consumer(f"http://127.0.0.1:{ports[1]}", output)
         with engine.connect() as connection:
             committed = [
                 row[0]
@@ -123,6 +131,7 @@ def test_killed_consumer_resumed_three_times_sees_every_event_once(
         consumer.send_signal(signal.SIGKILL)
         consumer.wait()
     finally:
+        stop.set()
         for server in servers:
             server.terminate()
             server.wait(timeout=20)
