@@ -3,6 +3,7 @@ registrar's decision, the licence's status everywhere, the name's release."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -241,8 +242,9 @@ def test_the_worker_ends_notice_periods(
     from registration.workers.webhooks import WebhookWorker
 
     uscc, bank = company
-    app_client.app.state.settings.deregistration_notice_days = 1e-6  # type: ignore[attr-defined]
+    app_client.app.state.settings.deregistration_notice_days = 1e-9  # type: ignore[attr-defined]
     _file(app_client, uscc, bank)
+    time.sleep(0.05)  # the notice period (86 µs) is over
     worker = WebhookWorker(engine, app_client.app.state.settings)  # type: ignore[attr-defined]
     worker.drain()
     assert app_client.get(f"/api/v1/licences/{uscc}").json()["status"] == "deregistered"
