@@ -10,6 +10,8 @@ from registration.api import (
     applications,
     attestations,
     clients,
+    deregistrations,
+    feed,
     issuance,
     licences,
     log,
@@ -17,6 +19,8 @@ from registration.api import (
     names,
     officers,
     pki,
+    register,
+    statistics,
     verify,
     webhooks,
 )
@@ -33,7 +37,7 @@ from registration.http import exchange
 from registration.http.security_headers import SecurityHeaders
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.settings import Settings
-from registration.web import docs, pages
+from registration.web import docs, life_pages, pages
 from registration.workers.checkpoints import CheckpointWorker
 from registration.workers.issuance import IssuanceWorker
 from registration.workers.webhooks import WebhookWorker
@@ -95,9 +99,14 @@ def create_app(
     app.include_router(pki.router)
     app.include_router(log.router)
     app.include_router(verify.router)
+    app.include_router(register.router)
+    app.include_router(feed.router)
+    app.include_router(deregistrations.router)
+    app.include_router(statistics.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
     console.install(app)
+    app.include_router(life_pages.router)
     # The terminal protocol: client administration, attestations, the webhook key; the raw-body
     # middleware and the replay handler, added before `BodySizeLimit` so that the size limit
     # applies before bodies are buffered.

@@ -9,7 +9,9 @@ code has a message in every language). A class without its own title shows its f
     │   ├── NotAPdf                     not_a_pdf
     │   ├── MalformedPdf                malformed_pdf
     │   ├── EncryptedPdf                encrypted_pdf
-    │   └── ProofUnavailable            proof_unavailable    (no such leaf or tree size)
+    │   ├── UnstorableCharacter         unstorable_character
+    │   ├── ProofUnavailable            proof_unavailable    (no such leaf or tree size)
+    │   └── CursorUnknown               cursor_unknown       (a feed cursor never issued)
     ├── NotAuthenticated           401  not_authenticated   (no or unusable credentials)
     │   ├── InvalidCredentials          invalid_credentials
     │   ├── InvalidToken                invalid_token
@@ -28,7 +30,8 @@ code has a message in every language). A class without its own title shows its f
     │   ├── RoleNotPermitted            role_not_permitted   (= domain.workflow.RoleNotPermitted)
     │   ├── CategoryNotPermitted        category_not_permitted
     │   ├── SeparationOfDuties          separation_of_duties
-    │   └── CsrfRejected                csrf_rejected
+    │   ├── CsrfRejected                csrf_rejected
+    │   └── NotLegalRepresentative      not_legal_representative
     ├── NotFound                   404  not_found           (absent, or not visible to you)
     │   ├── ApplicationNotFound         application_not_found
     │   ├── LicenceNotFound             licence_not_found
@@ -36,7 +39,9 @@ code has a message in every language). A class without its own title shows its f
     │   ├── KeyNotFound                 key_not_found
     │   ├── DocumentNotFound            document_not_found
     │   ├── OfficerNotFound             officer_not_found
-    │   └── NoCheckpoint                no_checkpoint        (the log has signed nothing yet)
+    │   ├── NoCheckpoint                no_checkpoint        (the log has signed nothing yet)
+    │   ├── DeregistrationNotFound      deregistration_not_found
+    │   └── ObjectionNotFound           objection_not_found
     ├── MethodNotAllowed           405  method_not_allowed  (raised by the router only)
     ├── Conflict                   409  conflict            (the resource's state does not allow it)
     │   ├── ConcurrentModification      concurrent_modification
@@ -56,8 +61,13 @@ code has a message in every language). A class without its own title shows its f
     │   ├── IdempotencyResponseLost     idempotency_response_lost
     │   ├── IdempotencyClaimLost        idempotency_claim_lost
     │   ├── ApplicationClaimed          application_claimed
-    │   └── RevocationPending           revocation_pending
+    │   ├── RevocationPending           revocation_pending
+    │   ├── DeregistrationPending       deregistration_pending
+    │   ├── DeregistrationClosed        deregistration_closed
+    │   └── NoticePeriodRunning         notice_period_running
+    ├── CursorExpired              410  cursor_expired      (older than the feed's retention)
     ├── PayloadTooLarge            413  payload_too_large
+    ├── RateLimited                429  rate_limited        (Retry-After)
     ├── UnsupportedMediaType       415  unsupported_media_type
     ├── PayloadInvalid             422  validation_failed   (the body breaks a rule; fields listed)
     │   ├── InvalidRole                 invalid_role
@@ -73,6 +83,7 @@ code has a message in every language). A class without its own title shows its f
     │   ├── IdempotencyKeyReused        idempotency_key_reused
     │   ├── PersonNotAttestable         person_not_attestable
     │   ├── AttestedPersonMismatch      attested_person_mismatch
+    │   ├── SearchQueryInvalid          search_query_invalid
     │   └── AttestationMalformed …      attestation_malformed, attestation_algorithm_refused,
     │                                   attestation_signature_invalid, attestation_issuer_mismatch,
     │                                   attestation_audience_mismatch, attestation_not_yet_valid,
@@ -184,6 +195,10 @@ class UnstorableCharacter(BadRequest):
     code = "unstorable_character"
 
 
+class CursorUnknown(BadRequest):
+    code = "cursor_unknown"
+
+
 # --- 401 --------------------------------------------------------------------------------------
 
 
@@ -274,6 +289,10 @@ class CsrfRejected(Forbidden):
     code = "csrf_rejected"
 
 
+class NotLegalRepresentative(Forbidden):
+    code = "not_legal_representative"
+
+
 # --- 404 --------------------------------------------------------------------------------------
 
 
@@ -309,6 +328,14 @@ class DocumentNotFound(NotFound):
 
 class OfficerNotFound(NotFound):
     code = "officer_not_found"
+
+
+class DeregistrationNotFound(NotFound):
+    code = "deregistration_not_found"
+
+
+class ObjectionNotFound(NotFound):
+    code = "objection_not_found"
 
 
 # --- 405, 409 ---------------------------------------------------------------------------------
@@ -401,6 +428,29 @@ class ApplicationClaimed(Conflict):
     code = "application_claimed"
 
 
+class DeregistrationPending(Conflict):
+    code = "deregistration_pending"
+
+
+class DeregistrationClosed(Conflict):
+    code = "deregistration_closed"
+
+
+class NoticePeriodRunning(Conflict):
+    code = "notice_period_running"
+
+
+# --- 410 --------------------------------------------------------------------------------------
+
+
+class CursorExpired(ServiceError):
+    """A feed cursor whose next event is older than the retention (RFC 9110 §15.5.11)."""
+
+    http_status = 410
+    code = "cursor_expired"
+    title = "Cursor expired"
+
+
 # --- 413, 415 ---------------------------------------------------------------------------------
 
 
@@ -408,6 +458,21 @@ class PayloadTooLarge(ServiceError):
     http_status = 413
     code = "payload_too_large"
     title = "Payload too large"
+
+
+class RateLimited(ServiceError):
+    """Too many requests from one address (RFC 6585 §4); Retry-After says when to come back."""
+
+    http_status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int = 60) -> None:
+        super().__init__(
+            detail,
+            headers={"Retry-After": str(retry_after)},
+            extra={"retry_after": retry_after},
+        )
 
 
 class UnsupportedMediaType(ServiceError):
@@ -475,6 +540,10 @@ class PersonNotAttestable(PayloadInvalid):
 
 class AttestedPersonMismatch(PayloadInvalid):
     code = "attested_person_mismatch"
+
+
+class SearchQueryInvalid(PayloadInvalid):
+    code = "search_query_invalid"
 
 
 class AttestationMalformed(PayloadInvalid):

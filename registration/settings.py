@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     # office decides within three (the seed's 1 + 3 working days, counted in calendar hours).
     front_desk_time_limit_hours: int = Field(default=24, gt=0)
     back_office_time_limit_hours: int = Field(default=72, gt=0)
+    # The company's life (issue 13): the public register's and objections' rate limits (per
+    # address and minute, counted in the database), the change feed's retention and longest
+    # stream, the deregistration notice period and how long a deregistered name stays taken.
+    register_searches_per_minute: int = Field(default=60, ge=1)
+    objections_per_minute: int = Field(default=5, ge=1)
+    feed_retention_days: int = Field(default=365, ge=1)
+    feed_stream_seconds: int = Field(default=300, ge=1, le=3600)
+    deregistration_notice_days: float = Field(default=20, gt=0)
+    deregistered_name_release_days: float = Field(default=365, ge=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -7,6 +7,7 @@ and from `verification.licence`.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 __all__ = ["LANGUAGES", "explain", "verdict_title"]
@@ -227,8 +228,30 @@ def _pick(pair: tuple[str, str], language: str) -> str:
     return pair[0] if language.startswith("zh") else pair[1]
 
 
-def explain(code: str, language: str = "en", sub_indication: str | None = None) -> str:
-    """One sentence for `code` in `language` ("zh" or "en")."""
+# A licence that left `active` on a known day says which day (DESIGN.md §3: "deregistered on D").
+_DATED: Final = {
+    "licence_deregistered": (
+        "签名真实，但该企业已于 {on} 注销，执照不再有效。",
+        "The signature is genuine, but the company was deregistered on {on}; the licence is no "
+        "longer in force.",
+    ),
+    "licence_revoked": (
+        "签名真实，但该执照已于 {on} 被吊销。",
+        "The signature is genuine, but the licence was revoked on {on}.",
+    ),
+}
+
+
+def explain(
+    code: str,
+    language: str = "en",
+    sub_indication: str | None = None,
+    on: dt.date | None = None,
+) -> str:
+    """One sentence for `code` in `language` ("zh" or "en"); `on`: the day the registry status
+    changed, named for deregistrations and revocations."""
+    if on is not None and code in _DATED:
+        return _pick(_DATED[code], language).format(on=on.isoformat())
     if code in _MESSAGES:
         return _pick(_MESSAGES[code], language)
     for prefix in ("signature_timestamp_", "document_timestamp_"):

@@ -20,6 +20,8 @@ from registration.cli import clients as client_commands
 from registration.cli import log as log_commands
 from registration.cli import terminal as terminal_commands
 from registration.cli import users as user_commands
+from registration.cli.feed import feed as feed_command
+from registration.cli.stats import stats as stats_command
 from registration.cli.verify import verify as verify_command
 from registration.db import create_db_engine, session_scope, upgrade_database
 from registration.domain.workflow import OFFICER_ROLES, Role
@@ -203,3 +205,7 @@ main.add_command(verify_command)
 # `audit verify`, `log checkpoint|monitor`: log.py.
 main.add_command(log_commands.audit)
 main.add_command(log_commands.log)
+# `feed`: feed.py, the change feed's reference consumer.
+main.add_command(feed_command)
+# `stats`: stats.py, the service statistics against the targets.
+main.add_command(stats_command)

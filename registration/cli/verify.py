@@ -12,6 +12,7 @@ Files are verified on every core (`--jobs`), with a progress bar on stderr. The 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -149,7 +150,10 @@ def _text_line(result: FileResult, lang: str) -> str:
         return f"{status}  {result.path}  {result.error}"
     report = result.report
     title = verdict_title(report["verdict"], lang)
-    reason = explain(report["reason"], lang, report.get("sub_indication"))
+    registry = report.get("registry") or {}
+    changed = registry.get("status_changed_at")
+    on = dt.datetime.fromisoformat(changed).date() if changed else None
+    reason = explain(report["reason"], lang, report.get("sub_indication"), on)
     indication = report["indication"] + (
         f"/{report['sub_indication']}" if report.get("sub_indication") else ""
     )

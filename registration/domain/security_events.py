@@ -17,3 +17,6 @@ class SecurityEventKind(StrEnum):
     TOKEN_REVOKED = "token_revoked"  # noqa: S105 (an event name, not a secret)
     SIGNATURE_REFUSED = "signature_refused"
     ATTESTATION_REFUSED = "attestation_refused"
+    # Public endpoints' rate limits count in the same per-minute buckets (by address).
+    REGISTER_SEARCH = "register_search"
+    OBJECTION_LODGED = "objection_lodged"

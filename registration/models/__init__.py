@@ -19,6 +19,8 @@ console       console_session, application_claim (the officer console)
 revocations   revocation_request (four eyes: one registrar proposes, another confirms)
 security_events  security_event (sign-ins, failures, lockouts, refused signatures; per minute)
 transparency  log_leaf, log_head, log_checkpoint (the transparency log), admin_event
+life          feed_event (the public change feed), deregistration, deregistration_objection,
+              company_attestation (an attested legal representative's company actions)
 """
 
 from registration.models.accounts import AccessToken, Officer
@@ -29,6 +31,7 @@ from registration.models.console import ApplicationClaim, ConsoleSession
 from registration.models.idempotency import IdempotencyRecord
 from registration.models.issuance import IssuanceJob
 from registration.models.licences import Licence, LicenceEvent
+from registration.models.life import CompanyAttestation, Deregistration, FeedEvent, Objection
 from registration.models.names import CompanyName
 from registration.models.nonces import SignatureNonce
 from registration.models.revocations import RevocationRequest
@@ -48,8 +51,11 @@ __all__ = [
     "ApplicationDocument",
     "ApplicationEvent",
     "ClientKey",
+    "CompanyAttestation",
     "CompanyName",
     "ConsoleSession",
+    "Deregistration",
+    "FeedEvent",
     "IdempotencyRecord",
     "IdentityAttestation",
     "IssuanceJob",
@@ -58,6 +64,7 @@ __all__ = [
     "LogCheckpoint",
     "LogHead",
     "LogLeaf",
+    "Objection",
     "Officer",
     "RevocationRequest",
     "SecurityEvent",

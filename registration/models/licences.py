@@ -26,6 +26,9 @@ class Licence(SQLModel, table=True):
     application_id: str = Field(foreign_key="application.id", unique=True, max_length=36)
     client_id: str = Field(max_length=64)
     company_name_zh: str = Field(max_length=50)
+    # The names in every language, normalised as the name check does (`domain.names`), joined
+    # by "|": what the public register searches.
+    search_key: str = Field(default="", max_length=400)
     status: LicenceStatus = Field(sa_type=EnumString(LicenceStatus, 20))
     status_reason: str | None = Field(default=None, max_length=500)
     status_changed_at: datetime | None = utc_field(default=None, nullable=True)

@@ -98,14 +98,20 @@ def _require_client(principal: Principal) -> None:
         raise RoleNotPermitted("only the submitting API client acts on an application's content")
 
 
-def _check_payload(principal: Principal, payload: ApplicationPayload) -> None:
+def _check_payload(
+    principal: Principal, payload: ApplicationPayload, channel: str | None = None
+) -> None:
+    """`channel`: the company's own channel, for an amendment filed through another channel's
+    client by the company's attested legal representative (the company keeps its catalogue:
+    type, currency, documents)."""
     errors = []
-    if payload.channel != principal.channel:
+    expected = channel or principal.channel
+    if payload.channel != expected:
         errors.append(
             FieldError(
                 field="channel",
                 code="channel_mismatch",
-                message=f"this client is registered for channel {principal.channel}",
+                message=f"this application is for channel {expected}",
             )
         )
     errors.extend(check_consistency(payload))
@@ -120,9 +126,10 @@ def create_application(
     idempotency_key: str | None,
     *,
     amends_uscc: str | None = None,
+    company_channel: str | None = None,
 ) -> Application:
     _require_client(principal)
-    _check_payload(principal, payload)
+    _check_payload(principal, payload, company_channel)
     now = utcnow()
     application = Application(
         id=str(uuid.uuid4()),
@@ -249,7 +256,7 @@ def update_application(
     application = get_application(session, principal, application_id)
     _require_editable(application)
     payload = parse_payload(merge_patch(application.payload, patch))
-    _check_payload(principal, payload)
+    _check_payload(principal, payload, application.channel)
     status = Status(application.status)
     _record(
         session,

@@ -22,13 +22,16 @@ from registration.clock import china_today
 from registration.db import utcnow
 from registration.domain import job_lifecycle
 from registration.domain.application import ApplicationPayload
+from registration.domain.deregistration import FEED_LICENCE_AMENDED, FEED_LICENCE_ISSUED
 from registration.domain.job_lifecycle import JobStatus
 from registration.domain.licence_lifecycle import LicenceStatus
+from registration.domain.register import search_key
 from registration.domain.workflow import Action, Status
 from registration.issuance.authority import LicenceAuthority
 from registration.issuance.content import authority_text, licence_content
 from registration.models import Application, IssuanceJob, Licence
-from registration.services import applications, licences, names
+from registration.services import applications, feed, licences, names
+from registration.services.licences import licence_facts
 from registration.services.uscc import allocate_uscc
 
 log = logging.getLogger("bizreg.issuance")
@@ -106,6 +109,9 @@ def issue(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Li
         application_id=application.id,
         client_id=application.client_id,
         company_name_zh=payload.company.name.zh,
+        search_key=search_key(
+            payload.company.name.zh, payload.company.name.en, payload.company.name.fr
+        ),
         status=LicenceStatus.ACTIVE,
         issued_at=now,
         sha256=hashlib.sha256(pdf).hexdigest(),
@@ -119,6 +125,13 @@ def issue(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Li
     job.status = job_lifecycle.guard(job.status, JobStatus.DONE)
     job.done_at, job.attempts = now, job.attempts + 1
     session.add(job)
+    feed.publish(
+        session,
+        FEED_LICENCE_AMENDED if version > FIRST_VERSION else FEED_LICENCE_ISSUED,
+        uscc,
+        licence_facts(licence),
+        now,
+    )
     return licence
 
 

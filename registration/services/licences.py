@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from registration.db import utcnow
 from registration.domain.application import ApplicationPayload
+from registration.domain.deregistration import FEED_LICENCE_REVOKED, DeregistrationStatus
 from registration.domain.licence_lifecycle import (
     LicenceAction,
     LicenceStatus,
@@ -21,13 +22,14 @@ from registration.errors import (
     AmendmentBeingIssued,
     AmendmentInProgress,
     ConcurrentModification,
+    DeregistrationPending,
     LicenceNotActive,
     LicenceNotFound,
     RoleNotPermitted,
 )
-from registration.models import Application, Licence, LicenceEvent
+from registration.models import Application, Deregistration, Licence, LicenceEvent
 from registration.principal import SYSTEM, Principal
-from registration.services import applications
+from registration.services import applications, feed
 
 
 def _versions(session: Session, uscc: str) -> list[Licence]:
@@ -45,8 +47,17 @@ def public_status(
     return chosen[-1], versions
 
 
-def pdf_for(session: Session, principal: Principal, uscc: str, version: int | None) -> Licence:
+def pdf_for(
+    session: Session,
+    principal: Principal,
+    uscc: str,
+    version: int | None,
+    *,
+    entitled: bool = False,
+) -> Licence:
     licence, _ = public_status(session, uscc, version)
+    if entitled:  # an attested legal representative (`company_access`)
+        return licence
     # Auditors read the audit log, not the licence's personal data (DESIGN.md §5).
     entitled = principal.role in OFFICER_ROLES - {Role.AUDITOR} or (
         principal.is_client and principal.subject == licence.client_id
@@ -55,6 +66,16 @@ def pdf_for(session: Session, principal: Principal, uscc: str, version: int | No
         # Same answer as a missing licence: the PDF (with personal data) is not public.
         raise LicenceNotFound(f"no licence {uscc} available to you")
     return licence
+
+
+def licence_facts(licence: Licence) -> dict[str, object]:
+    """What the feed says of a licence: only what the licence itself shows."""
+    return {
+        "uscc": licence.uscc,
+        "version": licence.version,
+        "company_name_zh": licence.company_name_zh,
+        "issued_at": licence.issued_at.isoformat(),
+    }
 
 
 def for_application(session: Session, application_id: str) -> Licence | None:
@@ -87,10 +108,18 @@ def revoke(session: Session, principal: Principal, uscc: str, reason: str) -> Li
             f"amendment {being_issued} of licence {uscc} is being issued; retry shortly",
             extra={"application_id": being_issued},
         )
+    now = utcnow()
     try:
-        _leave(session, current, LicenceAction.REVOKE, principal, reason, utcnow())
+        _leave(session, current, LicenceAction.REVOKE, principal, reason, now)
     except LicenceTransitionNotAllowed:
         raise not_active from None
+    feed.publish(
+        session,
+        FEED_LICENCE_REVOKED,
+        current.uscc,
+        {**licence_facts(current), "reason": reason},
+        now,
+    )
     session.commit()
     session.refresh(current)
     return current
@@ -105,11 +134,16 @@ def start_amendment(
     uscc: str,
     payload: ApplicationPayload,
     idempotency_key: str | None,
+    *,
+    entitled: bool = False,
+    company_channel: str | None = None,
 ) -> Application:
     """A change to a registered company: an application whose approval issues version n+1 of
-    the same licence (same USCC) and supersedes the one in force."""
+    the same licence (same USCC) and supersedes the one in force. `entitled`: the caller
+    proved it acts for the company (`company_access`), whatever client registered it."""
     versions = _versions(session, uscc)
-    if not versions or not (principal.is_client and versions[-1].client_id == principal.subject):
+    owner = bool(versions) and principal.is_client and versions[-1].client_id == principal.subject
+    if not versions or not (owner or entitled):
         raise LicenceNotFound(f"no licence {uscc} of yours to amend")
     # Lock the licence in force: two concurrent amendment requests queue here, and the second
     # then sees the first one's open application.
@@ -120,6 +154,17 @@ def start_amendment(
         raise LicenceNotActive(
             f"licence {uscc} is {current.status}: only a licence in force can be amended",
             extra={"current_status": current.status},
+        )
+    deregistering = session.exec(
+        select(Deregistration.id).where(
+            Deregistration.uscc == current.uscc,
+            Deregistration.status == DeregistrationStatus.NOTICE,
+        )
+    ).first()
+    if deregistering is not None:
+        raise DeregistrationPending(
+            f"licence {uscc} is being deregistered; withdraw that first",
+            extra={"deregistration_id": deregistering},
         )
     pending = session.exec(
         select(Application.id).where(
@@ -132,7 +177,12 @@ def start_amendment(
             extra={"application_id": pending},
         )
     return applications.create_application(
-        session, principal, payload, idempotency_key, amends_uscc=current.uscc
+        session,
+        principal,
+        payload,
+        idempotency_key,
+        amends_uscc=current.uscc,
+        company_channel=company_channel,
     )
 
 
@@ -183,6 +233,32 @@ def _leave(
             at=at,
         )
     )
+
+
+def deregister(
+    session: Session, principal: Principal, uscc: str, reason: str, at: datetime
+) -> Licence:
+    """The company is deregistered: its licence in force leaves `active` for good, through the
+    lifecycle table, in the caller's transaction (not committed)."""
+    versions = _versions(session, uscc)
+    if not versions:
+        raise LicenceNotFound(f"no licence {uscc}")
+    current = versions[-1]
+    try:
+        _leave(session, current, LicenceAction.DEREGISTER, principal, reason, at)
+    except LicenceTransitionNotAllowed:
+        raise LicenceNotActive(
+            f"licence {uscc} is {current.status}, not active",
+            extra={"current_status": current.status},
+        ) from None
+    return current
+
+
+def current_licence(session: Session, uscc: str) -> Licence:
+    versions = _versions(session, uscc)
+    if not versions:
+        raise LicenceNotFound(f"no licence {uscc}")
+    return versions[-1]
 
 
 def latest_version(session: Session, uscc: str) -> int:

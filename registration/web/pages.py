@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
@@ -150,10 +151,18 @@ def _report_context(
             report.reason,
             language,
             report.sub_indication.value if report.sub_indication else None,
+            _changed_on(report),
         ),
         "problems": [explain(code, language) for code in report.problems if code != report.reason],
         "data": report.licence.data if report.licence else None,
     }
+
+
+def _changed_on(report: VerificationReport) -> date | None:
+    registry = report.registry
+    if registry is None or registry.status_changed_at is None:
+        return None
+    return registry.status_changed_at.date()
 
 
 @router.get("/verify/{uscc}", response_class=HTMLResponse)

@@ -1,7 +1,9 @@
 """The webhook delivery worker: a thread in `bizreg serve` (or `WebhookWorker.drain` in tests).
 
 Any number of processes may run it: rows are leased one by one (see `webhooks.claim_due`).
-It also purges expired nonces and idempotency records, so those tables hold one window each.
+It also purges expired nonces and idempotency records, so those tables hold one window each,
+and ends deregistration notice periods (completing those without pending objections) and frees
+the names of companies deregistered long enough ago, once a minute.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy import Engine
 
 from registration.db import utcnow
 from registration.http import idempotency, signatures
-from registration.services import webhooks
+from registration.services import deregistrations, webhooks
 from registration.settings import Settings
 
 log = logging.getLogger("bizreg.webhooks")
@@ -45,6 +47,10 @@ class WebhookWorker:
                 idempotency.purge_expired(self.engine, now)
             except Exception:
                 log.exception("purging expired nonces and idempotency records failed")
+            try:
+                deregistrations.sweep(self.engine, self.settings, now)
+            except Exception:
+                log.exception("ending deregistration notice periods failed")
         return delivered
 
     def run_forever(self) -> None:

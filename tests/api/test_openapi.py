@@ -57,6 +57,7 @@ def test_role_checked_operations_document_403(
         "GET /api/v1/names/check",
         "GET /api/v1/licences/{uscc}/pdf",
         "POST /api/v1/auth/revoke",
+        "POST /api/v1/deregistrations/{deregistration_id}/withdraw",
     }
     undocumented = [
         name
