@@ -5,6 +5,7 @@ Against genuine B-LT and B-LTA licences, offline (the published root and what th
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 import tracemalloc
@@ -52,16 +53,24 @@ ALL_ATTACKS: dict[str, attacks.Attack] = {
     **attacks.SIGNATURE_CONTAINER,
     **attacks.VALIDATION_DATA,
 }
-TIME_LIMIT = 5.0
+TIME_LIMIT = 10.0  # seconds of CPU: pathological inputs took minutes
 
 
 def _timed(verifier: LicenceVerifier, pdf: bytes) -> VerificationReport:
     # A guard against pathological inputs (minutes of CPU), not a speed goal: it counts this
     # thread's CPU seconds, which neither other processes loading the machine nor background
     # threads other tests left in this process (workers, watchers) can inflate.
-    start = time.thread_time()
-    report = verifier.verify(pdf)
-    assert time.thread_time() - start < TIME_LIMIT
+    # The suite's heap is large by now and every collection during the parse would walk it:
+    # frozen, the count is this verification's own work, as in a fresh process (measured:
+    # 2.9 s alone, 5.7 s at the end of the suite without the freeze).
+    gc.collect()
+    gc.freeze()
+    try:
+        start = time.thread_time()
+        report = verifier.verify(pdf)
+        assert time.thread_time() - start < TIME_LIMIT
+    finally:
+        gc.unfreeze()
     return report
 
 
