@@ -21,6 +21,7 @@ from registration.api import (
     pki,
     register,
     statistics,
+    track,
     verify,
     webhooks,
 )
@@ -37,7 +38,7 @@ from registration.http import exchange
 from registration.http.security_headers import SecurityHeaders
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.settings import Settings
-from registration.web import docs, life_pages, pages
+from registration.web import docs, life_pages, pages, track_pages
 from registration.workers.checkpoints import CheckpointWorker
 from registration.workers.issuance import IssuanceWorker
 from registration.workers.webhooks import WebhookWorker
@@ -103,10 +104,12 @@ def create_app(
     app.include_router(feed.router)
     app.include_router(deregistrations.router)
     app.include_router(statistics.router)
+    app.include_router(track.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
     console.install(app)
     app.include_router(life_pages.router)
+    app.include_router(track_pages.router)
     # The terminal protocol: client administration, attestations, the webhook key; the raw-body
     # middleware and the replay handler, added before `BodySizeLimit` so that the size limit
     # applies before bodies are buffered.

@@ -310,6 +310,16 @@ class LicenceNotFound(NotFound):
     code = "licence_not_found"
 
 
+class TrackingNotFound(NotFound):
+    """The same answer for an unknown reference and for a wrong code: a guess learns nothing."""
+
+    code = "tracking_not_found"
+
+
+class NoticeNotFound(NotFound):
+    code = "notice_not_found"
+
+
 class NoCheckpoint(NotFound):
     code = "no_checkpoint"
 
@@ -622,6 +632,10 @@ class SignInThrottled(TooManyRequests):
 
 class SignInLocked(TooManyRequests):
     code = "sign_in_locked"
+
+
+class TrackingThrottled(TooManyRequests):
+    code = "tracking_throttled"
 
 
 # --- 503 --------------------------------------------------------------------------------------

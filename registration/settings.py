@@ -94,6 +94,17 @@ class Settings(BaseSettings):
     feed_stream_seconds: int = Field(default=300, ge=1, le=3600)
     deregistration_notice_days: float = Field(default=20, gt=0)
     deregistered_name_release_days: float = Field(default=365, ge=0)
+    # Investors' e-mails (issue 12): SMTP as `smtp://[user:pass@]host[:port]` (STARTTLS when
+    # the server offers it; `?starttls=required` refuses a server without it) or
+    # `smtps://…` (implicit TLS). Unset: each message is written as an .eml file under
+    # `<data_dir>/mail/` (the development default of `make run`).
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Dongguan AMR registration <no-reply@dgamr.example>"
+    mail_retry_base_seconds: float = Field(default=5.0, gt=0)
+    mail_retry_cap_seconds: float = Field(default=3600.0, gt=0)
+    mail_max_attempts: int = Field(default=12, ge=1)
+    mail_poll_seconds: float = Field(default=1.0, gt=0)
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -47,6 +47,15 @@ from templates.licence import (
     render_licence,
     verification_url,
 )
+from templates.notice import (
+    NOTICE_ATTACHMENT_NAME,
+    NOTICE_FORMAT,
+    NOTICE_KINDS,
+    NOTICE_SEAL_BOX,
+    NoticeReason,
+    NoticeText,
+    render_notice,
+)
 
 __all__ = [
     "ATTACHMENT_NAME",
@@ -68,6 +77,10 @@ __all__ = [
     "MAX_SCOPE_LATIN_LENGTH",
     "MAX_SCOPE_LENGTH",
     "MAX_TERM_YEARS",
+    "NOTICE_ATTACHMENT_NAME",
+    "NOTICE_FORMAT",
+    "NOTICE_KINDS",
+    "NOTICE_SEAL_BOX",
     "SEAL_BOX",
     "InvalidLicenceContent",
     "LanguageVariant",
@@ -77,6 +90,8 @@ __all__ = [
     "LicenceTemplateError",
     "LocalizedText",
     "Money",
+    "NoticeReason",
+    "NoticeText",
     "PersonName",
     "SealBox",
     "UnrenderableCharacter",
@@ -85,5 +100,6 @@ __all__ = [
     "licence_data",
     "read_licence_data",
     "render_licence",
+    "render_notice",
     "verification_url",
 ]

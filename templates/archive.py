@@ -208,6 +208,9 @@ def finish_pdf(
     attachment: bytes,
     structure: Sequence[StructNode] = (),
     owners: Sequence[int] = (),
+    *,
+    attachment_name: str = ATTACHMENT_NAME,
+    attachment_description: str = "Machine-readable licence data (bizreg-licence/1, JSON)",
 ) -> bytes:
     """Add metadata, output intent, the `licence.json` associated file and, when given, the
     structure tree (a tagged PDF) to `rendered`."""
@@ -265,15 +268,15 @@ def finish_pdf(
     filespec = pdf.make_indirect(
         Dictionary(
             Type=Name.Filespec,
-            F=String(ATTACHMENT_NAME),
-            UF=String(ATTACHMENT_NAME),
-            Desc=String("Machine-readable licence data (bizreg-licence/1, JSON)"),
+            F=String(attachment_name),
+            UF=String(attachment_name),
+            Desc=String(attachment_description),
             AFRelationship=Name.Data,
             EF=Dictionary(F=embedded_ref, UF=embedded_ref),
         )
     )
     root.Names = Dictionary(
-        EmbeddedFiles=Dictionary(Names=Array([String(ATTACHMENT_NAME), filespec]))
+        EmbeddedFiles=Dictionary(Names=Array([String(attachment_name), filespec]))
     )
     # ISO 19005-3 §6.8: associated files are what separates PDF/A-3 from PDF/A-2; /AF itself
     # is PDF 2.0 syntax that PDF/A-3 adopts, on a PDF 1.7 base.

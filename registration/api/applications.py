@@ -41,7 +41,7 @@ from registration.errors import (
     TooManyDocuments,
 )
 from registration.services import applications as service
-from registration.services import licences
+from registration.services import licences, tracking
 
 router = APIRouter(
     prefix="/api/v1/applications",
@@ -78,10 +78,19 @@ def create_application(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> ApplicationOut:
-    """Create a draft application (bodies as in `shared/examples/application-*.json`)."""
-    application = service.create_application(session, principal, payload, idempotency_key)
+    """Create a draft application (bodies as in `shared/examples/application-*.json`).
+
+    The response carries the investor's tracking reference and code (print or show both: the
+    code is in no other response, and only its hash is kept; `POST …/tracking-code` issues a
+    new one)."""
+    code = tracking.new_code()
+    application = service.create_application(
+        session, principal, payload, idempotency_key, tracking_code=code
+    )
     response.headers["Location"] = f"/api/v1/applications/{application.id}"
-    return _out(session, application, response)
+    out = _out(session, application, response)
+    out.tracking_code = code
+    return out
 
 
 def etag_of(application: ApplicationOut) -> str:

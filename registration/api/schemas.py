@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from registration.domain import return_reasons
 from registration.domain.application import FieldError
 from registration.domain.attestation import PersonToAttest
 from registration.domain.workflow import Status, allowed_actions
@@ -21,6 +22,7 @@ from registration.models import (
     WebhookDelivery,
     WebhookOutbox,
 )
+from registration.services.tracking import display_reference
 
 
 class Reason(BaseModel):
@@ -28,9 +30,24 @@ class Reason(BaseModel):
 
     field: str = Field(min_length=1, max_length=200)
     message: str = Field(min_length=1, max_length=2000)
+    code: str | None = Field(
+        default=None,
+        max_length=40,
+        description="A catalogued reason (" + ", ".join(return_reasons.CODES) + "): the investor "
+        "reads its guidance in their own language",
+    )
+
+    @field_validator("code")
+    @classmethod
+    def _catalogued(cls, code: str | None) -> str | None:
+        if code is not None and code not in return_reasons.BY_CODE:
+            raise ValueError("not a catalogued reason code")
+        return code
 
     def as_field_error(self) -> FieldError:
-        return FieldError(field=self.field, message=self.message, code="officer_reason")
+        return FieldError(
+            field=self.field, message=self.message, code=self.code or "officer_reason"
+        )
 
 
 class ReasonsIn(BaseModel):
@@ -88,6 +105,13 @@ class ApplicationOut(BaseModel):
     data: dict[str, Any] = Field(description="The application as submitted (see the examples)")
     documents: list[DocumentOut]
     licence: LicenceLink | None = Field(description="Set once the licence is issued")
+    tracking_reference: str | None = Field(
+        default=None, description="What the investor enters on /track, with the tracking code"
+    )
+    tracking_code: str | None = Field(
+        default=None,
+        description="Only in the response that created the application or issued a new code",
+    )
 
     @classmethod
     def of(
@@ -112,6 +136,9 @@ class ApplicationOut(BaseModel):
             data=application.payload,
             documents=[DocumentOut.of(d) for d in documents],
             licence=LicenceLink.of(licence) if licence else None,
+            tracking_reference=display_reference(application.tracking_reference)
+            if application.tracking_reference
+            else None,
         )
 
 

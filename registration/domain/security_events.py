@@ -20,3 +20,4 @@ class SecurityEventKind(StrEnum):
     # Public endpoints' rate limits count in the same per-minute buckets (by address).
     REGISTER_SEARCH = "register_search"
     OBJECTION_LODGED = "objection_lodged"
+    TRACKING_FAILED = "tracking_failed"  # a wrong tracking code or unknown reference

@@ -29,7 +29,7 @@ from signing import (
     make_timestamper,
 )
 from signing.keys import PrivateKey
-from templates import SEAL_BOX, LicenceContent, render_licence
+from templates import NOTICE_SEAL_BOX, SEAL_BOX, LicenceContent, render_licence
 from templates.fonts import FONT_FILE
 
 SEAL_TIME_LABEL = "签章时间 Signed"
@@ -52,6 +52,19 @@ class LicenceAuthority:
             seal_box=box,
             reason=f"营业执照 Business licence {content.uscc} v{content.version}",
             location=self.settings.authority_name_en,
+        )
+
+    def sign_notice(self, pdf: bytes, *, title: str, number: str) -> bytes:
+        """Sign one of the authority's notices with the licence signer (same PAdES level)."""
+        box = SealBox(
+            NOTICE_SEAL_BOX.page,
+            NOTICE_SEAL_BOX.x1,
+            NOTICE_SEAL_BOX.y1,
+            NOTICE_SEAL_BOX.x2,
+            NOTICE_SEAL_BOX.y2,
+        )
+        return self.signer.sign(
+            pdf, seal_box=box, reason=f"{title} {number}", location=self.settings.authority_name_en
         )
 
     @property

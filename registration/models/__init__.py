@@ -19,6 +19,7 @@ console       console_session, application_claim (the officer console)
 revocations   revocation_request (four eyes: one registrar proposes, another confirms)
 security_events  security_event (sign-ins, failures, lockouts, refused signatures; per minute)
 transparency  log_leaf, log_head, log_checkpoint (the transparency log), admin_event
+investors     notice (sealed notices of each step), mail_outbox, mail_delivery (e-mails)
 life          feed_event (the public change feed), deregistration, deregistration_objection,
               company_attestation (an attested legal representative's company actions)
 """
@@ -29,6 +30,7 @@ from registration.models.attestations import IdentityAttestation
 from registration.models.clients import ATTESTATION, REQUEST_SIGNING, ApiClient, ClientKey
 from registration.models.console import ApplicationClaim, ConsoleSession
 from registration.models.idempotency import IdempotencyRecord
+from registration.models.investors import MailDelivery, MailOutbox, Notice
 from registration.models.issuance import IssuanceJob
 from registration.models.licences import Licence, LicenceEvent
 from registration.models.life import CompanyAttestation, Deregistration, FeedEvent, Objection
@@ -64,6 +66,9 @@ __all__ = [
     "LogCheckpoint",
     "LogHead",
     "LogLeaf",
+    "MailDelivery",
+    "MailOutbox",
+    "Notice",
     "Objection",
     "Officer",
     "RevocationRequest",

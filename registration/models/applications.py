@@ -21,7 +21,10 @@ class Application(SQLModel, table=True):
     """
 
     __tablename__ = "application"
-    __table_args__ = (Index("ix_application_status_category", "status", "category"),)
+    __table_args__ = (
+        Index("ix_application_status_category", "status", "category"),
+        Index("ix_application_tracking_reference", "tracking_reference", unique=True),
+    )
 
     id: str = Field(primary_key=True, max_length=36)
     client_id: str = Field(foreign_key="api_client.client_id", index=True, max_length=64)
@@ -42,6 +45,10 @@ class Application(SQLModel, table=True):
     created_at: datetime = utc_field()
     updated_at: datetime = utc_field()
     submitted_at: datetime | None = utc_field(default=None, nullable=True)
+    # What the investor types on /track: the reference, and a code of which only the SHA-256
+    # is kept (100 random bits, so a plain hash is enough; see services.tracking).
+    tracking_reference: str | None = Field(default=None, max_length=16)
+    tracking_code_sha256: str | None = Field(default=None, max_length=64)
 
 
 class ApplicationEvent(SQLModel, table=True):

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from registration.changes import APPLICATION_CHANGED, ISSUANCE_DUE, notify
 from registration.clock import china_today
 from registration.db import utcnow
-from registration.domain import attestation, catalogue
+from registration.domain import attestation, catalogue, return_reasons
 from registration.domain.application import (
     ApplicationPayload,
     FieldError,
@@ -69,7 +69,7 @@ from registration.models import (
     Licence,
 )
 from registration.principal import SYSTEM, Principal
-from registration.services import names, webhooks
+from registration.services import mail, names, notices, tracking, webhooks
 
 DOCUMENT_KINDS = frozenset({"articles_of_association", "other"})
 MAX_DOCUMENTS = 10
@@ -127,7 +127,10 @@ def create_application(
     *,
     amends_uscc: str | None = None,
     company_channel: str | None = None,
+    tracking_code: str | None = None,
 ) -> Application:
+    """A new draft with its tracking reference; `tracking_code` (from `tracking.new_code`) is
+    the code the caller shows the investor — only its hash is stored."""
     _require_client(principal)
     _check_payload(principal, payload, company_channel)
     now = utcnow()
@@ -145,6 +148,7 @@ def create_application(
         created_at=now,
         updated_at=now,
     )
+    tracking.assign(application, tracking_code)
     session.add(application)
     session.add(
         _event(
@@ -367,7 +371,12 @@ def perform(
     application = get_application(session, principal, application_id)
     status = Status(application.status)
     target = guard(status, action, principal.role, has_reasons=bool(reasons))
-    reason_dicts = [{"field": r.field, "message": r.message} for r in reasons]
+    # A catalogued reason keeps its code, so the investor reads it in their own language.
+    reason_dicts = [
+        {"field": r.field, "message": r.message}
+        | ({"code": r.code} if r.code in return_reasons.BY_CODE else {})
+        for r in reasons
+    ]
 
     if action in (Action.SUBMIT, Action.RESUBMIT):
         _submit(session, application, action, principal, idempotency_key, region_code)
@@ -575,6 +584,10 @@ def _record(
         webhooks.queue_status_change(
             session, application, expected + 1, source.value, target.value, reasons, now
         )
+        # The investor's side of the same change (issue 12): the authority's written notice
+        # of the step, and the e-mail announcing it, in the same transaction.
+        notices.queue(session, application, expected + 1, target.value, reasons, now)
+        mail.queue_status_change(session, application, expected + 1, target.value, reasons, now)
 
 
 def _event(
@@ -600,3 +613,17 @@ def _event(
         idempotency_key=idempotency_key,
         at=at,
     )
+
+
+def new_tracking_code(
+    session: Session, principal: Principal, application_id: str
+) -> tuple[str, str]:
+    """A fresh tracking code for the application's own client; the old code stops working."""
+    _require_client(principal)
+    application = get_application(session, principal, application_id)
+    if application.client_id != principal.subject:
+        raise ApplicationNotFound(f"no application {application_id}")
+    code = tracking.assign(application)
+    session.add(application)
+    session.commit()
+    return tracking.display_reference(application.tracking_reference or ""), code

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from registration.changes import ISSUANCE_DUE, Listener
 from registration.issuance.authority import LicenceAuthority
 from registration.services import issuance as service
+from registration.services import notices
 
 log = logging.getLogger("bizreg.issuance")
 
@@ -61,6 +62,8 @@ class IssuanceWorker:
         while not self._stop.is_set():
             try:
                 if service.run_once(self.engine, self.authority) is None:
+                    # No licence waiting: sign the notices of recent steps (issue 12).
+                    notices.sign_pending(self.engine, self.authority, self.authority.settings)
                     return issued
                 issued += 1
                 pause = self.poll_seconds
