@@ -41,6 +41,7 @@ from registration.settings import Settings
 from registration.web import docs, life_pages, pages, track_pages
 from registration.workers.checkpoints import CheckpointWorker
 from registration.workers.issuance import IssuanceWorker
+from registration.workers.mail import MailWorker
 from registration.workers.webhooks import WebhookWorker
 
 # Multipart framing around an upload of the maximum size.
@@ -125,6 +126,10 @@ def create_app(
         app.state.webhook_worker = webhook_sender
         app.router.on_startup.append(webhook_sender.start)
         app.router.on_shutdown.append(webhook_sender.stop)
+        mailer = MailWorker(app.state.engine, settings)
+        app.state.mail_worker = mailer
+        app.router.on_startup.append(mailer.start)
+        app.router.on_shutdown.append(mailer.stop)
         # The transparency log's checkpoints are signed where webhooks are sent: `bizreg serve`.
         checkpointer = CheckpointWorker(app.state.engine, settings)
         app.state.checkpoint_worker = checkpointer

@@ -12,11 +12,19 @@ web or database framework — the registry reaches it as a callback. `signing` c
 """
 
 from signing.verification import Indication, SubIndication
-from verification.licence import LicenceVerifier, Registry, assess, verify_licence
+from verification.licence import (
+    LicenceVerifier,
+    NoticeRegistry,
+    Registry,
+    assess,
+    verify_licence,
+)
 from verification.messages import explain, verdict_title
 from verification.report import (
     LicenceData,
     LicenceStatus,
+    NoticeData,
+    NoticeRecord,
     RegistryCheck,
     RegistryRecord,
     Verdict,
@@ -28,6 +36,9 @@ __all__ = [
     "LicenceData",
     "LicenceStatus",
     "LicenceVerifier",
+    "NoticeData",
+    "NoticeRecord",
+    "NoticeRegistry",
     "Registry",
     "RegistryCheck",
     "RegistryRecord",

@@ -32,21 +32,31 @@ from signing.verification import (
     SignatureVerification,
     SubIndication,
 )
-from templates import ATTACHMENT_NAME, InvalidLicenceContent, content_from_data
+from templates import (
+    ATTACHMENT_NAME,
+    NOTICE_ATTACHMENT_NAME,
+    NOTICE_FORMAT,
+    NOTICE_KINDS,
+    InvalidLicenceContent,
+    content_from_data,
+)
 from verification.report import (
     LicenceData,
     LicenceStatus,
+    NoticeData,
+    NoticeRecord,
     RegistryCheck,
     RegistryRecord,
     Verdict,
     VerificationReport,
 )
 
-__all__ = ["LicenceVerifier", "Registry", "verify_licence"]
+__all__ = ["LicenceVerifier", "NoticeRegistry", "Registry", "verify_licence"]
 
 logger = logging.getLogger(__name__)
 
 Registry: TypeAlias = Callable[[str, int], RegistryRecord | None]
+NoticeRegistry: TypeAlias = Callable[[str], NoticeRecord | None]
 
 _NOT_IN_FORCE: Final = {
     LicenceStatus.SUPERSEDED: "licence_superseded",
@@ -72,27 +82,42 @@ class LicenceVerifier:
         registry: Registry | None = None,
         max_bytes: int = MAX_DOCUMENT_BYTES,
         clock: Callable[[], dt.datetime] | None = None,
+        notices: NoticeRegistry | None = None,
     ) -> None:
         self.signatures = PdfSignatureVerifier(
             trust_roots, crls=crls, max_bytes=max_bytes, clock=clock
         )
         self.registry = registry
+        # A registry object may answer for notices too (`.notice(number)`).
+        self.notices = notices or getattr(registry, "notice", None)
 
     @property
     def max_bytes(self) -> int:
         return self.signatures.max_bytes
 
-    def verify(self, pdf: bytes, *, registry: Registry | None = None) -> VerificationReport:
-        """Verify one licence. `registry` overrides the verifier's (e.g. one bound to the
-        request's database session)."""
+    def verify(
+        self,
+        pdf: bytes,
+        *,
+        registry: Registry | None = None,
+        notices: NoticeRegistry | None = None,
+    ) -> VerificationReport:
+        """Verify one licence (or notice). `registry` overrides the verifier's (e.g. one bound
+        to the request's database session); `notices` looks notices up by number."""
         signature = self.signatures.verify(pdf)
-        return assess(pdf, signature, registry if registry is not None else self.registry)
+        return assess(pdf, signature, registry if registry is not None else self.registry, notices)
 
 
 def assess(
-    pdf: bytes, signature: SignatureVerification, registry: Registry | None
+    pdf: bytes,
+    signature: SignatureVerification,
+    registry: Registry | None,
+    notices: NoticeRegistry | None = None,
 ) -> VerificationReport:
-    """The licence-level report for a signature verification of `pdf`."""
+    """The licence-level report for a signature verification of `pdf`; a notice's report if
+    the signed data declares a notice."""
+    if signature.attachment(NOTICE_ATTACHMENT_NAME) is not None:
+        return _assess_notice(signature, registry is not None, notices)
     problems = [f.code for f in signature.findings]
     indication, sub_indication = signature.indication, signature.sub_indication
     reason = problems[0] if problems else "authentic"
@@ -159,6 +184,76 @@ def assess(
         registry=check,
         problems=tuple(dict.fromkeys(problems)),
     )
+
+
+def _assess_notice(
+    signature: SignatureVerification, online: bool, notices: NoticeRegistry | None
+) -> VerificationReport:
+    """A notice: authentic or not, and what it states — never a licence, never in force.
+
+    A file carrying both notice.json and licence.json is refused: its kind would be a
+    matter of which attachment a reader looks at."""
+    problems = [f.code for f in signature.findings]
+    indication, sub_indication = signature.indication, signature.sub_indication
+    reason = problems[0] if problems else "notice_authentic"
+    notice, data_problem = _notice_data(signature)
+    if data_problem is None and signature.attachment(ATTACHMENT_NAME) is not None:
+        notice, data_problem = None, "ambiguous_document"
+    if data_problem is not None and signature.passed:
+        indication, sub_indication, reason = (
+            Indication.TOTAL_FAILED,
+            SubIndication.FORMAT_FAILURE,
+            data_problem,
+        )
+        problems.insert(0, data_problem)
+    if indication is Indication.TOTAL_PASSED and notice is not None and online and notices:
+        try:
+            record = notices(notice.number)
+        except Exception:
+            logger.exception("registry lookup failed for notice %s", notice.number)
+            record = None
+            problems.append("registry_unavailable")
+        else:
+            if record is None:
+                indication, sub_indication = Indication.INDETERMINATE, SubIndication.TRY_LATER
+                reason = "not_in_registry"
+                problems.insert(0, reason)
+            elif record.sha256.lower() != signature.document_sha256 or record.kind != notice.kind:
+                indication, sub_indication = Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE
+                reason = "registry_hash_mismatch"
+                problems.insert(0, reason)
+    verdict = {
+        Indication.TOTAL_PASSED: Verdict.AUTHENTIC,
+        Indication.TOTAL_FAILED: Verdict.INVALID,
+    }.get(indication, Verdict.INDETERMINATE)
+    return VerificationReport(
+        indication=indication,
+        sub_indication=sub_indication,
+        verdict=verdict,
+        reason=reason,
+        in_force=False if indication is Indication.TOTAL_FAILED else None,
+        signature=signature,
+        problems=tuple(dict.fromkeys(problems)),
+        kind="notice",
+        notice=notice,
+    )
+
+
+def _notice_data(signature: SignatureVerification) -> tuple[NoticeData | None, str | None]:
+    raw = signature.attachment(NOTICE_ATTACHMENT_NAME)
+    try:
+        data = json.loads((raw or b"").decode("utf-8"))
+        kind, number = data["kind"], data["number"]
+        if (
+            data.get("format") != NOTICE_FORMAT
+            or kind not in NOTICE_KINDS
+            or not isinstance(number, str)
+            or not 0 < len(number) <= 32
+        ):
+            raise ValueError("not a bizreg-notice/1 document")
+    except (UnicodeDecodeError, ValueError, TypeError, KeyError, RecursionError):
+        return None, "notice_data_invalid"
+    return NoticeData(kind=kind, number=number, data=data, verified=signature.passed), None
 
 
 def _licence_data(signature: SignatureVerification) -> tuple[LicenceData | None, str | None]:

@@ -16,6 +16,20 @@ LANGUAGES: Final = ("zh", "en")
 
 _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     # code: (中文, English)
+    "notice_authentic": (
+        "这是登记机关签章的通知书（不是营业执照），由登记机关签发且未被改动。",
+        "This is a notice signed by the registration authority (NOT a business licence); it "
+        "was issued by the authority and has not been altered.",
+    ),
+    "notice_data_invalid": (
+        "该文件自称通知书，但其数据不可读或格式不符。",
+        "The file claims to be a notice but its data is unreadable or not in the notice format.",
+    ),
+    "ambiguous_document": (
+        "该文件同时带有执照数据和通知书数据，无法确定其性质，不予认可。",
+        "The file carries both licence data and notice data, so what it is cannot be told: it "
+        "is not accepted.",
+    ),
     "in_force": (
         "该执照真实有效：由登记机关签发，文件未被改动，且在登记系统中为有效状态。",
         "This licence is genuine and in force: issued by the registration authority, "

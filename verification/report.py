@@ -33,6 +33,8 @@ from verification.messages import explain
 __all__ = [
     "LicenceData",
     "LicenceStatus",
+    "NoticeData",
+    "NoticeRecord",
     "RegistryCheck",
     "RegistryRecord",
     "Verdict",
@@ -124,6 +126,27 @@ class LicenceData:
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeData:
+    """A notice's machine-readable data (notice.json, `bizreg-notice/1`) from the signed
+    revision: what kind of notice, its number, and what it states."""
+
+    kind: str  # acceptance | return | rejection | approval
+    number: str
+    data: dict[str, Any]
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord:
+    """What the registry holds about one notice (the notice callback's answer)."""
+
+    number: str
+    kind: str
+    sha256: str
+    application_status: str
+
+
+@dataclass(frozen=True, slots=True)
 class VerificationReport:
     indication: Indication
     sub_indication: SubIndication | None
@@ -134,6 +157,10 @@ class VerificationReport:
     licence: LicenceData | None = None
     registry: RegistryCheck | None = None
     problems: tuple[str, ...] = field(default=())  # codes of everything found, decisive first
+    # What the signed data declares the document to be: a licence, or one of the authority's
+    # notices (which is never in force as a licence: `in_force` stays None).
+    kind: str = "licence"
+    notice: NoticeData | None = None
 
     @property
     def passed(self) -> bool:
@@ -145,6 +172,8 @@ class VerificationReport:
         registry records for the licence it claims to be (which, for an altered file, is a
         statement about the genuine licence, not about this file)."""
         registry = None
+        if self.notice is not None:
+            return {"file": explain(self.reason, language), "registry": None}
         if self.registry is not None and self.registry.found and self.registry.status:
             uscc = self.licence.uscc if self.licence is not None else "?"
             registry = (
@@ -181,7 +210,9 @@ class VerificationReport:
                 "bytes": self.signature.document_bytes,
             },
             "signature": self.signature.to_json(),
+            "kind": self.kind,
             "licence": json_ready(self.licence),
+            "notice": json_ready(self.notice),
             "registry": None,
         }
         for key in ("document_sha256", "document_bytes", "checked_at"):

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from registration.api.deps import PrincipalDep, SessionDep
+from registration.api.deps import AUTHENTICATION_ERRORS, PrincipalDep, SessionDep
 from registration.api.overload import OVERLOAD_ERRORS
 from registration.api.problems import problem_responses
 from registration.errors import (
@@ -128,7 +128,7 @@ class NoticeOut(BaseModel):
         )
 
 
-_ONE = (ApplicationNotFound, RoleNotPermitted)
+_ONE = (*AUTHENTICATION_ERRORS, ApplicationNotFound, RoleNotPermitted)
 
 
 @router.get(

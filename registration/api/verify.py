@@ -17,7 +17,11 @@ from registration.api.deps import SessionDep
 from registration.api.overload import OVERLOAD_ERRORS
 from registration.api.problems import problem_responses
 from registration.errors import NotAPdf, PayloadInvalid, PayloadTooLarge
-from registration.services.verification import service_verifier, session_registry
+from registration.services.verification import (
+    service_verifier,
+    session_notices,
+    session_registry,
+)
 from verification import LicenceVerifier, VerificationReport
 
 router = APIRouter(
@@ -70,7 +74,11 @@ def read_licence_upload(stream: BinaryIO, max_bytes: int) -> bytes:
 def verify_upload(request: Request, session: SessionDep, stream: BinaryIO) -> VerificationReport:
     verifier = licence_verifier(request)
     data = read_licence_upload(stream, verifier.max_bytes)
-    return verifier.verify(data, registry=session_registry(session, request.app.state.settings))
+    return verifier.verify(
+        data,
+        registry=session_registry(session, request.app.state.settings),
+        notices=session_notices(session),
+    )
 
 
 @router.post(

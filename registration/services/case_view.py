@@ -111,7 +111,7 @@ class CaseView:
 def _by(role: str) -> str:
     if role == "system":
         return "system"
-    return "applicant" if role == "client" else "authority"
+    return "applicant" if role in ("applicant", "terminal") else "authority"
 
 
 def _to_fix(event: ApplicationEvent | None, language: str) -> list[ToFix]:

@@ -21,6 +21,7 @@ from typing import Any, Final, Protocol
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from registration.changes import ISSUANCE_DUE, notify
 from registration.clock import CHINA_TIME
 from registration.db import utcnow
 from registration.domain import investor_texts, return_reasons
@@ -100,6 +101,7 @@ def queue(
         created_at=at,
     )
     session.add(notice)
+    notify(session, ISSUANCE_DUE)  # the issuance worker signs notices too: wake it now
     return notice
 
 

@@ -16,11 +16,17 @@ from sqlmodel import Session, col, select
 
 from registration.db import create_db_engine
 from registration.issuance.authority import LicenceAuthority
-from registration.models import Licence
+from registration.models import Licence, Notice
 from registration.services import audit, checkpoints
 from registration.settings import Settings
 from signing.verification import MAX_DOCUMENT_BYTES
-from verification import LicenceVerifier, Registry, RegistryRecord
+from verification import (
+    LicenceVerifier,
+    NoticeRecord,
+    NoticeRegistry,
+    Registry,
+    RegistryRecord,
+)
 
 
 def registry_record(
@@ -65,6 +71,23 @@ def registry_record(
     return None
 
 
+def notice_record(session: Session, number: str) -> NoticeRecord | None:
+    """The registry's record of a signed notice, or None."""
+    row = session.exec(
+        select(Notice)
+        .where(Notice.number == number[:32], col(Notice.sha256).is_not(None))
+        .options(defer(Notice.pdf))  # type: ignore[arg-type]
+    ).first()
+    if row is None or row.sha256 is None:
+        return None
+    status = str(row.statement.get("application", {}).get("status", ""))
+    return NoticeRecord(row.number, row.kind, row.sha256, status)
+
+
+def session_notices(session: Session) -> NoticeRegistry:
+    return partial(notice_record, session)
+
+
 def session_registry(session: Session, settings: Settings | None = None) -> Registry:
     """A registry callback answering from `session` (one request's)."""
 
@@ -87,12 +110,24 @@ class DatabaseRegistry:
         return engine_registry(engine, self.settings)
 
 
-def engine_registry(engine: Engine, settings: Settings | None = None) -> Registry:
-    def lookup(uscc: str, version: int) -> RegistryRecord | None:
-        with Session(engine) as session:
-            return registry_record(session, uscc, version, settings)
+class _EngineRegistry:
+    """Licences by (uscc, version) when called; notices by number with `.notice`."""
 
-    return lookup
+    def __init__(self, engine: Engine, settings: Settings | None) -> None:
+        self.engine = engine
+        self.settings = settings
+
+    def __call__(self, uscc: str, version: int) -> RegistryRecord | None:
+        with Session(self.engine) as session:
+            return registry_record(session, uscc, version, self.settings)
+
+    def notice(self, number: str) -> NoticeRecord | None:
+        with Session(self.engine) as session:
+            return notice_record(session, number)
+
+
+def engine_registry(engine: Engine, settings: Settings | None = None) -> Registry:
+    return _EngineRegistry(engine, settings)
 
 
 def service_verifier(authority: LicenceAuthority, max_bytes: int) -> LicenceVerifier:
