@@ -128,7 +128,7 @@ class NoticeOut(BaseModel):
         )
 
 
-_ONE = (*AUTHENTICATION_ERRORS, ApplicationNotFound, RoleNotPermitted)
+_ONE = (*AUTHENTICATION_ERRORS, ApplicationNotFound, RoleNotPermitted, PayloadInvalid)
 
 
 @router.get(

@@ -187,10 +187,10 @@ def build_message(row: MailOutbox, settings: Settings) -> EmailMessage:
     # Stable across retries: a copy re-sent after a crash is recognisably the same message.
     domain = settings.mail_from.rsplit("@", 1)[-1].rstrip(">") or "bizreg"
     message["Message-ID"] = f"<{row.id}@{domain}>"
-    message["Content-Language"] = row.language
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
     track_url = f"{settings.public_base_url.rstrip('/')}/track"
     message.set_content(row.body.replace(TRACK_URL, track_url), charset="utf-8")
+    message["Content-Language"] = row.language  # after set_content, which clears Content-*
     return message
 
 

@@ -21,7 +21,8 @@ def test_create_returns_a_reference_and_a_code_of_which_only_a_hash_is_kept(
 ) -> None:
     created = create(app_client, api_client_for("yinzhengtong"), "yinzhengtong")
     reference, code = created["tracking_reference"], created["tracking_code"]
-    assert reference.startswith("DG-") and len(code.replace("-", "")) == tracking.CODE_CHARS
+    assert reference.startswith("DG-")
+    assert len(code.replace("-", "")) == tracking.CODE_CHARS
     # 20 characters of a 32-letter alphabet: 100 bits.
     assert tracking.CODE_CHARS * 5 >= 80
     with Session(engine) as session:
@@ -36,7 +37,8 @@ def test_create_returns_a_reference_and_a_code_of_which_only_a_hash_is_kept(
             for record in connection.execute(text("SELECT * FROM application"))
             for value in record
         )
-    assert code not in dump and code.replace("-", "") not in dump
+    assert code not in dump
+    assert code.replace("-", "") not in dump
     # Every later representation has the reference, never the code.
     again = app_client.get(
         f"/api/v1/applications/{created['id']}", headers=api_client_for("yinzhengtong")
@@ -76,14 +78,16 @@ def test_the_case_as_the_investor_sees_it_in_their_language(
     assert fixes[0]["code"] == "domicile_unclear"
     assert fixes[0]["guidance"] == "住所資訊不完整或無法核實，請補充。"
     assert fixes[0]["note"] == "门牌号与不动产登记不符"
-    assert fixes[1]["code"] is None and fixes[1]["note"].startswith("名称中的行业")
+    assert fixes[1]["code"] is None
+    assert fixes[1]["note"].startswith("名称中的行业")
     assert case["expected_decision"]["basis"] == "waiting_for_applicant"
     assert [n["kind"] for n in case["notices"]] == ["return"]
     # Switchable: the same case in French.
     french = track(app_client, created["tracking_reference"], created["tracking_code"], lang="fr")
     assert french.json()["to_fix"][0]["guidance"].startswith("L’adresse du siège")
     # No personal data: no identity numbers, no officer names.
-    assert "persons" not in response.text and "front_desk-" not in response.text
+    assert "persons" not in response.text
+    assert "front_desk-" not in response.text
 
 
 def test_wrong_code_and_unknown_reference_answer_alike(
@@ -176,4 +180,5 @@ def test_an_expected_time_from_recent_decisions_of_the_category(
     estimate = case["expected_decision"]
     assert estimate["basis"] == "recent_decisions"
     assert estimate["sample_size"] == 1
-    assert estimate["seconds"] is not None and estimate["seconds"] >= 0
+    assert estimate["seconds"] is not None
+    assert estimate["seconds"] >= 0
