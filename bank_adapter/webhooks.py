@@ -49,11 +49,16 @@ class StatusChangeEvent:
     """Itemised reasons for a return or rejection, as the application records them."""
     licence_uscc: str | None = None
     """The licence number, once one has been issued."""
+    notice_url: str | None = None
+    """The authority's signed notice of this step (acceptance, return, rejection, approval),
+    a path under the API's base URL; it answers 404 `notice_not_found` for the second or so
+    until the notice is signed."""
 
     def to_json(self) -> dict[str, Any]:
         if self.occurred_at.tzinfo is None:
             raise ValueError("occurred_at must be timezone-aware")
-        return {
+        notice = {} if self.notice_url is None else {"notice_url": self.notice_url}
+        return notice | {
             "id": self.event_id,
             "type": STATUS_CHANGED,
             "application_id": self.application_id,

@@ -170,13 +170,16 @@ def render_notice(text: NoticeText) -> bytes:
         canvas.linkURL(
             text.verification_url, (_LEFT, 70.0, _LEFT + 72.0, 142.0), relative=0, thickness=0, F=4
         )
-        canvas.setFont(FONT_NAME, 8.0)
+        # Right of the QR code, left of the seal: what this is, and where to verify it.
+        canvas.setFont(FONT_NAME, 7.5)
         canvas.setFillColorRGB(*MUTED)
-        y = 184.0
+        x, width, y = _LEFT + 82.0, NOTICE_SEAL_BOX.x1 - 12.0 - (_LEFT + 82.0), 184.0
         for line in (text.labels["verify"], text.verification_url, text.labels["not_a_licence"]):
-            for part in wrapped_lines(line, 250.0, 8.0):
-                canvas.drawString(_LEFT, y, part)
-                y -= 10.5
+            for part in wrapped_lines(line, width, 7.5):
+                if y < 62.0:
+                    raise LicenceLayoutOverflow("notice footer", 9.5, 0.0)
+                canvas.drawString(x, y, part)
+                y -= 9.5
         canvas.setFont(FONT_NAME, 10.5)
         canvas.setFillColorRGB(*INK)
         canvas.drawRightString(_RIGHT, 206.0, text.authority)

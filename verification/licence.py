@@ -206,6 +206,7 @@ def _assess_notice(
             data_problem,
         )
         problems.insert(0, data_problem)
+    check: RegistryCheck | None = None
     if indication is Indication.TOTAL_PASSED and notice is not None and online and notices:
         try:
             record = notices(notice.number)
@@ -213,7 +214,15 @@ def _assess_notice(
             logger.exception("registry lookup failed for notice %s", notice.number)
             record = None
             problems.append("registry_unavailable")
+            check = RegistryCheck(consulted=False, found=False, error="registry_unavailable")
         else:
+            same = record is not None and record.sha256.lower() == signature.document_sha256
+            check = RegistryCheck(
+                consulted=True,
+                found=record is not None,
+                issued_sha256=record.sha256 if record else None,
+                file_match=None if record is None else ("identical" if same else "different"),
+            )
             if record is None:
                 indication, sub_indication = Indication.INDETERMINATE, SubIndication.TRY_LATER
                 reason = "not_in_registry"
@@ -233,6 +242,7 @@ def _assess_notice(
         reason=reason,
         in_force=False if indication is Indication.TOTAL_FAILED else None,
         signature=signature,
+        registry=check,
         problems=tuple(dict.fromkeys(problems)),
         kind="notice",
         notice=notice,

@@ -157,4 +157,7 @@ def _text_line(result: FileResult, lang: str) -> str:
     indication = report["indication"] + (
         f"/{report['sub_indication']}" if report.get("sub_indication") else ""
     )
+    notice = report.get("notice")
+    if notice:  # say what kind of document it is before anything else
+        title = f"NOTICE ({notice['kind']}, {notice['number']}), not a licence: {title}"
     return f"{status}  {result.path}  {title} [{indication}] {reason}"

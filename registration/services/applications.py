@@ -581,12 +581,19 @@ def _record(
     )
     notify(session, APPLICATION_CHANGED, application.id)
     if source is not target:
+        # The authority's written notice of the step (issue 12), linked from the webhook; and
+        # the investor's e-mail: all in the step's transaction.
+        notice = notices.queue(session, application, expected + 1, target.value, reasons, now)
         webhooks.queue_status_change(
-            session, application, expected + 1, source.value, target.value, reasons, now
+            session,
+            application,
+            expected + 1,
+            source.value,
+            target.value,
+            reasons,
+            now,
+            notice_id=notice.id if notice else None,
         )
-        # The investor's side of the same change (issue 12): the authority's written notice
-        # of the step, and the e-mail announcing it, in the same transaction.
-        notices.queue(session, application, expected + 1, target.value, reasons, now)
         mail.queue_status_change(session, application, expected + 1, target.value, reasons, now)
 
 

@@ -27,6 +27,7 @@ from registration.db import utcnow
 from registration.domain import investor_texts, return_reasons
 from registration.errors import NoticeNotFound
 from registration.models import Application, Notice
+from registration.services import tracking
 from registration.settings import Settings
 from templates import NOTICE_FORMAT, NoticeReason, NoticeText, render_notice
 from templates.errors import LicenceTemplateError
@@ -81,7 +82,9 @@ def queue(
         "number": number,
         "issue_date": at.astimezone(CHINA_TIME).date().isoformat(),
         "application": {
-            "reference": application.tracking_reference,
+            "reference": tracking.display_reference(application.tracking_reference)
+            if application.tracking_reference
+            else None,
             "company_name_zh": application.company_name_zh,
             "status": status,
             "event_seq": seq,

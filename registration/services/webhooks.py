@@ -67,6 +67,7 @@ def queue_status_change(
     status: str,
     reasons: Sequence[dict[str, Any]],
     at: datetime,
+    notice_id: str | None = None,
 ) -> None:
     """Queue the webhook for a status change, if the client registered a callback URL. Runs
     inside the caller's transaction and never commits."""
@@ -88,6 +89,9 @@ def queue_status_change(
         occurred_at=at,
         reasons=tuple(reasons),
         licence_uscc=uscc,
+        notice_url=None
+        if notice_id is None
+        else f"/api/v1/applications/{application.id}/notices/{notice_id}/pdf",
     )
     session.add(
         WebhookOutbox(
@@ -203,6 +207,7 @@ def _event_of(stored: dict[str, Any]) -> StatusChangeEvent:
         occurred_at=datetime.fromisoformat(stored["occurred_at"].replace("Z", "+00:00")),
         reasons=tuple(stored.get("reasons") or ()),
         licence_uscc=stored.get("licence_uscc"),
+        notice_url=stored.get("notice_url"),
     )
 
 

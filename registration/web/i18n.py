@@ -99,6 +99,22 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "payload_too_large": ("文件过大，不可能是营业执照。", "The file is too large to be a licence."),
     "not_a_pdf": ("上传的文件不是 PDF。", "The uploaded file is not a PDF."),
     "no_file": ("请选择要验证的文件。", "Choose a file to verify."),
+    "notice_title": (
+        "登记机关签章的通知书（不是营业执照）",
+        "A notice signed by the authority — NOT a business licence",
+    ),
+    "notice_data": ("通知书内容", "What the notice states"),
+    "notice_kind": ("文书类型", "Kind"),
+    "notice_kind_acceptance": ("受理通知书", "Notice of acceptance"),
+    "notice_kind_return": ("补正材料通知书", "Notice to correct the application"),
+    "notice_kind_rejection": ("不予登记通知书", "Notice of refusal of registration"),
+    "notice_kind_approval": ("准予登记通知书", "Notice of approval of registration"),
+    "notice_number": ("文书编号", "Notice number"),
+    "notice_company": ("企业名称", "Company"),
+    "notice_reference": ("查询编号", "Tracking reference"),
+    "notice_date": ("日期", "Date"),
+    "notice_reasons": ("事项", "Items"),
+    "notice_on_record": ("登记系统存档", "On the registry's record"),
 }
 
 

@@ -146,7 +146,9 @@ def _report_context(
         "error": None,
         "filename": filename,
         "tone": _TONE[verdict],
-        "verdict_title": verdict_title(verdict, language),
+        "verdict_title": i18n.text("notice_title", language)
+        if report.kind == "notice" and verdict == "authentic"
+        else verdict_title(verdict, language),
         "reason_text": explain(
             report.reason,
             language,
@@ -155,6 +157,7 @@ def _report_context(
         ),
         "problems": [explain(code, language) for code in report.problems if code != report.reason],
         "data": report.licence.data if report.licence else None,
+        "notice": report.notice.data if report.notice else None,
     }
 
 

@@ -203,3 +203,60 @@ def test_bizreg_verify_offline_names_the_notice(
     line = json.loads(result.stdout.splitlines()[0])
     assert line["kind"] == "notice"
     assert line["notice"]["kind"] == "return"
+
+
+def test_the_webhook_of_a_step_links_its_notice(
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    officer: Callable[..., Headers],
+    engine: Engine,
+) -> None:
+    from sqlmodel import Session, select
+
+    from registration.models import ApiClient, WebhookOutbox
+
+    bank = api_client_for("hong_kong")
+    with Session(engine) as session:
+        for client in session.exec(select(ApiClient)):
+            client.callback_url = "https://bank.example/hooks"
+            session.add(client)
+        session.commit()
+    app_id = returned_hong_kong(app_client, bank, officer)["id"]
+    with Session(engine) as session:
+        events = [
+            row.event
+            for row in session.exec(
+                select(WebhookOutbox).where(WebhookOutbox.application_id == app_id)
+            )
+        ]
+    by_status = {e["status"]: e for e in events}
+    assert "notice_url" not in by_status["submitted"]  # submission has no notice
+    listed = app_client.get(f"/api/v1/applications/{app_id}/notices", headers=bank).json()
+    assert by_status["returned"]["notice_url"] == (
+        f"/api/v1/applications/{app_id}/notices/{listed[0]['id']}/pdf"
+    )
+
+
+def test_an_uncatalogued_reason_code_is_refused_and_changes_nothing(
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    officer: Callable[..., Headers],
+) -> None:
+    from registration.domain.workflow import Role
+    from tests.investors.support import manual_hong_kong
+
+    bank = api_client_for("hong_kong")
+    app_id = manual_hong_kong(app_client, bank)["id"]
+    act(app_client, bank, app_id, "submit")
+    refused = act(
+        app_client,
+        officer(Role.FRONT_DESK),
+        app_id,
+        "return",
+        [{"field": "company.name", "code": "no_such_reason", "message": "x"}],
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"].endswith("code")
+    status = app_client.get(f"/api/v1/applications/{app_id}", headers=bank).json()["status"]
+    assert status == "submitted"
+    assert app_client.get(f"/api/v1/applications/{app_id}/notices", headers=bank).json() == []

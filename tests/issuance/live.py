@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -82,19 +83,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_service(data_dir: Path) -> Iterator[LiveService]:
+def live_service(
+    data_dir: Path, *, background: bool = False, **overrides: Any
+) -> Iterator[LiveService]:
+    """`background`: also the webhook, mail and checkpoint workers (as `bizreg serve`)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     settings = Settings(
         data_dir=data_dir,
         public_base_url=base_url,
         database_url=f"sqlite:///{data_dir / 'live.db'}",
+        **overrides,
     )
     data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_db_engine(settings.effective_database_url)
     upgrade_database(engine)
     authority = build_authority(settings)
-    app = create_app(settings, engine, authority, issuance_worker=True)
+    app = create_app(settings, engine, authority, issuance_worker=True, webhook_worker=background)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -178,9 +178,13 @@ def test_report_json_is_complete_and_serialisable(
         "checked_at",
         "document",
         "signature",
+        "kind",
         "licence",
+        "notice",
         "registry",
     }
+    assert body["kind"] == "licence"
+    assert body["notice"] is None
     signature = body["signature"]
     for key in ("intact", "coverage", "signer", "chain", "timestamp", "revocation", "level"):
         assert signature[key] not in (None, []), key
