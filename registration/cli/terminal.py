@@ -171,7 +171,14 @@ def submit(
     ]
     with _client(base_url, client_id, keyid, key_path) as bizreg:
         try:
-            app_id = bizreg.create_application(payload, idempotency_key=key)["id"]
+            created = bizreg.create_application(payload, idempotency_key=key)
+            app_id = created["id"]
+            if created.get("tracking_code"):
+                # What the bank prints on the investor's receipt (the code is shown only once).
+                click.echo(
+                    f"tracking reference {created['tracking_reference']} "
+                    f"code {created['tracking_code']} ({base_url.rstrip('/')}/track)"
+                )
             # A re-run replays the first create's answer: read where the application is now.
             application = bizreg.get_application(app_id)
             click.echo(f"application {app_id}: {application['status']}")
