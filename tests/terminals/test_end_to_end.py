@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -149,7 +150,9 @@ def test_bizreg_terminal_commands(
     assert result.exit_code == 0, result.output
     assert "attested p1" in result.output
     assert result.output.strip().endswith("approved")
-    app_id = result.output.split()[1].rstrip(":")
+    app_id = re.search(r"application (\S+):", result.output).group(1)  # type: ignore[union-attr]
+    # The receipt's tracking reference and code, which the bank prints for the investor.
+    assert re.search(r"tracking reference DG-[0-9A-Z-]+ code [0-9A-Z-]{24}", result.output)
 
     # Running it again is safe: the derived Idempotency-Key replays the first create.
     again = runner.invoke(main, submit, env=env)
