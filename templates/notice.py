@@ -37,7 +37,7 @@ __all__ = [
 
 NOTICE_ATTACHMENT_NAME: Final = "notice.json"
 NOTICE_FORMAT: Final = "bizreg-notice/1"
-NOTICE_KINDS: Final = ("acceptance", "return", "rejection", "approval")
+NOTICE_KINDS: Final = ("acceptance", "return", "rejection", "approval", "withdrawal")
 
 _W, _H = float(A4[0]), float(A4[1])
 _LEFT: Final = 56.0

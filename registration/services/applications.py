@@ -409,13 +409,20 @@ def perform(
 
 
 def record_system_step(
-    session: Session, application: Application, action: Action, target: Status
+    session: Session,
+    application: Application,
+    action: Action,
+    target: Status,
+    reasons: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """A step the system takes (issuance), guarded like any other; not committed here."""
-    expected_target = guard(Status(application.status), action, SYSTEM.role)
+    """A step the system takes (issuance, withdrawing a stale case), guarded like any other;
+    not committed here."""
+    expected_target = guard(
+        Status(application.status), action, SYSTEM.role, has_reasons=bool(reasons)
+    )
     if expected_target is not target:
         raise ValueError(f"{action} leads to {expected_target}, not {target}")
-    _record(session, application, action, target, SYSTEM, [], None)
+    _record(session, application, action, target, SYSTEM, list(reasons), None)
 
 
 def _require_licence_in_force(session: Session, uscc: str) -> None:
@@ -583,7 +590,15 @@ def _record(
     if source is not target:
         # The authority's written notice of the step (issue 12), linked from the webhook; and
         # the investor's e-mail: all in the step's transaction.
-        notice = notices.queue(session, application, expected + 1, target.value, reasons, now)
+        notice = notices.queue(
+            session,
+            application,
+            expected + 1,
+            target.value,
+            reasons,
+            now,
+            by_system=principal.role is Role.SYSTEM,
+        )
         webhooks.queue_status_change(
             session,
             application,
