@@ -43,10 +43,10 @@ import json
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -127,6 +127,22 @@ class BizregClient:
         return self._json(
             "POST", f"/applications/{_segment(app_id)}/submit", idempotency_key=idempotency_key
         )
+
+    def preflight(self, app_id: str) -> dict[str, Any]:
+        """POST /applications/{id}/preflight: every submission check, nothing changed; the
+        predicted path (instant or manual), the problems, the expected time to licence."""
+        return self._json("POST", f"/applications/{_segment(app_id)}/preflight")
+
+    def requirements(
+        self, channel: str, company_type: str | None = None, scope: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """GET /requirements: what a case of this kind needs, and whether it can be instant."""
+        query = urlencode(
+            [("channel", channel)]
+            + ([("company_type", company_type)] if company_type else [])
+            + [("scope", item) for item in scope]
+        )
+        return self._json("GET", f"/requirements?{query}")
 
     def attest(
         self, app_id: str, attestation_jws: str, idempotency_key: str | None = None

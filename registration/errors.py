@@ -500,6 +500,12 @@ class PayloadInvalid(ServiceError):
     title = "Validation failed"
 
 
+class RequirementsQueryInvalid(PayloadInvalid):
+    """An unknown channel, company type or business scope item: every one listed at once."""
+
+    code = "requirements_query_invalid"
+
+
 class InvalidRole(PayloadInvalid):
     code = "invalid_role"
 

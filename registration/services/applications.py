@@ -32,7 +32,7 @@ from registration.domain.application import (
     check_consistency,
     field_path,
 )
-from registration.domain.checks import instant_ineligibility, run_automatic_checks
+from registration.domain.checks import CheckReport, instant_ineligibility, run_automatic_checks
 from registration.domain.licence_lifecycle import LicenceStatus
 from registration.domain.workflow import (
     EDITABLE_STATUSES,
@@ -450,21 +450,7 @@ def _submit(
     idempotency_key: str | None,
     region_code: str,
 ) -> None:
-    payload = parse_payload(application.payload)
-    kinds = {d.kind for d in list_documents(session, application.id)}
-    # An amendment may keep the company's own registered name.
-    own = [application.id, *names.applications_of_licence(session, application.amends_uscc)]
-    name_check = names.check(
-        session,
-        region_code,
-        payload.company.name.zh,
-        ignore_applications=own,
-        ignore_client_reservation=application.client_id,
-    )
-    report = run_automatic_checks(payload, kinds, name_check, china_today())
-    report.errors.extend(printability_errors(payload, china_today()))
-    # DESIGN.md §6: the bank's identity check of each person who must be verified.
-    unattested = _attestation_errors(session, application.id, payload)
+    payload, report, unattested, own = submission_findings(session, application, region_code)
     name_errors = (
         []
         if report.errors or unattested
@@ -510,6 +496,30 @@ def _submit(
             accepted_by=SYSTEM.subject,
         )
         _record(session, application, Action.APPROVE, Status.APPROVED, SYSTEM, [], None)
+
+
+def submission_findings(
+    session: Session, application: Application, region_code: str
+) -> tuple[ApplicationPayload, CheckReport, list[FieldError], list[str]]:
+    """Every check submission runs, without holding the name or changing anything: the
+    payload, the automatic checks (completeness, identifiers, name, printability), the
+    attestation errors, and the applications whose name this one may share (its own)."""
+    payload = parse_payload(application.payload)
+    kinds = {d.kind for d in list_documents(session, application.id)}
+    # An amendment may keep the company's own registered name.
+    own = [application.id, *names.applications_of_licence(session, application.amends_uscc)]
+    name_check = names.check(
+        session,
+        region_code,
+        payload.company.name.zh,
+        ignore_applications=own,
+        ignore_client_reservation=application.client_id,
+    )
+    report = run_automatic_checks(payload, kinds, name_check, china_today())
+    report.errors.extend(printability_errors(payload, china_today()))
+    # DESIGN.md §6: the bank's identity check of each person who must be verified.
+    unattested = _attestation_errors(session, application.id, payload)
+    return payload, report, unattested, own
 
 
 def _attestation_errors(
