@@ -63,7 +63,7 @@ def serve(host: str, port: int) -> None:
     authority = build_authority(settings)
     click.echo(f"PKI: {settings.pki_dir} (root certificate at /pki/root.pem)")
     if settings.is_development:
-        from registration.cli.devsetup import ensure_dev_accounts
+        from registration.cli.devsetup import ensure_dev_accounts, quickstart_text
 
         credentials = ensure_dev_accounts(engine, settings.data_dir)
         click.echo("Development officers (username / password):")
@@ -72,15 +72,9 @@ def serve(host: str, port: int) -> None:
         click.echo("Development API clients (client id / bearer token):")
         for client_id, token in credentials["clients"].items():
             click.echo(f"  {client_id:<18} {token}")
-        terminal = credentials["signing_terminal"]
-        click.echo("Development signing terminal (RFC 9421), e.g.:")
-        click.echo(
-            # The executable as invoked (.venv/bin/bizreg under `make run`), ready to paste.
-            f"  {sys.argv[0]} terminal submit tests/contract/application-yinzhengtong.json "
-            f"--base-url http://{host}:{port} --client-id {terminal['client_id']} "
-            f"--keyid {terminal['keyid']} --key {terminal['key']} "
-            f"--attestation-key {terminal['attestation_key']}"
-        )
+        # The executable as invoked (.venv/bin/bizreg under `make run`), ready to paste.
+        for line in quickstart_text(credentials, f"http://{host}:{port}", sys.argv[0]):
+            click.echo(line)
         click.echo(f"(kept in {settings.data_dir / 'dev-credentials.json'})")
     click.echo(f"API docs: http://{host}:{port}/docs")
     engine.dispose()  # the app opens its own, with a pool sized to its request cap
