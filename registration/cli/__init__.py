@@ -4,6 +4,7 @@ __init__.py  the group; serve, worker, pki, db, user
 clients.py   bizreg client …    the client registry
 terminal.py  bizreg terminal …  the reference terminal (signed requests, attestations)
 verify.py    bizreg verify …    licence verification, online or offline
+trust.py     bizreg trust export: the root for independent validators
 log.py       bizreg audit verify, bizreg log checkpoint|monitor: the transparency log
 devsetup.py  development accounts for `bizreg serve` (with devkeys.py: development keys)
 """
@@ -22,6 +23,7 @@ from registration.cli import terminal as terminal_commands
 from registration.cli import users as user_commands
 from registration.cli.feed import feed as feed_command
 from registration.cli.stats import stats as stats_command
+from registration.cli.trust import trust as trust_command
 from registration.cli.verify import verify as verify_command
 from registration.db import create_db_engine, session_scope, upgrade_database
 from registration.domain.workflow import OFFICER_ROLES, Role
@@ -203,3 +205,5 @@ main.add_command(log_commands.log)
 main.add_command(feed_command)
 # `stats`: stats.py, the service statistics against the targets.
 main.add_command(stats_command)
+# `trust export`: trust.py, the root for pdfsig, pyHanko and bizreg verify.
+main.add_command(trust_command)

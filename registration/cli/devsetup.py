@@ -128,9 +128,7 @@ def quickstart_commands(
     return commands
 
 
-def quickstart_text(
-    credentials: dict[str, Any], base_url: str, executable: str
-) -> list[str]:
+def quickstart_text(credentials: dict[str, Any], base_url: str, executable: str) -> list[str]:
     """What `bizreg serve` prints in development: a command per channel and the manual path."""
     lines = ["First licence, one ready command per channel (signed requests, RFC 9421):"]
     for channel, argv in quickstart_commands(credentials, base_url, executable).items():
