@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types imports bench loadcheck clean
+.PHONY: run test check lint types imports bench loadcheck previews clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ bench: $(STAMP)
 # any 5xx but 503 with Retry-After, any client timeout, or a submitted application not issued.
 loadcheck: $(STAMP)
 	$(BIN)/python bench/bench_load.py --terminals 30 --seconds 20 --check
+
+# The licence previews in docs/ from the current templates (needs pdftoppm, poppler-utils);
+# tests/templates/test_previews.py fails when they are stale.
+previews: $(STAMP)
+	$(BIN)/python -m registration.issuance.previews docs
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
