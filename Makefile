@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+PORT ?= 8000
+
 run: $(STAMP)
-	BIZREG_LOG_FORMAT=$${BIZREG_LOG_FORMAT:-text} $(BIN)/bizreg serve --host 127.0.0.1 --port 8000
+	BIZREG_LOG_FORMAT=$${BIZREG_LOG_FORMAT:-text} $(BIN)/bizreg serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
