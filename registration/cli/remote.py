@@ -50,9 +50,9 @@ def record_from_status(body: dict[str, Any], version: int) -> RegistryRecord | N
         version=body["version"],
         status=LicenceStatus(body["status"]),
         sha256=body["sha256"],
-        # Not published: a file the registry did not issue byte for byte reads "different"
-        # here, even an archive's renewal (the server's own verification can tell).
-        size=int(body.get("size") or 0),
+        # With `sha256`: the issued bytes followed only by validation data (an archive's
+        # renewal) are told apart from an altered file, as the server's own check does.
+        size=int(body["size"]),
         issued_at=issued_at,
         status_reason=body.get("status_reason"),
         status_changed_at=_time(body.get("status_changed_at")),

@@ -202,6 +202,10 @@ def test_remote_verify_from_elsewhere_reads_signature_and_registry_status(
     assert report["registry"]["consulted"] is True
     assert report["registry"]["file_match"] == "identical"
     assert not (tmp_path / "no-data-here").exists()  # nothing local was needed or made
+    # What the status lookup gives: enough to tell an archive's renewal from an alteration.
+    public = service.http.get(f"/api/v1/licences/{report['licence']['uscc']}").json()
+    assert public["size"] == licence.stat().st_size
+    assert public["sha256"] == hashlib.sha256(licence.read_bytes()).hexdigest()
 
     tampered = tmp_path / "tampered.pdf"
     data = bytearray(licence.read_bytes())
