@@ -140,7 +140,7 @@ def _online(trust_file: Path | None) -> tuple[bytes, list[bytes], RegistryFactor
     except PkiError as error:
         raise click.UsageError(
             f"no PKI in {settings.pki_dir} ({error}); to verify elsewhere use "
-            "--offline --trust ROOT.pem"
+            "--url BASE (the service's registry and root) or --offline --trust ROOT.pem"
         ) from None
     trust_pem = (
         trust_file.read_bytes()
