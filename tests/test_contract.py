@@ -82,3 +82,16 @@ def test_contract_copies_match_the_shared_originals() -> None:
     assert originals <= copies, f"not copied: {sorted(originals - copies)}"
     for name in sorted(originals):
         assert (EXAMPLES / name).read_bytes() == (SHARED / name).read_bytes(), name
+
+
+def test_without_the_shared_folder_only_the_comparison_is_skipped_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tests.test_contract as module
+
+    monkeypatch.setattr(module, "SHARED", tmp_path / "absent")
+    with pytest.raises(
+        pytest.skip.Exception, match=r"absent not found: the copies in tests/contract/"
+    ):
+        module.test_contract_copies_match_the_shared_originals()
+    module.test_the_contract_readme_names_every_example()  # the others need nothing beside

@@ -215,6 +215,10 @@ def test_remote_verify_from_elsewhere_reads_signature_and_registry_status(
     altered = _bizreg(["verify", str(tampered), *base], tmp_path)
     assert altered.returncode == 1
     assert altered.stdout.startswith("FAIL")
+    # Several files on several processes: each worker asks the registry over HTTP itself.
+    both = _bizreg(["verify", str(licence), str(tampered), *base, "--jobs", "2"], tmp_path)
+    assert both.returncode == 1
+    assert [line.split()[0] for line in both.stdout.splitlines()] == ["PASS", "FAIL"]
 
     # Revoked at the registry: the same genuine file now fails, status from the public API.
     revoked_pdf = tmp_path / "revoked.pdf"
