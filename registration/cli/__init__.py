@@ -4,6 +4,7 @@ __init__.py  the group; serve, worker, pki, db, user
 clients.py   bizreg client …    the client registry
 terminal.py  bizreg terminal …  the reference terminal (signed requests, attestations)
 verify.py    bizreg verify …    licence verification, online or offline
+trust.py     bizreg trust export: the root for independent validators
 log.py       bizreg audit verify, bizreg log checkpoint|monitor: the transparency log
 devsetup.py  development accounts for `bizreg serve` (with devkeys.py: development keys)
 """
@@ -22,6 +23,7 @@ from registration.cli import terminal as terminal_commands
 from registration.cli import users as user_commands
 from registration.cli.feed import feed as feed_command
 from registration.cli.stats import stats as stats_command
+from registration.cli.trust import trust as trust_command
 from registration.cli.verify import verify as verify_command
 from registration.db import create_db_engine, session_scope, upgrade_database
 from registration.domain.workflow import OFFICER_ROLES, Role
@@ -63,7 +65,7 @@ def serve(host: str, port: int) -> None:
     authority = build_authority(settings)
     click.echo(f"PKI: {settings.pki_dir} (root certificate at /pki/root.pem)")
     if settings.is_development:
-        from registration.cli.devsetup import ensure_dev_accounts
+        from registration.cli.devsetup import ensure_dev_accounts, quickstart_text
 
         credentials = ensure_dev_accounts(engine, settings.data_dir)
         click.echo("Development officers (username / password):")
@@ -72,15 +74,9 @@ def serve(host: str, port: int) -> None:
         click.echo("Development API clients (client id / bearer token):")
         for client_id, token in credentials["clients"].items():
             click.echo(f"  {client_id:<18} {token}")
-        terminal = credentials["signing_terminal"]
-        click.echo("Development signing terminal (RFC 9421), e.g.:")
-        click.echo(
-            # The executable as invoked (.venv/bin/bizreg under `make run`), ready to paste.
-            f"  {sys.argv[0]} terminal submit tests/contract/application-yinzhengtong.json "
-            f"--base-url http://{host}:{port} --client-id {terminal['client_id']} "
-            f"--keyid {terminal['keyid']} --key {terminal['key']} "
-            f"--attestation-key {terminal['attestation_key']}"
-        )
+        # The executable as invoked (.venv/bin/bizreg under `make run`), ready to paste.
+        for line in quickstart_text(credentials, f"http://{host}:{port}", sys.argv[0]):
+            click.echo(line)
         click.echo(f"(kept in {settings.data_dir / 'dev-credentials.json'})")
     click.echo(f"API docs: http://{host}:{port}/docs")
     engine.dispose()  # the app opens its own, with a pool sized to its request cap
@@ -209,3 +205,5 @@ main.add_command(log_commands.log)
 main.add_command(feed_command)
 # `stats`: stats.py, the service statistics against the targets.
 main.add_command(stats_command)
+# `trust export`: trust.py, the root for pdfsig, pyHanko and bizreg verify.
+main.add_command(trust_command)
