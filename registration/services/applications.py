@@ -31,6 +31,8 @@ from registration.domain.application import (
     FieldError,
     check_consistency,
     field_path,
+    merge_findings,
+    raw_findings,
 )
 from registration.domain.checks import CheckReport, instant_ineligibility, run_automatic_checks
 from registration.domain.licence_lifecycle import LicenceStatus
@@ -88,9 +90,9 @@ def parse_payload(data: Any) -> ApplicationPayload:
     try:
         return ApplicationPayload.model_validate(data)
     except ValidationError as error:
-        raise PayloadInvalid(
-            "the application does not match the schema", errors=validation_errors(error)
-        ) from None
+        # With the catalogue's verdict on what did parse: every error in one round.
+        errors = merge_findings(validation_errors(error), raw_findings(data))
+        raise PayloadInvalid("the application does not match the schema", errors=errors) from None
 
 
 def _require_client(principal: Principal) -> None:
