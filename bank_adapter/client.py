@@ -110,13 +110,23 @@ class BizregClient:
     # --- the API --------------------------------------------------------------------------
 
     def create_application(
-        self, payload: Mapping[str, Any], idempotency_key: str
+        self,
+        payload: Mapping[str, Any],
+        idempotency_key: str,
+        client_reference: str | None = None,
     ) -> dict[str, Any]:
-        """POST /applications: create a draft from a payload shaped like examples/*.json."""
+        """POST /applications: create a draft from a payload shaped like examples/*.json;
+        `client_reference`, the bank's own case number, lets it find the application again
+        (`find_by_reference`) even if the response is lost."""
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        query = (
+            ""
+            if client_reference is None
+            else "?" + urlencode({"client_reference": client_reference})
+        )
         return self._json(
             "POST",
-            "/applications",
+            f"/applications{query}",
             body=body,
             content_type="application/json",
             idempotency_key=idempotency_key,
@@ -127,6 +137,15 @@ class BizregClient:
         return self._json(
             "POST", f"/applications/{_segment(app_id)}/submit", idempotency_key=idempotency_key
         )
+
+    def find_by_reference(self, client_reference: str) -> dict[str, Any] | None:
+        """GET /applications?client_reference=: this client's application under that reference."""
+        query = urlencode({"client_reference": client_reference})
+        response = self._send("GET", f"/applications?{query}")
+        rows = response.json()
+        if response.status_code != 200 or not isinstance(rows, list):
+            raise BizregApiError(response.status_code, rows if isinstance(rows, dict) else {})
+        return rows[0] if rows else None
 
     def preflight(self, app_id: str) -> dict[str, Any]:
         """POST /applications/{id}/preflight: every submission check, nothing changed; the

@@ -384,6 +384,13 @@ class NotEditable(Conflict):
     code = "not_editable"
 
 
+class ClientReferenceTaken(Conflict):
+    """The client already has an application under this reference (`application_id` names
+    it): the create is refused rather than duplicated."""
+
+    code = "client_reference_taken"
+
+
 class TooManyDocuments(Conflict):
     code = "too_many_documents"
 

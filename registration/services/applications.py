@@ -18,6 +18,7 @@ from typing import Any, Final
 import pikepdf
 from pydantic import ValidationError
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -47,6 +48,7 @@ from registration.domain.workflow import (
 from registration.errors import (
     ApplicationNotFound,
     CategoryNotPermitted,
+    ClientReferenceTaken,
     ConcurrentModification,
     DocumentNotFound,
     EncryptedPdf,
@@ -130,11 +132,14 @@ def create_application(
     amends_uscc: str | None = None,
     company_channel: str | None = None,
     tracking_code: str | None = None,
+    client_reference: str | None = None,
 ) -> Application:
     """A new draft with its tracking reference; `tracking_code` (from `tracking.new_code`) is
     the code the caller shows the investor — only its hash is stored."""
     _require_client(principal)
     _check_payload(principal, payload, company_channel)
+    if client_reference is not None:
+        _refuse_taken_reference(session, principal.subject, client_reference)
     now = utcnow()
     application = Application(
         id=str(uuid.uuid4()),
@@ -149,6 +154,7 @@ def create_application(
         revision=1,
         created_at=now,
         updated_at=now,
+        client_reference=client_reference,
     )
     tracking.assign(application, tracking_code)
     session.add(application)
@@ -165,8 +171,51 @@ def create_application(
             now,
         )
     )
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        # Two creates raced for one client reference: the loser names the winner.
+        session.rollback()
+        if client_reference is None:
+            raise
+        _refuse_taken_reference(session, principal.subject, client_reference)
+        raise
     return application
+
+
+def _refuse_taken_reference(session: Session, client_id: str, reference: str) -> None:
+    existing = session.exec(
+        select(Application.id).where(
+            Application.client_id == client_id, Application.client_reference == reference
+        )
+    ).first()
+    if existing is not None:
+        raise ClientReferenceTaken(
+            f"application {existing} already has client reference {reference!r}",
+            extra={"application_id": existing},
+        )
+
+
+def list_own(
+    session: Session,
+    principal: Principal,
+    *,
+    client_reference: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    limit: int = 50,
+) -> list[Application]:
+    """The calling client's applications, newest first (`created_before` pages back)."""
+    _require_client(principal)
+    statement = select(Application).where(Application.client_id == principal.subject)
+    if client_reference is not None:
+        statement = statement.where(Application.client_reference == client_reference)
+    if created_after is not None:
+        statement = statement.where(col(Application.created_at) > created_after)
+    if created_before is not None:
+        statement = statement.where(col(Application.created_at) < created_before)
+    statement = statement.order_by(col(Application.created_at).desc(), col(Application.id))
+    return list(session.exec(statement.limit(limit)))
 
 
 # DESIGN.md §5: auditors read the audit log (events), not the applications' personal data.
