@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -59,6 +61,9 @@ from registration.errors import (
     SubmissionChecksFailed,
     TooManyDocuments,
 )
+from registration.http import idempotency
+from registration.http.idempotency import StoredResponse
+from registration.models import Application
 from registration.services import applications as service
 from registration.services import licences, tracking
 
@@ -116,6 +121,27 @@ def create_application(
     code is in no other response, and only its hash is kept; `POST …/tracking-code` issues a
     new one)."""
     code = tracking.new_code()
+    application_id = str(uuid.uuid4())
+
+    def created() -> StoredResponse:
+        # The answer, rendered inside the create's commit (idempotency.respond_on_commit): a
+        # retry after a lost response replays it, never 409 or a second application.
+        row = session.get(Application, application_id)
+        assert row is not None
+        out = ApplicationOut.of(row, [], None)
+        out.tracking_code = code
+        body = json.dumps(
+            out.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")
+        ).encode("utf-8")
+        location = f"/api/v1/applications/{application_id}"
+        headers = [
+            ("content-type", "application/json"),
+            ("location", location),
+            ("etag", etag_of(out)),
+        ]
+        return StoredResponse(status.HTTP_201_CREATED, headers, body)
+
+    idempotency.respond_on_commit(session, created)
     application = service.create_application(
         session,
         principal,
@@ -123,6 +149,7 @@ def create_application(
         idempotency_key,
         tracking_code=code,
         client_reference=client_reference,
+        application_id=application_id,
     )
     response.headers["Location"] = f"/api/v1/applications/{application.id}"
     out = _out(session, application, response)

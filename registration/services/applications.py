@@ -133,6 +133,7 @@ def create_application(
     company_channel: str | None = None,
     tracking_code: str | None = None,
     client_reference: str | None = None,
+    application_id: str | None = None,
 ) -> Application:
     """A new draft with its tracking reference; `tracking_code` (from `tracking.new_code`) is
     the code the caller shows the investor — only its hash is stored."""
@@ -142,7 +143,7 @@ def create_application(
         _refuse_taken_reference(session, principal.subject, client_reference)
     now = utcnow()
     application = Application(
-        id=str(uuid.uuid4()),
+        id=application_id or str(uuid.uuid4()),
         client_id=principal.subject,
         channel=payload.channel,
         language=payload.language,
