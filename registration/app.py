@@ -28,13 +28,13 @@ from registration.api import (
 )
 from registration.api.limits import BodySizeLimit
 from registration.api.overload import RequestCap, install_overload_handlers
-from registration.api.problems import install_problem_handlers
+from registration.api.problems import install_problem_handlers, problem_responses
 from registration.api.request_ids import RequestIds
 from registration.api.unstorable import RefuseUnstorable, install_unstorable_handlers
 from registration.api.waiting import RevisionWatcher
 from registration.console import routes as console
 from registration.db import api_engine, create_db_engine
-from registration.errors import ServiceUnavailable
+from registration.errors import ServiceUnavailable, UnstorableCharacter
 from registration.http import exchange
 from registration.http.security_headers import SecurityHeaders
 from registration.issuance.authority import LicenceAuthority, build_authority
@@ -67,6 +67,8 @@ def create_app(
         # Served by `web.docs` from assets installed with the service (no CDN, no inline script).
         docs_url=None,
         redoc_url=None,
+        # Any request may be refused at the edge for a character the database cannot store.
+        responses=problem_responses(UnstorableCharacter),
     )
     app.state.settings = settings
     if engine is None:
