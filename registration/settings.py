@@ -6,6 +6,7 @@ passes it down, so tests can run several differently configured apps in one proc
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -104,6 +105,10 @@ class Settings(BaseSettings):
     mail_retry_cap_seconds: float = Field(default=3600.0, gt=0)
     mail_max_attempts: int = Field(default=12, ge=1)
     mail_poll_seconds: float = Field(default=1.0, gt=0)
+    # Uploaded documents verified at once per process (the rest: 503 with Retry-After, so a
+    # flood of hostile uploads cannot starve every request thread), and per address a minute.
+    max_concurrent_verifications: int = Field(default=max(2, os.cpu_count() or 2), ge=1, le=256)
+    verify_uploads_per_minute: int = Field(default=60, ge=1)
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # Trust for the SMTP server's TLS certificate (PEM); unset: the system's CAs.
     smtp_ca_file: Path | None = None

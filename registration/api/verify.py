@@ -8,7 +8,8 @@ only an upload that is too large (413) or not a PDF at all (400) is refused as a
 
 from __future__ import annotations
 
-from typing import Annotated, Any, BinaryIO
+import threading
+from typing import Annotated, Any, BinaryIO, Final
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
@@ -16,13 +17,24 @@ from fastapi.responses import JSONResponse
 from registration.api.deps import SessionDep
 from registration.api.overload import OVERLOAD_ERRORS
 from registration.api.problems import problem_responses
-from registration.errors import NotAPdf, PayloadInvalid, PayloadTooLarge
+from registration.domain.security_events import SecurityEventKind
+from registration.errors import (
+    NotAPdf,
+    PayloadInvalid,
+    PayloadTooLarge,
+    RateLimited,
+    ServiceUnavailable,
+)
+from registration.services import rate_limits
 from registration.services.verification import (
     service_verifier,
     session_notices,
     session_registry,
 )
 from verification import LicenceVerifier, VerificationReport
+
+_SLOTS_LOCK: Final = threading.Lock()
+_SLOT_WAIT_SECONDS: Final = 0.5
 
 router = APIRouter(
     prefix="/api/v1", tags=["verification"], responses=problem_responses(*OVERLOAD_ERRORS)
@@ -71,7 +83,39 @@ def read_licence_upload(stream: BinaryIO, max_bytes: int) -> bytes:
     return data
 
 
+def _verification_slots(request: Request) -> threading.BoundedSemaphore:
+    state = request.app.state
+    slots: threading.BoundedSemaphore | None = getattr(state, "verification_slots", None)
+    if slots is None:
+        with _SLOTS_LOCK:
+            slots = getattr(state, "verification_slots", None)
+            if slots is None:
+                slots = threading.BoundedSemaphore(state.settings.max_concurrent_verifications)
+                state.verification_slots = slots
+    return slots
+
+
 def verify_upload(request: Request, session: SessionDep, stream: BinaryIO) -> VerificationReport:
+    """Verify an uploaded document, within the address's rate (429) and the process's
+    concurrent verifications (503 with Retry-After): anonymous uploads may be hostile, and a
+    pathological PDF costs seconds of CPU."""
+    settings = request.app.state.settings
+    address = request.client.host if request.client else "unknown"
+    rate_limits.spend(
+        session, SecurityEventKind.VERIFY_UPLOAD, address, settings.verify_uploads_per_minute
+    )
+    slots = _verification_slots(request)
+    if not slots.acquire(timeout=_SLOT_WAIT_SECONDS):
+        raise ServiceUnavailable(
+            "every verification slot is busy: try again shortly", retry_after=2
+        )
+    try:
+        return _verify(request, session, stream)
+    finally:
+        slots.release()
+
+
+def _verify(request: Request, session: SessionDep, stream: BinaryIO) -> VerificationReport:
     verifier = licence_verifier(request)
     data = read_licence_upload(stream, verifier.max_bytes)
     return verifier.verify(
@@ -89,7 +133,7 @@ def verify_upload(request: Request, session: SessionDep, stream: BinaryIO) -> Ve
             "description": "The verification report (also for licences that fail it)",
             "content": {"application/json": {"example": _EXAMPLE}},
         },
-        **problem_responses(NotAPdf, PayloadTooLarge, PayloadInvalid),
+        **problem_responses(NotAPdf, PayloadTooLarge, PayloadInvalid, RateLimited),
     },
 )
 def verify(

@@ -19,5 +19,6 @@ class SecurityEventKind(StrEnum):
     ATTESTATION_REFUSED = "attestation_refused"
     # Public endpoints' rate limits count in the same per-minute buckets (by address).
     REGISTER_SEARCH = "register_search"
+    VERIFY_UPLOAD = "verify_upload"
     OBJECTION_LODGED = "objection_lodged"
     TRACKING_FAILED = "tracking_failed"  # a wrong tracking code or unknown reference

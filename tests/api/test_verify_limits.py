@@ -1,0 +1,56 @@
+"""Anonymous uploads to the verifiers are bounded (issue 15): per address a minute (429), and
+at most `max_concurrent_verifications` at once per process (503 with Retry-After), so hostile
+PDFs cannot take every request thread."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from registration.app import create_app
+from registration.issuance.authority import LicenceAuthority
+from registration.settings import Settings
+from tests.signing.support import make_licence_pdf
+
+
+@pytest.fixture
+def limited(
+    settings: Settings, engine: Engine, authority: LicenceAuthority
+) -> Iterator[TestClient]:
+    tight = settings.model_copy(
+        update={"verify_uploads_per_minute": 3, "max_concurrent_verifications": 1}
+    )
+    with TestClient(create_app(tight, authority=authority), base_url=settings.base_url) as client:
+        yield client
+
+
+def _upload(client: TestClient, path: str = "/api/v1/verify") -> object:
+    return client.post(path, files={"file": ("x.pdf", make_licence_pdf(), "application/pdf")})
+
+
+def test_uploads_per_address_are_limited(limited: TestClient) -> None:
+    for _ in range(3):
+        assert _upload(limited).status_code == 200  # type: ignore[attr-defined]
+    refused = _upload(limited)
+    assert refused.status_code == 429  # type: ignore[attr-defined]
+    assert refused.json()["code"] == "rate_limited"  # type: ignore[attr-defined]
+    assert int(refused.headers["Retry-After"]) >= 1  # type: ignore[attr-defined]
+    page = _upload(limited, "/verify")  # the page shares the address's budget
+    assert page.status_code == 429  # type: ignore[attr-defined]
+
+
+def test_a_busy_verifier_answers_503_at_once(limited: TestClient) -> None:
+    assert _upload(limited).status_code == 200  # type: ignore[attr-defined]
+    slots = limited.app.state.verification_slots  # type: ignore[attr-defined]
+    assert slots.acquire(timeout=1)  # a hostile upload holds the only slot
+    try:
+        busy = _upload(limited)
+        assert busy.status_code == 503  # type: ignore[attr-defined]
+        assert busy.headers["Retry-After"] == "2"  # type: ignore[attr-defined]
+        assert limited.get("/healthz").status_code == 200
+    finally:
+        slots.release()
+    assert _upload(limited).status_code == 200  # type: ignore[attr-defined]
