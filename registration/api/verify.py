@@ -35,6 +35,9 @@ from verification import LicenceVerifier, VerificationReport
 
 _SLOTS_LOCK: Final = threading.Lock()
 _SLOT_WAIT_SECONDS: Final = 0.5
+# A licence is 80-96 KB and each archive renewal adds ~12 KB (signing/verification/limits.py):
+# anything beyond this is verified in the single slot for large documents.
+LICENCE_SIZED_BYTES: Final = 192 * 1024
 
 router = APIRouter(
     prefix="/api/v1", tags=["verification"], responses=problem_responses(*OVERLOAD_ERRORS)
@@ -83,16 +86,25 @@ def read_licence_upload(stream: BinaryIO, max_bytes: int) -> bytes:
     return data
 
 
-def _verification_slots(request: Request) -> threading.BoundedSemaphore:
+def _verification_slots(request: Request, large: bool) -> threading.BoundedSemaphore:
+    """The process's verification slots: `max_concurrent_verifications` for documents of a
+    licence's size, one for anything larger — where hostile uploads live (parsing is linear in
+    the bytes), so a flood of them waits on itself, not on genuine verifications."""
     state = request.app.state
-    slots: threading.BoundedSemaphore | None = getattr(state, "verification_slots", None)
+    slots: dict[bool, threading.BoundedSemaphore] | None = getattr(
+        state, "verification_slots", None
+    )
     if slots is None:
         with _SLOTS_LOCK:
             slots = getattr(state, "verification_slots", None)
             if slots is None:
-                slots = threading.BoundedSemaphore(state.settings.max_concurrent_verifications)
+                count = state.settings.max_concurrent_verifications
+                slots = {
+                    False: threading.BoundedSemaphore(count),
+                    True: threading.BoundedSemaphore(1),
+                }
                 state.verification_slots = slots
-    return slots
+    return slots[large]
 
 
 def verify_upload(request: Request, session: SessionDep, stream: BinaryIO) -> VerificationReport:
@@ -104,21 +116,21 @@ def verify_upload(request: Request, session: SessionDep, stream: BinaryIO) -> Ve
     rate_limits.spend(
         session, SecurityEventKind.VERIFY_UPLOAD, address, settings.verify_uploads_per_minute
     )
-    slots = _verification_slots(request)
+    verifier = licence_verifier(request)
+    data = read_licence_upload(stream, verifier.max_bytes)
+    slots = _verification_slots(request, large=len(data) > LICENCE_SIZED_BYTES)
     if not slots.acquire(timeout=_SLOT_WAIT_SECONDS):
         raise ServiceUnavailable(
             "every verification slot is busy: try again shortly", retry_after=2
         )
     try:
-        return _verify(request, session, stream)
+        return _verify(request, session, data)
     finally:
         slots.release()
 
 
-def _verify(request: Request, session: SessionDep, stream: BinaryIO) -> VerificationReport:
-    verifier = licence_verifier(request)
-    data = read_licence_upload(stream, verifier.max_bytes)
-    return verifier.verify(
+def _verify(request: Request, session: SessionDep, data: bytes) -> VerificationReport:
+    return licence_verifier(request).verify(
         data,
         registry=session_registry(session, request.app.state.settings),
         notices=session_notices(session),

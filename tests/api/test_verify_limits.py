@@ -21,7 +21,7 @@ def limited(
     settings: Settings, engine: Engine, authority: LicenceAuthority
 ) -> Iterator[TestClient]:
     tight = settings.model_copy(
-        update={"verify_uploads_per_minute": 3, "max_concurrent_verifications": 1}
+        update={"verify_uploads_per_minute": 5, "max_concurrent_verifications": 1}
     )
     with TestClient(create_app(tight, authority=authority), base_url=settings.base_url) as client:
         yield client
@@ -32,7 +32,7 @@ def _upload(client: TestClient, path: str = "/api/v1/verify") -> object:
 
 
 def test_uploads_per_address_are_limited(limited: TestClient) -> None:
-    for _ in range(3):
+    for _ in range(5):
         assert _upload(limited).status_code == 200  # type: ignore[attr-defined]
     refused = _upload(limited)
     assert refused.status_code == 429  # type: ignore[attr-defined]
@@ -44,8 +44,8 @@ def test_uploads_per_address_are_limited(limited: TestClient) -> None:
 
 def test_a_busy_verifier_answers_503_at_once(limited: TestClient) -> None:
     assert _upload(limited).status_code == 200  # type: ignore[attr-defined]
-    slots = limited.app.state.verification_slots  # type: ignore[attr-defined]
-    assert slots.acquire(timeout=1)  # a hostile upload holds the only slot
+    slots = limited.app.state.verification_slots[False]  # type: ignore[attr-defined]
+    assert slots.acquire(timeout=1)  # a slow upload holds the only slot
     try:
         busy = _upload(limited)
         assert busy.status_code == 503  # type: ignore[attr-defined]
@@ -54,3 +54,20 @@ def test_a_busy_verifier_answers_503_at_once(limited: TestClient) -> None:
     finally:
         slots.release()
     assert _upload(limited).status_code == 200  # type: ignore[attr-defined]
+
+
+def test_large_documents_wait_on_their_own_slot(limited: TestClient) -> None:
+    """A licence-sized upload is verified while a large (hostile-sized) one holds its slot."""
+    large = limited.app.state  # type: ignore[attr-defined]
+    assert _upload(limited).status_code == 200  # type: ignore[attr-defined]
+    big_slot = large.verification_slots[True]
+    assert big_slot.acquire(timeout=1)
+    try:
+        assert _upload(limited).status_code == 200  # type: ignore[attr-defined]
+        padded = make_licence_pdf() + b"%" + b"x" * (200 * 1024) + b"\n"
+        busy = limited.post(
+            "/api/v1/verify", files={"file": ("big.pdf", padded, "application/pdf")}
+        )
+        assert busy.status_code == 503
+    finally:
+        big_slot.release()
