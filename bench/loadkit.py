@@ -103,6 +103,16 @@ class BearerClient:
         self.base = base_url.rstrip("/") + "/api/v1"
         self.http = http
         self.auth = {"Authorization": f"Bearer {token}"}
+        # The last representation and ETag seen per application, as BizregClient keeps them:
+        # a wait names what it has seen, or a change made just before it would be missed.
+        self._seen: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def _remember(self, response: httpx.Response) -> dict[str, Any]:
+        decoded = dict(response.json())
+        etag = response.headers.get("ETag")
+        if etag and isinstance(decoded.get("id"), str):
+            self._seen[decoded["id"]] = (etag, decoded)
+        return decoded
 
     def _call(
         self, method: str, path: str, *, headers: dict[str, str] | None = None, **kw: Any
@@ -143,19 +153,22 @@ class BearerClient:
 
     def submit(self, app_id: str, idempotency_key: str | None = None) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        return dict(self._call("POST", f"/applications/{app_id}/submit", headers=headers).json())
+        return self._remember(self._call("POST", f"/applications/{app_id}/submit", headers=headers))
 
     def wait_for_change(self, app_id: str, seconds: int = 25) -> dict[str, Any]:
+        headers = {"Prefer": f"wait={seconds}"}
+        seen = self._seen.get(app_id)
+        if seen is not None:
+            headers["If-None-Match"] = seen[0]
         response = self._call(
-            "GET",
-            f"/applications/{app_id}",
-            headers={"Prefer": f"wait={seconds}"},
-            timeout=seconds + 15.0,
+            "GET", f"/applications/{app_id}", headers=headers, timeout=seconds + 15.0
         )
-        return dict(response.json())
+        if response.status_code == 304 and seen is not None:
+            return seen[1]
+        return self._remember(response)
 
     def get_application(self, app_id: str) -> dict[str, Any]:
-        return dict(self._call("GET", f"/applications/{app_id}").json())
+        return self._remember(self._call("GET", f"/applications/{app_id}"))
 
     def get_licence_pdf(self, uscc: str) -> bytes:
         return self._call("GET", f"/licences/{uscc}/pdf").content
