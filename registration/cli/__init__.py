@@ -22,7 +22,6 @@ from __future__ import annotations
 import importlib
 
 import click
-from click.utils import make_default_short_help
 
 # name → (module, attribute, summary: the command's first sentence, shortened to fit as click
 # shortens it)
@@ -92,7 +91,10 @@ class LazyGroup(click.Group):
         names = self.list_commands(ctx)
         # click's own arithmetic (Group.format_commands), without loading the commands.
         limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = [(name, make_default_short_help(COMMANDS[name][2], limit)) for name in names]
+        rows = [
+            (name, click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit))
+            for name in names
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
