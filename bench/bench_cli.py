@@ -2,7 +2,10 @@
 `bizreg --help`, and `bizreg verify --offline --trust root.pem FILE` against the pyHanko CLI
 (`pyhanko sign validate`, no revocation check: it would fetch CRLs) and poppler's `pdfsig`.
 
-Run: .venv/bin/python bench/bench_cli.py [--runs 7]
+Run: .venv/bin/python bench/bench_cli.py [--runs 7] [--baseline /work/main]
+
+`--baseline TREE` also times the same commands with `PYTHONPATH=TREE` (another checkout, e.g.
+the code before a change) in the same run, for before/after lines.
 
 A development PKI and one B-LT licence are made in a temporary directory (bench_verify.py's
 recipe). Each command is run `--runs` times as a new process; the median wall time is printed
@@ -14,6 +17,7 @@ rows of one run, not runs made at different times.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -29,11 +33,13 @@ HELP_TARGET = 0.2
 VERIFY_TARGET = 0.3
 
 
-def _time(command: list[str], runs: int, expect: int | None = 0) -> float:
+def _time(
+    command: list[str], runs: int, expect: int | None = 0, env: dict[str, str] | None = None
+) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, check=False)
+        done = subprocess.run(command, capture_output=True, check=False, env=env)
         times.append(time.perf_counter() - started)
         if expect is not None and done.returncode != expect:
             raise SystemExit(f"{command[0]} exited {done.returncode}: {done.stderr[-500:]!r}")
@@ -43,6 +49,7 @@ def _time(command: list[str], runs: int, expect: int | None = 0) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--baseline", type=Path, help="another tree to time beside this one")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="bizreg-bench-cli-"))
     root_pem, paths, _ = _make_licences(directory, 1)
@@ -63,6 +70,22 @@ def main() -> None:
         [bizreg, "verify", "--offline", "--trust", str(root), "--quiet", licence], args.runs
     )
     rows.append(("bizreg verify --offline --trust root.pem FILE", verify, VERIFY_TARGET))
+    if args.baseline is not None:
+        env = {**os.environ, "PYTHONPATH": str(args.baseline)}
+        for name, command in (
+            ("bizreg --help", [bizreg, "--help"]),
+            (
+                "bizreg verify --offline …",
+                [bizreg, "verify", "--offline", "--trust", str(root), "--quiet", licence],
+            ),
+        ):
+            rows.append(
+                (
+                    f"  baseline {args.baseline.name}: {name}",
+                    _time(command, args.runs, env=env),
+                    None,
+                )
+            )
     references: dict[str, float] = {}
     pyhanko = BIN / "pyhanko"
     if pyhanko.exists():
@@ -92,7 +115,7 @@ def main() -> None:
         verdict = ""
         if target is not None:
             verdict = f"target < {target:.2f} s: {'met' if seconds < target else 'NOT met'}"
-        print(f"  {name:<46} {seconds:7.3f} s  {verdict}")
+        print(f"  {name:<50} {seconds:7.3f} s  {verdict}")
     for name, seconds in references.items():
         print(f"  bizreg verify / {name}: {verify / seconds:.2f}x")
     shutil.rmtree(directory, ignore_errors=True)
