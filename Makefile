@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types imports bench loadcheck clean
+.PHONY: run test check lint types imports bench loadcheck previews clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+PORT ?= 8000
+
 run: $(STAMP)
-	BIZREG_LOG_FORMAT=$${BIZREG_LOG_FORMAT:-text} $(BIN)/bizreg serve --host 127.0.0.1 --port 8000
+	BIZREG_LOG_FORMAT=$${BIZREG_LOG_FORMAT:-text} $(BIN)/bizreg serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,6 +39,11 @@ bench: $(STAMP)
 # any 5xx but 503 with Retry-After, any client timeout, or a submitted application not issued.
 loadcheck: $(STAMP)
 	$(BIN)/python bench/bench_load.py --terminals 30 --seconds 20 --check
+
+# The licence previews in docs/ from the current templates (needs pdftoppm, poppler-utils);
+# tests/templates/test_previews.py fails when they are stale.
+previews: $(STAMP)
+	$(BIN)/python -m registration.issuance.previews docs
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -43,10 +43,10 @@ import json
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -110,13 +110,23 @@ class BizregClient:
     # --- the API --------------------------------------------------------------------------
 
     def create_application(
-        self, payload: Mapping[str, Any], idempotency_key: str
+        self,
+        payload: Mapping[str, Any],
+        idempotency_key: str,
+        client_reference: str | None = None,
     ) -> dict[str, Any]:
-        """POST /applications: create a draft from a payload shaped like examples/*.json."""
+        """POST /applications: create a draft from a payload shaped like examples/*.json;
+        `client_reference`, the bank's own case number, lets it find the application again
+        (`find_by_reference`) even if the response is lost."""
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        query = (
+            ""
+            if client_reference is None
+            else "?" + urlencode({"client_reference": client_reference})
+        )
         return self._json(
             "POST",
-            "/applications",
+            f"/applications{query}",
             body=body,
             content_type="application/json",
             idempotency_key=idempotency_key,
@@ -127,6 +137,31 @@ class BizregClient:
         return self._json(
             "POST", f"/applications/{_segment(app_id)}/submit", idempotency_key=idempotency_key
         )
+
+    def find_by_reference(self, client_reference: str) -> dict[str, Any] | None:
+        """GET /applications?client_reference=: this client's application under that reference."""
+        query = urlencode({"client_reference": client_reference})
+        response = self._send("GET", f"/applications?{query}")
+        rows = response.json()
+        if response.status_code != 200 or not isinstance(rows, list):
+            raise BizregApiError(response.status_code, rows if isinstance(rows, dict) else {})
+        return rows[0] if rows else None
+
+    def preflight(self, app_id: str) -> dict[str, Any]:
+        """POST /applications/{id}/preflight: every submission check, nothing changed; the
+        predicted path (instant or manual), the problems, the expected time to licence."""
+        return self._json("POST", f"/applications/{_segment(app_id)}/preflight")
+
+    def requirements(
+        self, channel: str, company_type: str | None = None, scope: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """GET /requirements: what a case of this kind needs, and whether it can be instant."""
+        query = urlencode(
+            [("channel", channel)]
+            + ([("company_type", company_type)] if company_type else [])
+            + [("scope", item) for item in scope]
+        )
+        return self._json("GET", f"/requirements?{query}")
 
     def attest(
         self, app_id: str, attestation_jws: str, idempotency_key: str | None = None

@@ -23,6 +23,7 @@ from registration.api import (
     officers,
     pki,
     register,
+    requirements,
     statistics,
     track,
     verify,
@@ -112,6 +113,7 @@ def create_app(
     app.include_router(deregistrations.router)
     app.include_router(statistics.router)
     app.include_router(track.router)
+    app.include_router(requirements.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
     console.install(app)

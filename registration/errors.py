@@ -384,6 +384,13 @@ class NotEditable(Conflict):
     code = "not_editable"
 
 
+class ClientReferenceTaken(Conflict):
+    """The client already has an application under this reference (`application_id` names
+    it): the create is refused rather than duplicated."""
+
+    code = "client_reference_taken"
+
+
 class TooManyDocuments(Conflict):
     code = "too_many_documents"
 
@@ -498,6 +505,12 @@ class PayloadInvalid(ServiceError):
     http_status = 422
     code = "validation_failed"
     title = "Validation failed"
+
+
+class RequirementsQueryInvalid(PayloadInvalid):
+    """An unknown channel, company type or business scope item: every one listed at once."""
+
+    code = "requirements_query_invalid"
 
 
 class InvalidRole(PayloadInvalid):

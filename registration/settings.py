@@ -105,6 +105,14 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(default=12, ge=1)
     mail_poll_seconds: float = Field(default=1.0, gt=0)
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Trust for the SMTP server's TLS certificate (PEM); unset: the system's CAs.
+    smtp_ca_file: Path | None = None
+    # Stale cases: a returned application or a draft untouched this many days is withdrawn by
+    # the system (its name released, a notice and an e-mail); a warning e-mail goes out
+    # `stale_warning_days` before.
+    stale_returned_days: float = Field(default=90, gt=0)
+    stale_draft_days: float = Field(default=30, gt=0)
+    stale_warning_days: float = Field(default=7, ge=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

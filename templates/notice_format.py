@@ -7,4 +7,4 @@ from typing import Final
 
 NOTICE_ATTACHMENT_NAME: Final = "notice.json"
 NOTICE_FORMAT: Final = "bizreg-notice/1"
-NOTICE_KINDS: Final = ("acceptance", "return", "rejection", "approval")
+NOTICE_KINDS: Final = ("acceptance", "return", "rejection", "approval", "withdrawal")

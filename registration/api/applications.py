@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, File, Form, Header, Request, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Body,
+    File,
+    Form,
+    Header,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
 from starlette.concurrency import run_in_threadpool
 
 from registration.api.deps import (
@@ -18,13 +32,20 @@ from registration.api.deps import (
 )
 from registration.api.overload import OVERLOAD_ERRORS, RETRY_AFTER_SECONDS, slot_of
 from registration.api.problems import problem_responses
-from registration.api.schemas import ApplicationOut, DocumentOut, EventOut, ReasonsIn
+from registration.api.schemas import (
+    ApplicationOut,
+    ApplicationSummary,
+    DocumentOut,
+    EventOut,
+    ReasonsIn,
+)
 from registration.api.waiting import RevisionWatcher, requested_wait
 from registration.domain.application import ApplicationPayload
 from registration.domain.workflow import Action, ReasonsRequired, Status, TransitionNotAllowed
 from registration.errors import (
     ApplicationNotFound,
     CategoryNotPermitted,
+    ClientReferenceTaken,
     ConcurrentModification,
     DocumentNotFound,
     EncryptedPdf,
@@ -40,8 +61,21 @@ from registration.errors import (
     SubmissionChecksFailed,
     TooManyDocuments,
 )
+from registration.http import idempotency
+from registration.http.idempotency import StoredResponse
+from registration.models import Application
 from registration.services import applications as service
 from registration.services import licences, tracking
+
+ClientReference = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[\x21-\x7e]+$",
+        description="The client's own reference for the case (printable ASCII), unique per client",
+    ),
+]
 
 router = APIRouter(
     prefix="/api/v1/applications",
@@ -69,7 +103,9 @@ def _out(session: SessionDep, application: Any, response: Response | None = None
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ApplicationOut,
-    responses=problem_responses(RoleNotPermitted, PayloadInvalid, *IDEMPOTENCY_ERRORS),
+    responses=problem_responses(
+        RoleNotPermitted, PayloadInvalid, ClientReferenceTaken, *IDEMPOTENCY_ERRORS
+    ),
 )
 def create_application(
     payload: ApplicationPayload,
@@ -77,6 +113,7 @@ def create_application(
     principal: PrincipalDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
+    client_reference: ClientReference = None,
 ) -> ApplicationOut:
     """Create a draft application (bodies as in `shared/examples/application-*.json`).
 
@@ -84,12 +121,68 @@ def create_application(
     code is in no other response, and only its hash is kept; `POST …/tracking-code` issues a
     new one)."""
     code = tracking.new_code()
+    application_id = str(uuid.uuid4())
+
+    def created() -> StoredResponse:
+        # The answer, rendered inside the create's commit (idempotency.respond_on_commit): a
+        # retry after a lost response replays it, never 409 or a second application.
+        row = session.get(Application, application_id)
+        assert row is not None
+        out = ApplicationOut.of(row, [], None)
+        out.tracking_code = code
+        body = json.dumps(
+            out.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")
+        ).encode("utf-8")
+        location = f"/api/v1/applications/{application_id}"
+        headers = [
+            ("content-type", "application/json"),
+            ("location", location),
+            ("etag", etag_of(out)),
+        ]
+        return StoredResponse(status.HTTP_201_CREATED, headers, body)
+
+    idempotency.respond_on_commit(session, created)
     application = service.create_application(
-        session, principal, payload, idempotency_key, tracking_code=code
+        session,
+        principal,
+        payload,
+        idempotency_key,
+        tracking_code=code,
+        client_reference=client_reference,
+        application_id=application_id,
     )
     response.headers["Location"] = f"/api/v1/applications/{application.id}"
     out = _out(session, application, response)
     out.tracking_code = code
+    return out
+
+
+@router.get(
+    "",
+    response_model=list[ApplicationSummary],
+    responses=problem_responses(RoleNotPermitted, PayloadInvalid),
+)
+def list_own_applications(
+    session: SessionDep,
+    principal: PrincipalDep,
+    client_reference: ClientReference = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ApplicationSummary]:
+    """The calling client's own applications, newest first: by its `client_reference`, or by
+    creation time (page back with `created_before` = the last row's `created_at`). How a
+    terminal finds an application whose create response it never read."""
+    rows = service.list_own(
+        session,
+        principal,
+        client_reference=client_reference,
+        created_after=created_after,
+        created_before=created_before,
+        limit=limit,
+    )
+    out = [ApplicationSummary.of(row) for row in rows]
+    session.rollback()
     return out
 
 

@@ -84,6 +84,9 @@ class LicenceStatusOut(BaseModel):
     issued_at: datetime
     company_name_zh: str
     sha256: str
+    # The issued file's length: with `sha256`, a verifier anywhere can tell the issued bytes
+    # followed only by validation data (an archive's renewed timestamp) from an altered file.
+    size: int
     pdf_url: str
     versions: list[LicenceVersionOut]
 
@@ -111,6 +114,7 @@ def _status(session: SessionDep, uscc: str, v: int | None) -> LicenceStatusOut:
         issued_at=licence.issued_at,
         company_name_zh=licence.company_name_zh,
         sha256=licence.sha256,
+        size=licence.size,
         pdf_url=f"/api/v1/licences/{licence.uscc}/pdf?v={licence.version}",
         versions=[
             LicenceVersionOut(

@@ -15,7 +15,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from registration.domain.application import FieldError, field_path
+from registration.domain.application import (
+    FieldError,
+    field_path,
+    merge_findings,
+    raw_findings,
+)
 from registration.domain.workflow import WorkflowError
 from registration.errors import (
     BadRequest,
@@ -138,6 +143,16 @@ def _request_validation_errors(error: RequestValidationError) -> list[FieldError
     return result
 
 
+def _with_catalogue_findings(request: Request, exc: RequestValidationError) -> list[FieldError]:
+    """An application payload that fails the schema also gets the catalogue's verdict on what
+    did parse (unknown scope items, a type or currency the channel does not offer…): every
+    error in one round, not the schema's first and the catalogue's after the fix."""
+    errors = _request_validation_errors(exc)
+    if request.method == "POST" and request.url.path.rstrip("/") == "/api/v1/applications":
+        errors = merge_findings(errors, raw_findings(exc.body))
+    return errors
+
+
 # The router's and the body parser's own refusals (unknown path, wrong method, unreadable
 # body), answered with the code of the catalogue's class for that status.
 _HTTP_CODES = {
@@ -179,7 +194,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             PayloadInvalid.code,
             PayloadInvalid.title,
             "the request does not match the schema",
-            _request_validation_errors(exc),
+            _with_catalogue_findings(request, exc),
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -108,6 +108,9 @@ class ApplicationOut(BaseModel):
     tracking_reference: str | None = Field(
         default=None, description="What the investor enters on /track, with the tracking code"
     )
+    client_reference: str | None = Field(
+        default=None, description="The client's own name for the case, unique per client"
+    )
     tracking_code: str | None = Field(
         default=None,
         description="Only in the response that created the application or issued a new code",
@@ -136,6 +139,7 @@ class ApplicationOut(BaseModel):
             data=application.payload,
             documents=[DocumentOut.of(d) for d in documents],
             licence=LicenceLink.of(licence) if licence else None,
+            client_reference=application.client_reference,
             tracking_reference=display_reference(application.tracking_reference)
             if application.tracking_reference
             else None,
@@ -151,6 +155,8 @@ class ApplicationSummary(BaseModel):
     category: str | None
     flags: list[dict[str, Any]]
     submitted_at: datetime | None
+    created_at: datetime | None = None
+    client_reference: str | None = None
 
     @classmethod
     def of(cls, application: Application) -> ApplicationSummary:

@@ -5,6 +5,7 @@ service.py   bizreg serve | worker | pki | db | user | client
 clients.py   bizreg client …    the client registry
 terminal.py  bizreg terminal …  the reference terminal (signed requests, attestations)
 verify.py    bizreg verify …    licence verification, online or offline
+trust.py     bizreg trust export: the root for independent validators
 log.py       bizreg audit verify, bizreg log checkpoint|monitor: the transparency log
 feed.py      bizreg feed        the change feed's reference consumer
 stats.py     bizreg stats       the service statistics against the targets
@@ -61,6 +62,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "terminal",
         "The reference terminal (bank_adapter.BizregClient): keys, submit, attest, status, PDF.",
     ),
+    "trust": ("trust", "trust", "The authority's root certificate for independent validators."),
     "user": ("service", "user", "Officer accounts."),
     "verify": (
         "verify",

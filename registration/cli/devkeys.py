@@ -1,5 +1,5 @@
 """Development keys for `make run`: every development client can attest identities, and one
-development terminal signs its requests, so the whole protocol can be tried by hand.
+development terminal per channel signs its requests, so the whole protocol can be tried by hand.
 
 Private keys are written to `<data dir>/dev-keys/` (mode 600); production never calls this.
 """
@@ -15,7 +15,15 @@ from sqlmodel import Session
 from bank_adapter import public_key_pem, write_private_key
 from registration.services import clients
 
-DEV_TERMINAL = ("dev-terminal", "yinzhengtong", "Development signing terminal")
+# One signing terminal per channel: a client with a request-signing key may not use a bearer
+# token, and the service refuses an application whose channel is not its client's
+# (`channel_mismatch`), so each channel needs its own.
+DEV_TERMINALS = [
+    ("dev-terminal", "yinzhengtong", "Development signing terminal"),
+    ("dev-terminal-hong-kong", "hong_kong", "Development Hong Kong signing app gateway"),
+    ("dev-terminal-paris", "paris", "Development Paris signing partner branch"),
+]
+DEV_TERMINAL = DEV_TERMINALS[0]
 
 
 def _write_key(path: Path) -> str:
@@ -28,25 +36,30 @@ def _write_key(path: Path) -> str:
 
 def ensure_dev_keys(
     engine: Engine, data_dir: Path, client_ids: list[str]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Attestation keys for `client_ids` and a signing terminal; returns (attestation key paths
-    by client, the terminal's connection settings)."""
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Attestation keys for `client_ids` and a signing terminal per channel; returns
+    (attestation key paths by client, each terminal's connection settings by channel)."""
     directory = data_dir / "dev-keys"
     attestation_paths: dict[str, str] = {}
     with Session(engine, expire_on_commit=False) as session:
-        client_id, channel, org = DEV_TERMINAL
-        terminal_key = directory / f"{client_id}-key.pem"
-        if client_id not in {c.client_id for c in clients.list_clients(session)}:
+        registered = {c.client_id for c in clients.list_clients(session)}
+        for client_id, channel, org in DEV_TERMINALS:
+            if client_id in registered:
+                continue
             clients.register_client(
                 session,
                 client_id,
                 channel,
                 org,
-                request_keys=[clients.KeySpec(_write_key(terminal_key), f"{client_id}-1")],
+                request_keys=[
+                    clients.KeySpec(
+                        _write_key(directory / f"{client_id}-key.pem"), f"{client_id}-1"
+                    )
+                ],
                 by="development-setup",
             )
         existing = {c.client_id for c in clients.list_clients(session)}
-        for owner in [*client_ids, client_id]:
+        for owner in [*client_ids, *(t[0] for t in DEV_TERMINALS)]:
             if owner not in existing:
                 continue
             path = directory / f"{owner}-attestation-key.pem"
@@ -59,10 +72,14 @@ def ensure_dev_keys(
                     by="development-setup",
                 )
             attestation_paths[owner] = str(path)
-    terminal = {
-        "client_id": client_id,
-        "keyid": f"{client_id}-1",
-        "key": str(terminal_key),
-        "attestation_key": attestation_paths[client_id],
+    terminals = {
+        channel: {
+            "client_id": client_id,
+            "channel": channel,
+            "keyid": f"{client_id}-1",
+            "key": str(directory / f"{client_id}-key.pem"),
+            "attestation_key": attestation_paths[client_id],
+        }
+        for client_id, channel, _ in DEV_TERMINALS
     }
-    return attestation_paths, terminal
+    return attestation_paths, terminals

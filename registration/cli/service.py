@@ -106,7 +106,7 @@ def serve(host: str, port: int, workers: int, no_background: bool) -> None:
 
 
 def _print_dev_accounts(engine: Engine, settings: Settings, host: str, port: int) -> None:
-    from registration.cli.devsetup import ensure_dev_accounts
+    from registration.cli.devsetup import ensure_dev_accounts, quickstart_text
 
     credentials = ensure_dev_accounts(engine, settings.data_dir)
     click.echo("Development officers (username / password):")
@@ -115,15 +115,9 @@ def _print_dev_accounts(engine: Engine, settings: Settings, host: str, port: int
     click.echo("Development API clients (client id / bearer token):")
     for client_id, token in credentials["clients"].items():
         click.echo(f"  {client_id:<18} {token}")
-    terminal = credentials["signing_terminal"]
-    click.echo("Development signing terminal (RFC 9421), e.g.:")
-    click.echo(
-        # The executable as invoked (.venv/bin/bizreg under `make run`), ready to paste.
-        f"  {sys.argv[0]} terminal submit tests/contract/application-yinzhengtong.json "
-        f"--base-url http://{host}:{port} --client-id {terminal['client_id']} "
-        f"--keyid {terminal['keyid']} --key {terminal['key']} "
-        f"--attestation-key {terminal['attestation_key']}"
-    )
+    # The executable as invoked (.venv/bin/bizreg under `make run`), ready to paste.
+    for line in quickstart_text(credentials, f"http://{host}:{port}", sys.argv[0]):
+        click.echo(line)
     click.echo(f"(kept in {settings.data_dir / 'dev-credentials.json'})")
 
 

@@ -217,6 +217,33 @@ def submit(
         )
 
 
+@terminal.command("preflight")
+@click.argument("application_id")
+@_connection_options
+def preflight(
+    application_id: str, base_url: str, client_id: str, keyid: str, key_path: Path
+) -> None:
+    """Run every submission check on a draft without submitting: the predicted path, the
+    problems, the expected time to licence. Exits 1 when something must be fixed first."""
+    with _client(base_url, client_id, keyid, key_path) as bizreg:
+        try:
+            answer = bizreg.preflight(application_id)
+        except BizregApiError as error:
+            raise _fail(error) from None
+    expected = answer["expected_time_to_licence"]
+    when = "no history yet" if expected["seconds"] is None else f"~{expected['seconds']:.0f} s"
+    click.echo(
+        f"path {answer['predicted_path']} (category {answer['category']}); "
+        f"expected time to licence: {when}"
+    )
+    for reason in answer["needs_human_because"]:
+        click.echo(f"  needs an officer: {reason}")
+    for problem in answer["problems"]:
+        click.echo(f"  fix {problem['field']}: {problem['message']} [{problem['code']}]")
+    if not answer["ready"]:
+        raise click.ClickException(f"{len(answer['problems'])} problem(s) to fix before submit")
+
+
 @terminal.command("attest")
 @click.argument("application_id")
 @click.argument("jws_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

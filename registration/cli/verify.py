@@ -5,6 +5,12 @@
     bizreg verify --offline --trust root.pem *.pdf  anywhere: only the published root
                                                    certificate (GET /pki/root.pem) and what each
                                                    licence embeds (PAdES B-LT)
+    bizreg verify --url BASE [--fingerprint HEX] *.pdf
+                                                   anywhere, with the registry: the signature
+                                                   checked here against BASE's root (pinned) and
+                                                   current CRLs, the status from BASE's public
+                                                   API (GET /api/v1/licences/{uscc}?v=N; the
+                                                   file is not uploaded)
 
 Files are verified on every core (`--jobs`), with a progress bar on stderr. The exit status is
 0 only if every file passed (authentic, and not known to be out of force), 1 otherwise.
@@ -51,6 +57,16 @@ if TYPE_CHECKING:  # imported when the command runs: `bizreg` starts fast for ot
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A current CRL (DER or PEM), e.g. from GET /pki/crl; repeatable.",
 )
+@click.option(
+    "--url",
+    metavar="BASE",
+    help="The service to ask: its root (/pki/root.pem, unless --trust), CRLs and public status.",
+)
+@click.option(
+    "--fingerprint",
+    metavar="SHA256HEX",
+    help="With --url: refuse a root whose SHA-256 is not this (exit status 1).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON report per line on stdout.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Processes (all cores).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
@@ -60,6 +76,8 @@ def verify(
     trust_file: Path | None,
     offline: bool,
     crl_files: tuple[Path, ...],
+    url: str | None,
+    fingerprint: str | None,
     as_json: bool,
     jobs: int | None,
     lang: str,
@@ -72,7 +90,14 @@ def verify(
 
     crls = [_crl_der(path.read_bytes()) for path in crl_files]
     registry: RegistryFactory | None = None
-    if offline:
+    if fingerprint is not None and url is None:
+        raise click.UsageError("--fingerprint pins the root fetched with --url BASE")
+    if offline and url is not None:
+        raise click.UsageError("--offline asks no service: drop --url, or --offline")
+    if url is not None:
+        trust_pem, service_crls, registry = _remote(url, trust_file, fingerprint)
+        crls += service_crls
+    elif offline:
         if trust_file is None:
             raise click.UsageError("--offline needs --trust ROOT.pem (GET /pki/root.pem)")
         trust_pem = trust_file.read_bytes()
@@ -115,7 +140,7 @@ def _online(trust_file: Path | None) -> tuple[bytes, list[bytes], RegistryFactor
     except PkiError as error:
         raise click.UsageError(
             f"no PKI in {settings.pki_dir} ({error}); to verify elsewhere use "
-            "--offline --trust ROOT.pem"
+            "--url BASE (the service's registry and root) or --offline --trust ROOT.pem"
         ) from None
     trust_pem = (
         trust_file.read_bytes()
@@ -127,6 +152,22 @@ def _online(trust_file: Path | None) -> tuple[bytes, list[bytes], RegistryFactor
         list(pki.crls_der()),
         DatabaseRegistry(settings.effective_database_url, settings),
     )
+
+
+def _remote(
+    url: str, trust_file: Path | None, pinned: str | None
+) -> tuple[bytes, list[bytes], RegistryFactory]:
+    """BASE's root (or --trust), its current CRLs (signed by the CAs, so safe to fetch from
+    anywhere) and its public registry."""
+    from registration.cli.remote import RemoteRegistry
+    from registration.cli.trust import fetch, root_certificate
+
+    if trust_file is not None:
+        trust_pem = trust_file.read_bytes()
+    else:
+        trust_pem = root_certificate(url, pinned).public_bytes(serialization.Encoding.PEM)
+    crls = [_crl_der(fetch(url, path)) for path in ("/pki/crl", "/pki/root-crl")]
+    return trust_pem, crls, RemoteRegistry(url)
 
 
 def _crl_der(data: bytes) -> bytes:

@@ -6,7 +6,7 @@ strings, never floats: a float cannot represent 0.1 and registered capital is a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -144,65 +144,25 @@ def check_consistency(payload: ApplicationPayload) -> list[FieldError]:
     def fail(field: str, code: str, message: str) -> None:
         errors.append(FieldError(field=field, message=message, code=code))
 
-    channel = catalogue.channels()[payload.channel]
     company = payload.company
     types = catalogue.company_types()
-    if company.type not in types:
-        fail("company.type", "unknown_company_type", f"unknown company type {company.type!r}")
-    elif company.type not in channel.company_types:
-        allowed = ", ".join(sorted(channel.company_types))
-        fail(
-            "company.type",
-            "company_type_not_allowed",
-            f"channel {payload.channel} registers {allowed}, not {company.type}",
-        )
-    if payload.language not in channel.languages:
-        fail(
-            "language",
-            "language_not_offered",
-            f"channel {payload.channel} works in {', '.join(channel.languages)}",
-        )
-
     capital = company.registered_capital
-    if capital.currency not in ISO_4217:
-        fail(
-            "company.registered_capital.currency",
-            "unknown_currency",
-            f"{capital.currency} is not a supported ISO 4217 currency",
+    errors.extend(
+        catalogue_errors(
+            payload.channel,
+            payload.language,
+            company.type,
+            capital.currency,
+            list(company.business_scope),
+            [person.document.type for person in payload.persons],
         )
-    elif capital.currency not in channel.currencies:
-        fail(
-            "company.registered_capital.currency",
-            "currency_not_allowed",
-            f"channel {payload.channel} accepts {', '.join(sorted(channel.currencies))}",
-        )
-
-    scope = catalogue.business_scope()
-    seen_items: set[str] = set()
-    for i, item in enumerate(company.business_scope):
-        if item not in scope:
-            fail(
-                f"company.business_scope[{i}]",
-                "unknown_scope_item",
-                f"{item!r} is not a standard business scope expression in the catalogue",
-            )
-        if item in seen_items:
-            fail(
-                f"company.business_scope[{i}]", "duplicate_scope_item", f"{item!r} is listed twice"
-            )
-        seen_items.add(item)
+    )
 
     refs: dict[str, Person] = {}
     for i, person in enumerate(payload.persons):
         if person.ref in refs:
             fail(f"persons[{i}].ref", "duplicate_ref", f"ref {person.ref!r} is used twice")
         refs[person.ref] = person
-        if person.document.type not in channel.document_types:
-            fail(
-                f"persons[{i}].document.type",
-                "document_type_not_allowed",
-                f"channel {payload.channel} accepts {', '.join(sorted(channel.document_types))}",
-            )
         if person.document.type == "passport" and person.document.mrz is None:
             fail(
                 f"persons[{i}].document.mrz",
@@ -262,6 +222,116 @@ def check_consistency(payload: ApplicationPayload) -> list[FieldError]:
     if len(persons_held) != len(set(persons_held)):
         fail("shareholders", "duplicate_shareholder", "a person is listed as shareholder twice")
     return errors
+
+
+def catalogue_errors(
+    channel_code: str,
+    language: object,
+    company_type: object,
+    currency: object,
+    scope: Sequence[object],
+    document_types: Sequence[object],
+) -> list[FieldError]:
+    """The catalogue's verdict on a payload's choices, from plain values: shared by
+    `check_consistency` and by `raw_findings`, which runs it on a payload that failed the
+    schema, so a bank learns every problem in one round."""
+    errors: list[FieldError] = []
+
+    def fail(field: str, code: str, message: str) -> None:
+        errors.append(FieldError(field=field, message=message, code=code))
+
+    channel = catalogue.channels().get(channel_code)
+    if channel is None:
+        return errors  # the schema names the unknown channel
+    types = catalogue.company_types()
+    if isinstance(company_type, str):
+        if company_type not in types:
+            fail("company.type", "unknown_company_type", f"unknown company type {company_type!r}")
+        elif company_type not in channel.company_types:
+            allowed = ", ".join(sorted(channel.company_types))
+            fail(
+                "company.type",
+                "company_type_not_allowed",
+                f"channel {channel_code} registers {allowed}, not {company_type}",
+            )
+    if isinstance(language, str) and language not in channel.languages:
+        fail(
+            "language",
+            "language_not_offered",
+            f"channel {channel_code} works in {', '.join(channel.languages)}",
+        )
+    if isinstance(currency, str):
+        if currency not in ISO_4217:
+            fail(
+                "company.registered_capital.currency",
+                "unknown_currency",
+                f"{currency} is not a supported ISO 4217 currency",
+            )
+        elif currency not in channel.currencies:
+            fail(
+                "company.registered_capital.currency",
+                "currency_not_allowed",
+                f"channel {channel_code} accepts {', '.join(sorted(channel.currencies))}",
+            )
+    known_scope = catalogue.business_scope()
+    seen: set[str] = set()
+    for i, item in enumerate(scope):
+        if not isinstance(item, str):
+            continue
+        if item not in known_scope:
+            fail(
+                f"company.business_scope[{i}]",
+                "unknown_scope_item",
+                f"{item!r} is not a standard business scope expression in the catalogue",
+            )
+        if item in seen:
+            fail(
+                f"company.business_scope[{i}]", "duplicate_scope_item", f"{item!r} is listed twice"
+            )
+        seen.add(item)
+    for i, document_type in enumerate(document_types):
+        if isinstance(document_type, str) and document_type not in channel.document_types:
+            fail(
+                f"persons[{i}].document.type",
+                "document_type_not_allowed",
+                f"channel {channel_code} accepts {', '.join(sorted(channel.document_types))}",
+            )
+    return errors
+
+
+def _get(data: object, *path: str) -> object:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
+def raw_findings(data: object) -> list[FieldError]:
+    """The catalogue's errors in a payload that did not parse (the schema's errors are listed
+    beside them): read defensively, anything of the wrong shape is left to the schema."""
+    channel = _get(data, "channel")
+    if not isinstance(channel, str):
+        return []
+    persons = _list(_get(data, "persons"))
+    return catalogue_errors(
+        channel,
+        _get(data, "language"),
+        _get(data, "company", "type"),
+        _get(data, "company", "registered_capital", "currency"),
+        _list(_get(data, "company", "business_scope")),
+        [_get(person, "document", "type") for person in persons],
+    )
+
+
+def merge_findings(first: Sequence[FieldError], more: Sequence[FieldError]) -> list[FieldError]:
+    """`first` then what `more` adds (the same field and code once)."""
+    seen = {(e.field, e.code) for e in first}
+    return [*first, *(e for e in more if (e.field, e.code) not in seen)]
 
 
 def holders_of(payload: ApplicationPayload) -> list[Holder]:

@@ -122,18 +122,30 @@ def run_automatic_checks(
     return CheckReport(errors=errors, flags=identity.flags)
 
 
+def case_ineligibility(company_type: str, articles_template: str, scope: list[str]) -> list[str]:
+    """Why a case of this kind needs a human, from what a terminal knows before the details
+    (company type, articles, business scope): the part of `instant_ineligibility` that
+    `GET /api/v1/requirements` answers with."""
+    reasons: list[str] = []
+    known_type = catalogue.company_types().get(company_type)
+    if known_type is None or not known_type.standard:
+        reasons.append(f"company type {company_type} is not a standard type")
+    if articles_template != "standard":
+        reasons.append("articles of association are not the authority's standard text")
+    catalogued = catalogue.business_scope()
+    for item in scope:
+        if item not in catalogued or catalogued[item].permit:
+            reasons.append(f"business scope item {item!r} needs a permit")
+    return reasons
+
+
 def instant_ineligibility(payload: ApplicationPayload, report: CheckReport) -> list[str]:
     """Why this application needs a human; empty means the system may accept and approve it."""
-    reasons: list[str] = []
-    company_type = catalogue.company_types().get(payload.company.type)
-    if company_type is None or not company_type.standard:
-        reasons.append(f"company type {payload.company.type} is not a standard type")
-    if payload.company.articles_of_association.template != "standard":
-        reasons.append("articles of association are not the authority's standard text")
-    scope = catalogue.business_scope()
-    for item in payload.company.business_scope:
-        if item not in scope or scope[item].permit:
-            reasons.append(f"business scope item {item!r} needs a permit")
+    reasons = case_ineligibility(
+        payload.company.type,
+        payload.company.articles_of_association.template,
+        list(payload.company.business_scope),
+    )
     reasons.extend(f"{flag.field}: {flag.message}" for flag in report.flags)
     if report.errors:
         reasons.append("automatic checks failed")

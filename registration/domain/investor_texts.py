@@ -49,6 +49,20 @@ TEXTS: Final[dict[str, tuple[str, str, str, str]]] = {
         "Notice of approval of registration",
         "Avis d’approbation de l’immatriculation",
     ),
+    "notice.withdrawal": (
+        "撤回登记申请通知书",
+        "撤回登記申請通知書",
+        "Notice of withdrawal of the application",
+        "Avis de retrait de la demande",
+    ),
+    "notice.statement.withdrawal": (
+        "你单位的登记申请长期未提交或未补正，本机关依规定予以撤回，所申请的企业名称不再保留。",
+        "你單位的登記申請長期未提交或未補正，本機關依規定予以撤回，所申請的企業名稱不再保留。",
+        "The application was left unfinished too long: the authority has withdrawn it and the "
+        "company name is no longer held.",
+        "La demande est restée inachevée trop longtemps : l’autorité l’a retirée et la "
+        "dénomination n’est plus réservée.",
+    ),
     "notice.statement.acceptance": (
         "你单位提交的设立登记申请材料齐全、符合法定形式，本机关决定予以受理。",
         "你單位提交的設立登記申請材料齊全、符合法定形式，本機關決定予以受理。",

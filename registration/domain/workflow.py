@@ -83,9 +83,10 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
         Status.REJECTED, frozenset({Role.BACK_OFFICE}), needs_reasons=True
     ),
     (Status.APPROVED, Action.ISSUE): Transition(Status.ISSUED, frozenset({Role.SYSTEM})),
-    (Status.DRAFT, Action.WITHDRAW): Transition(Status.WITHDRAWN, _CLIENT),
+    # The system withdraws a draft or a returned application left untouched too long (issue 12).
+    (Status.DRAFT, Action.WITHDRAW): Transition(Status.WITHDRAWN, _CLIENT | {Role.SYSTEM}),
     (Status.SUBMITTED, Action.WITHDRAW): Transition(Status.WITHDRAWN, _CLIENT),
-    (Status.RETURNED, Action.WITHDRAW): Transition(Status.WITHDRAWN, _CLIENT),
+    (Status.RETURNED, Action.WITHDRAW): Transition(Status.WITHDRAWN, _CLIENT | {Role.SYSTEM}),
     (Status.ACCEPTED, Action.WITHDRAW): Transition(Status.WITHDRAWN, _CLIENT),
 }
 

@@ -20,8 +20,11 @@ How it stays exactly-once across processes:
    taken over therefore cannot commit its effects: it gets 409 and rolls back. The effects and
    the "this key was used" mark commit together or not at all.
 3. The response is stored (`done`) before its last byte is sent, so whatever a client saw is
-   what a retry replays. A crash between commit and store leaves `committed` without a
-   response: retries get 409 `idempotency_response_lost` rather than a second execution.
+   what a retry replays. A use case whose answer follows from what it commits (a create)
+   registers `respond_on_commit`: its response is rendered and stored in the commit itself, so
+   a lost connection, a crash or a 500 after the commit still leaves a replayable `done`
+   record. Otherwise a crash between commit and store leaves `committed` without a response:
+   retries get 409 `idempotency_response_lost` rather than a second execution.
 
 Every step runs on the request's own session, one transaction after another: a request never
 holds one pooled connection while asking for a second (under load, that is a pool deadlock).
@@ -32,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -243,16 +246,35 @@ def _owned(claim_: Claim) -> ColumnElement[bool]:
 
 
 _LISTENER: Final = "bizreg.idempotency_listener"
+_RENDER: Final = "bizreg.idempotency_render"
+
+
+def respond_on_commit(session: Session, render: Callable[[], StoredResponse]) -> None:
+    """Store `render()` as the claimed request's response in the same transaction as its
+    effects (a no-op without an Idempotency-Key). `render` runs inside the commit and may read
+    what the transaction wrote."""
+    if _LISTENER in session.info:
+        session.info[_RENDER] = render
 
 
 def bind_to_session(session: Session, claim_: Claim) -> None:
     """Mark the claim `committed` inside the use case's transaction, or abort that commit."""
 
     def mark_committed(committing: Session) -> None:
+        values: dict[str, object] = {"state": COMMITTED}
+        render = committing.info.pop(_RENDER, None)
+        if render is not None:
+            response = render()
+            values = {
+                "state": DONE,
+                "response_status": response.status,
+                "response_headers": _replayed_headers(response),
+                "response_body": response.body,
+            }
         result = committing.execute(
             update(IdempotencyRecord)
             .where(_owned(claim_), col(IdempotencyRecord.state).in_([IN_PROGRESS, COMMITTED]))
-            .values(state=COMMITTED)
+            .values(**values)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise IdempotencyClaimLost(
@@ -268,27 +290,32 @@ def _settle(session: Session) -> None:
     """End the use case's part: discard anything it left uncommitted (a refused request's
     partial work) and stop marking commits, so the response can be stored on this session."""
     listener = session.info.pop(_LISTENER, None)
+    session.info.pop(_RENDER, None)
     if listener is not None:
         event.remove(session, "before_commit", listener)
     session.rollback()
 
 
 def complete(session: Session, claim_: Claim, response: StoredResponse) -> bool:
-    """Store the response for replays; False if the claim was lost meanwhile."""
+    """Store the response for replays (replacing one stored at commit by the same claim: the
+    bytes actually sent win); False if the claim was lost meanwhile."""
     _settle(session)
-    headers = [[n, v] for n, v in response.headers if n.lower() not in _NOT_REPLAYED]
     result = session.execute(
         update(IdempotencyRecord)
-        .where(_owned(claim_), col(IdempotencyRecord.state).in_([IN_PROGRESS, COMMITTED]))
+        .where(_owned(claim_), col(IdempotencyRecord.state).in_([IN_PROGRESS, COMMITTED, DONE]))
         .values(
             state=DONE,
             response_status=response.status,
-            response_headers=headers,
+            response_headers=_replayed_headers(response),
             response_body=response.body,
         )
     )
     session.commit()
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _replayed_headers(response: StoredResponse) -> list[list[str]]:
+    return [[n, v] for n, v in response.headers if n.lower() not in _NOT_REPLAYED]
 
 
 def release(session: Session, claim_: Claim) -> None:

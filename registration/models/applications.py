@@ -24,6 +24,8 @@ class Application(SQLModel, table=True):
     __table_args__ = (
         Index("ix_application_status_category", "status", "category"),
         Index("ix_application_tracking_reference", "tracking_reference", unique=True),
+        Index("ix_application_client_reference", "client_id", "client_reference", unique=True),
+        Index("ix_application_client_created", "client_id", "created_at"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -49,6 +51,9 @@ class Application(SQLModel, table=True):
     # is kept (100 random bits, so a plain hash is enough; see services.tracking).
     tracking_reference: str | None = Field(default=None, max_length=16)
     tracking_code_sha256: str | None = Field(default=None, max_length=64)
+    # The client's own name for the case (its order number), unique per client: how a terminal
+    # finds an application whose create response it never read.
+    client_reference: str | None = Field(default=None, max_length=64)
 
 
 class ApplicationEvent(SQLModel, table=True):

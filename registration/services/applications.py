@@ -18,6 +18,7 @@ from typing import Any, Final
 import pikepdf
 from pydantic import ValidationError
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -31,8 +32,10 @@ from registration.domain.application import (
     FieldError,
     check_consistency,
     field_path,
+    merge_findings,
+    raw_findings,
 )
-from registration.domain.checks import instant_ineligibility, run_automatic_checks
+from registration.domain.checks import CheckReport, instant_ineligibility, run_automatic_checks
 from registration.domain.licence_lifecycle import LicenceStatus
 from registration.domain.workflow import (
     EDITABLE_STATUSES,
@@ -45,6 +48,7 @@ from registration.domain.workflow import (
 from registration.errors import (
     ApplicationNotFound,
     CategoryNotPermitted,
+    ClientReferenceTaken,
     ConcurrentModification,
     DocumentNotFound,
     EncryptedPdf,
@@ -88,9 +92,9 @@ def parse_payload(data: Any) -> ApplicationPayload:
     try:
         return ApplicationPayload.model_validate(data)
     except ValidationError as error:
-        raise PayloadInvalid(
-            "the application does not match the schema", errors=validation_errors(error)
-        ) from None
+        # With the catalogue's verdict on what did parse: every error in one round.
+        errors = merge_findings(validation_errors(error), raw_findings(data))
+        raise PayloadInvalid("the application does not match the schema", errors=errors) from None
 
 
 def _require_client(principal: Principal) -> None:
@@ -128,14 +132,18 @@ def create_application(
     amends_uscc: str | None = None,
     company_channel: str | None = None,
     tracking_code: str | None = None,
+    client_reference: str | None = None,
+    application_id: str | None = None,
 ) -> Application:
     """A new draft with its tracking reference; `tracking_code` (from `tracking.new_code`) is
     the code the caller shows the investor — only its hash is stored."""
     _require_client(principal)
     _check_payload(principal, payload, company_channel)
+    if client_reference is not None:
+        _refuse_taken_reference(session, principal.subject, client_reference)
     now = utcnow()
     application = Application(
-        id=str(uuid.uuid4()),
+        id=application_id or str(uuid.uuid4()),
         client_id=principal.subject,
         channel=payload.channel,
         language=payload.language,
@@ -147,6 +155,7 @@ def create_application(
         revision=1,
         created_at=now,
         updated_at=now,
+        client_reference=client_reference,
     )
     tracking.assign(application, tracking_code)
     session.add(application)
@@ -163,8 +172,51 @@ def create_application(
             now,
         )
     )
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        # Two creates raced for one client reference: the loser names the winner.
+        session.rollback()
+        if client_reference is None:
+            raise
+        _refuse_taken_reference(session, principal.subject, client_reference)
+        raise
     return application
+
+
+def _refuse_taken_reference(session: Session, client_id: str, reference: str) -> None:
+    existing = session.exec(
+        select(Application.id).where(
+            Application.client_id == client_id, Application.client_reference == reference
+        )
+    ).first()
+    if existing is not None:
+        raise ClientReferenceTaken(
+            f"application {existing} already has client reference {reference!r}",
+            extra={"application_id": existing},
+        )
+
+
+def list_own(
+    session: Session,
+    principal: Principal,
+    *,
+    client_reference: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    limit: int = 50,
+) -> list[Application]:
+    """The calling client's applications, newest first (`created_before` pages back)."""
+    _require_client(principal)
+    statement = select(Application).where(Application.client_id == principal.subject)
+    if client_reference is not None:
+        statement = statement.where(Application.client_reference == client_reference)
+    if created_after is not None:
+        statement = statement.where(col(Application.created_at) > created_after)
+    if created_before is not None:
+        statement = statement.where(col(Application.created_at) < created_before)
+    statement = statement.order_by(col(Application.created_at).desc(), col(Application.id))
+    return list(session.exec(statement.limit(limit)))
 
 
 # DESIGN.md §5: auditors read the audit log (events), not the applications' personal data.
@@ -409,13 +461,20 @@ def perform(
 
 
 def record_system_step(
-    session: Session, application: Application, action: Action, target: Status
+    session: Session,
+    application: Application,
+    action: Action,
+    target: Status,
+    reasons: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """A step the system takes (issuance), guarded like any other; not committed here."""
-    expected_target = guard(Status(application.status), action, SYSTEM.role)
+    """A step the system takes (issuance, withdrawing a stale case), guarded like any other;
+    not committed here."""
+    expected_target = guard(
+        Status(application.status), action, SYSTEM.role, has_reasons=bool(reasons)
+    )
     if expected_target is not target:
         raise ValueError(f"{action} leads to {expected_target}, not {target}")
-    _record(session, application, action, target, SYSTEM, [], None)
+    _record(session, application, action, target, SYSTEM, list(reasons), None)
 
 
 def _require_licence_in_force(session: Session, uscc: str) -> None:
@@ -443,21 +502,7 @@ def _submit(
     idempotency_key: str | None,
     region_code: str,
 ) -> None:
-    payload = parse_payload(application.payload)
-    kinds = {d.kind for d in list_documents(session, application.id)}
-    # An amendment may keep the company's own registered name.
-    own = [application.id, *names.applications_of_licence(session, application.amends_uscc)]
-    name_check = names.check(
-        session,
-        region_code,
-        payload.company.name.zh,
-        ignore_applications=own,
-        ignore_client_reservation=application.client_id,
-    )
-    report = run_automatic_checks(payload, kinds, name_check, china_today())
-    report.errors.extend(printability_errors(payload, china_today()))
-    # DESIGN.md §6: the bank's identity check of each person who must be verified.
-    unattested = _attestation_errors(session, application.id, payload)
+    payload, report, unattested, own = submission_findings(session, application, region_code)
     name_errors = (
         []
         if report.errors or unattested
@@ -503,6 +548,30 @@ def _submit(
             accepted_by=SYSTEM.subject,
         )
         _record(session, application, Action.APPROVE, Status.APPROVED, SYSTEM, [], None)
+
+
+def submission_findings(
+    session: Session, application: Application, region_code: str
+) -> tuple[ApplicationPayload, CheckReport, list[FieldError], list[str]]:
+    """Every check submission runs, without holding the name or changing anything: the
+    payload, the automatic checks (completeness, identifiers, name, printability), the
+    attestation errors, and the applications whose name this one may share (its own)."""
+    payload = parse_payload(application.payload)
+    kinds = {d.kind for d in list_documents(session, application.id)}
+    # An amendment may keep the company's own registered name.
+    own = [application.id, *names.applications_of_licence(session, application.amends_uscc)]
+    name_check = names.check(
+        session,
+        region_code,
+        payload.company.name.zh,
+        ignore_applications=own,
+        ignore_client_reservation=application.client_id,
+    )
+    report = run_automatic_checks(payload, kinds, name_check, china_today())
+    report.errors.extend(printability_errors(payload, china_today()))
+    # DESIGN.md §6: the bank's identity check of each person who must be verified.
+    unattested = _attestation_errors(session, application.id, payload)
+    return payload, report, unattested, own
 
 
 def _attestation_errors(
@@ -583,7 +652,15 @@ def _record(
     if source is not target:
         # The authority's written notice of the step (issue 12), linked from the webhook; and
         # the investor's e-mail: all in the step's transaction.
-        notice = notices.queue(session, application, expected + 1, target.value, reasons, now)
+        notice = notices.queue(
+            session,
+            application,
+            expected + 1,
+            target.value,
+            reasons,
+            now,
+            by_system=principal.role is Role.SYSTEM,
+        )
         webhooks.queue_status_change(
             session,
             application,

@@ -194,8 +194,11 @@ def build_message(row: MailOutbox, settings: Settings) -> EmailMessage:
     return message
 
 
-def _send_smtp(message: EmailMessage, target: SmtpTarget, timeout: float) -> str:
-    context = ssl.create_default_context()
+def _send_smtp(
+    message: EmailMessage, target: SmtpTarget, timeout: float, ca_file: Path | None
+) -> str:
+    # Always verified: a relay that cannot prove its name does not get investors' mail.
+    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
     server: smtplib.SMTP
     if target.implicit_tls:
         server = smtplib.SMTP_SSL(target.host, target.port, timeout=timeout, context=context)
@@ -203,13 +206,18 @@ def _send_smtp(message: EmailMessage, target: SmtpTarget, timeout: float) -> str
         server = smtplib.SMTP(target.host, target.port, timeout=timeout)
     try:
         server.ehlo()
+        secure = target.implicit_tls
         if target.starttls != "never":
             if server.has_extn("starttls"):
                 server.starttls(context=context)
                 server.ehlo()
+                secure = True
             elif target.starttls == "required":
-                raise PermanentFailure("the SMTP server does not offer STARTTLS")
+                raise smtplib.SMTPException("the SMTP server does not offer STARTTLS")
         if target.username is not None:
+            if not secure:
+                # Kept and retried: a relay that lost STARTTLS must not learn the password.
+                raise smtplib.SMTPException("refusing to send SMTP credentials without TLS")
             server.login(target.username, target.password or "")
         refused = server.send_message(message)
         if refused:
@@ -263,9 +271,14 @@ def deliver(engine: Engine, row: MailOutbox, settings: Settings) -> bool:
             detail = _write_eml(message, settings.data_dir / "mail", row.id)
         else:
             target = SmtpTarget.parse(settings.smtp_url.get_secret_value())
-            detail = _send_smtp(message, target, settings.smtp_timeout_seconds)
+            detail = _send_smtp(
+                message, target, settings.smtp_timeout_seconds, settings.smtp_ca_file
+            )
     except (PermanentFailure, smtplib.SMTPRecipientsRefused) as failure:
         outcome, detail = "failed", f"{type(failure).__name__}: {failure}"
+    except smtplib.SMTPAuthenticationError as failure:
+        # Our credentials, not the message: kept and retried until the operator fixes them.
+        outcome, detail = "retry", f"{failure.smtp_code} authentication refused"
     except smtplib.SMTPResponseException as failure:
         # 5xx is the server's final word on this message; 4xx (and anything else) is retried.
         permanent = 500 <= failure.smtp_code < 600

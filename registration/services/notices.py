@@ -41,7 +41,13 @@ KIND_OF_STATUS: Final = {
     "rejected": "rejection",
     "approved": "approval",
 }
-_KIND_LETTER: Final = {"acceptance": "S", "return": "B", "rejection": "J", "approval": "Z"}
+_KIND_LETTER: Final = {
+    "acceptance": "S",
+    "return": "B",
+    "rejection": "J",
+    "approval": "Z",
+    "withdrawal": "C",
+}
 _ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -70,9 +76,13 @@ def queue(
     status: str,
     reasons: Sequence[dict[str, Any]],
     at: datetime,
+    *,
+    by_system: bool = False,
 ) -> Notice | None:
-    """The notice of the step that entered `status`, if that step has one. Never commits."""
-    kind = KIND_OF_STATUS.get(status)
+    """The notice of the step that entered `status`, if that step has one (a withdrawal only
+    when the system withdrew a stale case: the applicant's own needs no notice). Never
+    commits."""
+    kind = "withdrawal" if status == "withdrawn" and by_system else KIND_OF_STATUS.get(status)
     if kind is None:
         return None
     number = _number(kind, at)

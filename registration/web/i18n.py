@@ -109,6 +109,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "notice_kind_return": ("补正材料通知书", "Notice to correct the application"),
     "notice_kind_rejection": ("不予登记通知书", "Notice of refusal of registration"),
     "notice_kind_approval": ("准予登记通知书", "Notice of approval of registration"),
+    "notice_kind_withdrawal": ("撤回登记申请通知书", "Notice of withdrawal of the application"),
     "notice_number": ("文书编号", "Notice number"),
     "notice_company": ("企业名称", "Company"),
     "notice_reference": ("查询编号", "Tracking reference"),

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from registration.db import utcnow
 from registration.http import idempotency, signatures
-from registration.services import deregistrations, webhooks
+from registration.services import deregistrations, stale_cases, webhooks
 from registration.settings import Settings
 
 log = logging.getLogger("bizreg.webhooks")
@@ -51,6 +51,10 @@ class WebhookWorker:
                 deregistrations.sweep(self.engine, self.settings, now)
             except Exception:
                 log.exception("ending deregistration notice periods failed")
+            try:
+                stale_cases.sweep(self.engine, self.settings, now)
+            except Exception:
+                log.exception("closing stale cases failed")
         return delivered
 
     def run_forever(self) -> None:

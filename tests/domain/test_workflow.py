@@ -37,9 +37,10 @@ EXPECTED = {
     ("accepted", "approve"): ("approved", {"back_office", "system"}),
     ("accepted", "reject"): ("rejected", {"back_office"}),
     ("approved", "issue"): ("issued", {"system"}),
-    ("draft", "withdraw"): ("withdrawn", {"applicant", "terminal"}),
+    # The system withdraws stale drafts and returned applications (issue 12).
+    ("draft", "withdraw"): ("withdrawn", {"applicant", "terminal", "system"}),
     ("submitted", "withdraw"): ("withdrawn", {"applicant", "terminal"}),
-    ("returned", "withdraw"): ("withdrawn", {"applicant", "terminal"}),
+    ("returned", "withdraw"): ("withdrawn", {"applicant", "terminal", "system"}),
     ("accepted", "withdraw"): ("withdrawn", {"applicant", "terminal"}),
 }
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -225,3 +226,183 @@ def test_one_change_is_queued_once_even_when_two_workers_race(
             r.status == "sent"
             for r in session.exec(select(MailOutbox).where(col(MailOutbox.id) != ""))
         )
+
+
+def _tls_files(directory: Path) -> tuple[Path, Path, Path]:
+    """A CA and a server certificate for 127.0.0.1, as PEM files."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test SMTP CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(2)
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = (directory / "ca.pem", directory / "cert.pem", directory / "key.pem")
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
+
+
+@pytest.mark.parametrize("mode", ["starttls", "smtps"])
+def test_tls_and_authentication(
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+    mode: str,
+) -> None:
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ca, cert, key = _tls_files(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    logins: list[tuple[str, str]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login.decode(), data.password.decode()))
+        return AuthResult(success=data.password == b"s3cret p@ss")
+
+    inbox, port = Inbox(), _free_port()
+    # aiosmtpd offers AUTH over implicit TLS only without `auth_require_tls` (it knows of
+    # STARTTLS only); our side refuses to authenticate in clear in both modes anyway.
+    tls: dict[str, Any] = (
+        {"tls_context": server_context, "require_starttls": True, "auth_require_tls": True}
+        if mode == "starttls"
+        else {"ssl_context": server_context, "auth_require_tls": False}
+    )
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        server_hostname="127.0.0.1",
+        **tls,
+    )
+    controller.start()
+    try:
+        bank = api_client_for("yinzhengtong")
+        app_id = create(app_client, bank, "yinzhengtong")["id"]
+        act(app_client, bank, app_id, "withdraw")
+        scheme = "smtp" if mode == "starttls" else "smtps"
+        query = "?starttls=required" if mode == "starttls" else ""
+        wrong = settings.model_copy(
+            update={
+                "smtp_url": SecretStr(f"{scheme}://relay:wrong@127.0.0.1:{port}{query}"),
+                "smtp_ca_file": ca,
+            }
+        )
+        assert mail.deliver_due(engine, wrong) == 0  # refused login: 535, kept for a retry
+        untrusted = settings.model_copy(
+            update={"smtp_url": SecretStr(f"{scheme}://relay:x@127.0.0.1:{port}{query}")}
+        )
+        later = utcnow() + timedelta(hours=2)
+        assert mail.deliver_due(engine, untrusted, now=later) == 0  # unknown CA: not sent
+        right = wrong.model_copy(
+            update={
+                "smtp_url": SecretStr(f"{scheme}://relay:s3cret%20p%40ss@127.0.0.1:{port}{query}")
+            }
+        )
+        sent = mail.deliver_due(engine, right, now=later + timedelta(hours=2))
+        with Session(engine) as session:
+            row = session.exec(select(MailOutbox).where(MailOutbox.application_id == app_id)).one()
+            details = [(d.outcome, d.detail) for d in mail.delivery_log(session, row.id)]
+        assert sent == 1, details
+    finally:
+        controller.stop()
+    assert len(inbox.received) == 1
+    assert ("relay", "s3cret p@ss") in logins
+    with Session(engine) as session:
+        row = session.exec(select(MailOutbox).where(MailOutbox.application_id == app_id)).one()
+        outcomes = [d.outcome for d in mail.delivery_log(session, row.id)]
+    assert outcomes == ["retry", "retry", "sent"]  # wrong password, unknown CA, then sent
+
+
+def test_a_server_that_never_answers_times_out_and_is_retried(
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    engine: Engine,
+    settings: Settings,
+) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()  # accepts the connection, never says a word
+    bank = api_client_for("yinzhengtong")
+    app_id = create(app_client, bank, "yinzhengtong")["id"]
+    act(app_client, bank, app_id, "withdraw")
+    configured = _settings(settings, listener.getsockname()[1]).model_copy(
+        update={"smtp_timeout_seconds": 1}
+    )
+    started = time.monotonic()
+    assert mail.deliver_due(engine, configured) == 0
+    assert time.monotonic() - started < 10
+    listener.close()
+    with Session(engine) as session:
+        row = session.exec(select(MailOutbox).where(MailOutbox.application_id == app_id)).one()
+        assert row.status == "pending"
+        log = mail.delivery_log(session, row.id)
+        assert log[0].outcome == "retry"
+        assert "timed out" in (log[0].detail or "").lower()
+
+
+def test_credentials_never_go_out_in_clear(
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    engine: Engine,
+    settings: Settings,
+    smtp: tuple[Inbox, int],
+) -> None:
+    """The loopback server offers no STARTTLS: with a user in the URL nothing is sent."""
+    inbox, port = smtp
+    bank = api_client_for("yinzhengtong")
+    app_id = create(app_client, bank, "yinzhengtong")["id"]
+    act(app_client, bank, app_id, "withdraw")
+    configured = settings.model_copy(
+        update={"smtp_url": SecretStr(f"smtp://relay:secret@127.0.0.1:{port}")}
+    )
+    assert mail.deliver_due(engine, configured) == 0
+    assert inbox.received == []
+    with Session(engine) as session:
+        row = session.exec(select(MailOutbox).where(MailOutbox.application_id == app_id)).one()
+        assert row.status == "pending"
+        assert "without TLS" in (mail.delivery_log(session, row.id)[0].detail or "")

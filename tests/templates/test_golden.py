@@ -4,7 +4,7 @@ The golden hashes pin the exact output of one toolchain (GOLDEN_TOOLCHAIN). With
 version of any of these libraries the bytes may legitimately differ, so the comparison is
 skipped, saying so, rather than failing everyone's build on an upgrade. When a deliberate
 layout change or an upgrade moves them: regenerate the previews
-(`python -m templates.preview docs`), look at them, then paste the hashes and versions this
+(`make previews`), look at them, then paste the hashes and versions this
 test prints.
 """
 

@@ -158,6 +158,10 @@ def test_bizreg_terminal_commands(
     again = runner.invoke(main, submit, env=env)
     assert again.exit_code == 0, again.output
     assert f"application {app_id}: approved" in again.output
+    # Pre-flight is for drafts: on a submitted case the reference client says why and exits 1.
+    late = runner.invoke(main, ["terminal", "preflight", app_id, *connection], env=env)
+    assert late.exit_code == 1, late.output
+    assert "not_editable" in late.output
     assert row_counts(engine)["application"] == 1
 
     # Waiting with no worker running: the licence cannot come, and the command says so.

@@ -403,3 +403,50 @@ def test_a_deeply_nested_json_body_with_a_key_is_a_4xx(
         assert attested.json()["code"] == "attestation_malformed"
         assert ("idempotent-replayed" in attested.headers) == (attempt == 1)
     assert row_counts(engine)["identity_attestation"] == counts["identity_attestation"]
+
+
+def test_a_create_whose_response_was_lost_after_commit_is_replayed(
+    app_client: TestClient,
+    engine: Engine,
+    api_client_for: Callable[[str], Headers],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 15: the create committed, then reading it back failed (a dropped connection, a
+    bug): the client got 500. The retry must answer the create — not 409 for the lease, not
+    `idempotency_response_lost`, not a second application."""
+    from registration.api import applications as api
+
+    bank = api_client_for("paris")
+
+    def lost(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("connection terminated while reading the application back")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(api, "_out", lost)
+        failed = _post(app_client, bank, "lost-after-commit", example("paris"))
+    assert failed.status_code == 500
+    assert _applications(engine) == 1
+    with Session(engine) as session:
+        record = session.exec(select(IdempotencyRecord)).one()
+        assert record.state == "done"  # stored in the create's own commit
+        assert record.response_status == 201
+    retry = _post(app_client, bank, "lost-after-commit", example("paris"))
+    assert retry.status_code == 201, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    with Session(engine) as session:
+        created = session.exec(select(Application)).one()
+    assert retry.json()["id"] == created.id
+    assert retry.headers["location"] == f"/api/v1/applications/{created.id}"
+    assert retry.json()["tracking_code"]  # the receipt can still be printed
+    assert _applications(engine) == 1
+
+
+def test_a_normal_create_replays_the_bytes_it_sent(
+    app_client: TestClient, engine: Engine, api_client_for: Callable[[str], Headers]
+) -> None:
+    bank = api_client_for("paris")
+    first = _post(app_client, bank, "same-bytes", example("paris"))
+    again = _post(app_client, bank, "same-bytes", example("paris"))
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["etag"] == first.headers["etag"]

@@ -356,6 +356,13 @@ def test_development_setup_gives_every_client_an_attestation_key_and_a_signing_t
         "dev-hong-kong",
         "dev-paris",
         "dev-terminal",
+        "dev-terminal-hong-kong",
+        "dev-terminal-paris",
+    }
+    assert {t["channel"] for t in first["signing_terminals"].values()} == {
+        "yinzhengtong",
+        "hong_kong",
+        "paris",
     }
     key = load_private_key(Path(terminal["key"]).read_bytes())
     base_url = str(app_client.base_url).rstrip("/")
