@@ -308,3 +308,26 @@ def _approved_named(client: TestClient, headers: Headers, n: int) -> str:
 def _count(engine: Engine, model: Any) -> int:
     with Session(engine) as session:
         return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def test_an_issuance_interrupted_half_way_gives_its_job_back_at_once(
+    engine: Engine,
+    app_client: TestClient,
+    authority: LicenceAuthority,
+    api_client_for: Callable[[str], Headers],
+) -> None:
+    app_id = _approved_named(app_client, api_client_for("yinzhengtong"), 0)
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt  # Ctrl-C, or SystemExit, between signing and commit
+
+    with pytest.raises(KeyboardInterrupt):
+        service.run_once(engine, authority, before_commit=interrupted)
+    with Session(engine) as session:
+        job = session.get(IssuanceJob, app_id)
+        assert job is not None
+        assert job.status == "pending"
+        assert job.not_before <= utcnow()  # not leased for a minute (SQLite's claim)
+        assert job.attempts == 0  # an interruption is not a failure of the job
+    assert _count(engine, Licence) == 0
+    assert service.run_once(engine, authority) == app_id  # at once, by anyone
