@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -252,6 +253,10 @@ def main() -> None:
     if any(exits):
         failed = True
         print(f"PROBLEM: a process did not exit 0; log: {data_dir / 'processes.log'}")
+    if failed:
+        print(f"processes' log kept: {data_dir / 'processes.log'}")
+    else:
+        shutil.rmtree(data_dir, ignore_errors=True)
     if args.check and failed:
         raise SystemExit(1)
 
