@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from registration import logs
 from registration.api import (
     applications,
     attestations,
@@ -47,6 +50,9 @@ from registration.workers.webhooks import WebhookWorker
 
 # Multipart framing around an upload of the maximum size.
 _MULTIPART_OVERHEAD = 64 * 1024
+# Set by `bizreg serve --no-background` for the API processes it starts: "0" leaves webhook
+# delivery, e-mail and log checkpoints to other processes.
+SERVE_BACKGROUND_ENV = "BIZREG_SERVE_BACKGROUND"
 
 
 def create_app(
@@ -169,3 +175,15 @@ def create_app(
     # Outermost of all: even a request refused at the door has an id and an access line.
     app.add_middleware(RequestIds)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one of `bizreg serve --workers N`'s API processes: uvicorn starts
+    each from this import string, so everything it needs comes from the environment (the
+    settings, and `BIZREG_SERVE_BACKGROUND`). Licences are issued by the issuance processes
+    the parent supervises or by `bizreg worker`, woken by NOTIFY on PostgreSQL and by polling
+    on SQLite."""
+    settings = Settings()
+    logs.configure(settings.log_format)
+    background = os.environ.get(SERVE_BACKGROUND_ENV, "1") != "0"
+    return create_app(settings, webhook_worker=background)

@@ -26,13 +26,15 @@ class _RequestIdFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """`{"ts", "level", "logger", "message", "request_id", …fields, "exc"}` on one line."""
+    """`{"ts", "level", "logger", "pid", "message", "request_id", …fields, "exc"}` on one
+    line (the pid: `bizreg serve --workers N` writes N processes' lines to one stream)."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
         }

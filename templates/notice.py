@@ -21,6 +21,7 @@ from templates.archive import DocumentMetadata, finish_pdf
 from templates.errors import LicenceLayoutOverflow
 from templates.fonts import FONT_NAME, check_coverage
 from templates.licence import SealBox
+from templates.notice_format import NOTICE_ATTACHMENT_NAME, NOTICE_FORMAT, NOTICE_KINDS
 from templates.page import ACCENT, INK, MUTED, RULE, wrapped_lines
 from templates.qr import draw_qr, qr_matrix
 from templates.reportlab_tuning import reportlab_tuned
@@ -34,10 +35,6 @@ __all__ = [
     "NoticeText",
     "render_notice",
 ]
-
-NOTICE_ATTACHMENT_NAME: Final = "notice.json"
-NOTICE_FORMAT: Final = "bizreg-notice/1"
-NOTICE_KINDS: Final = ("acceptance", "return", "rejection", "approval", "withdrawal")
 
 _W, _H = float(A4[0]), float(A4[1])
 _LEFT: Final = 56.0

@@ -134,3 +134,35 @@ def test_user_list_deactivate_and_reset_password(env: dict[str, str], engine: En
     unknown = runner.invoke(main, ["user", "deactivate", "nobody", "--by", "admin"], env=env)
     assert unknown.exit_code != 0
     assert "no officer 'nobody'" in unknown.output
+
+
+def test_help_lists_every_command_with_its_own_short_help_without_importing_it() -> None:
+    import subprocess
+    import sys
+
+    import click
+
+    from registration.cli import COMMANDS
+
+    context = click.Context(main)
+    for name, (_, _, listed) in COMMANDS.items():
+        command = main.get_command(context, name)
+        assert command is not None
+        assert command.get_short_help_str(limit=1000) == listed, name
+    # In a fresh interpreter: `bizreg --help` loads none of the commands' heavy dependencies.
+    probe = (
+        "import sys\n"
+        "from registration.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('sqlalchemy', 'pyhanko', 'fastapi', 'registration.db') "
+        "if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert "serve" in output
+    assert "HEAVY []" in output

@@ -9,13 +9,20 @@ every API process reports the same truth and a restart loses nothing.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Histogram,
+    Info,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
@@ -114,6 +121,11 @@ def install(app: FastAPI, engine: Engine) -> None:
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
     )
     registry.register(BacklogCollector(engine))
+    # `bizreg serve --workers N`: N processes behind one port, each counting its own requests;
+    # the pid tells a scrape's series apart (Prometheus adds the host as `instance`).
+    Info("bizreg_api_process", "The API process that answered this scrape", registry=registry).info(
+        {"pid": str(os.getpid())}
+    )
     app.state.metrics_registry = registry
     app.add_middleware(RequestMetrics, histogram=histogram)
     app.include_router(router)
@@ -127,9 +139,10 @@ def metrics(request: Request) -> Response:
 
 @router.get("/readyz", include_in_schema=False)  # for orchestrators, like /metrics
 def readyz(request: Request) -> Any:
-    """Ready to take traffic: the database answers and its schema is at this code's head."""
+    """Ready to take traffic: the database answers and its schema is at this code's head, or
+    ahead of it (a newer release migrated before its rolling restart: migrations are additive)."""
     checks = operations.readiness(request.app.state.engine)
-    ready = all(value == "ok" for value in checks.values())
+    ready = all(value == "ok" or value.startswith("ok:") for value in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not_ready", "checks": checks},
         status_code=200 if ready else 503,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -33,9 +34,15 @@ from registration.principal import Principal
 from registration.services import ledger
 
 _hasher = PasswordHasher()
-# Verifying against this keeps the response time of an unknown username equal to a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 12
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps the response time of an unknown username equal to a wrong
+    password. Made on first use, not at import: an Argon2 hash costs every process that imports
+    this module (each API process, worker, `bizreg` command) a noticeable start-up delay."""
+    return _hasher.hash("not-a-real-password")
 
 
 def _token_hash(token: str) -> str:
@@ -129,7 +136,7 @@ def check_password(session: Session, username: str, password: str) -> Officer | 
     the same Argon2 verification as a wrong password, so timing does not tell them apart."""
     officer = session.exec(select(Officer).where(Officer.username == username)).first()
     try:
-        _hasher.verify(officer.password_hash if officer else _DUMMY_HASH, password)
+        _hasher.verify(officer.password_hash if officer else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if officer is None or not officer.active:

@@ -160,7 +160,31 @@ def run_once(
             session.rollback()
             _record_failure(engine, application_id, error)
             raise
+        except BaseException:
+            # Interrupted (KeyboardInterrupt, SystemExit): nothing was issued; give the job
+            # back at once rather than leave it leased for `LEASE` on SQLite.
+            session.rollback()
+            _release(engine, job)
+            raise
         return application_id
+
+
+def _release(engine: Engine, job: IssuanceJob) -> None:
+    """Undo `claim_next`'s SQLite lease of `job` (a no-op on PostgreSQL, whose row lock ended
+    with the transaction), unless another worker has taken it since."""
+    if engine.dialect.name == "postgresql":
+        return
+    with Session(engine) as session:
+        session.execute(
+            update(IssuanceJob)
+            .where(
+                col(IssuanceJob.application_id) == job.application_id,
+                col(IssuanceJob.status) == JobStatus.PENDING,
+                col(IssuanceJob.not_before) == job.not_before,
+            )
+            .values(not_before=utcnow())
+        )
+        session.commit()
 
 
 def _record_failure(engine: Engine, application_id: str, error: Exception) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from registration.app import create_app
 from registration.db import create_db_engine, upgrade_database
@@ -99,3 +99,20 @@ def test_not_ready_on_an_old_schema_or_without_a_database(
             assert checks["migrations"].startswith("at ['0005']")
         else:
             assert checks["database"].startswith("unreachable")
+
+
+def test_still_ready_when_a_newer_release_migrated_the_database_first(
+    tmp_path: Path, authority: LicenceAuthority
+) -> None:
+    # A rolling upgrade: `bizreg db upgrade` of the next release ran, this release's processes
+    # keep serving (migrations are additive) until they are replaced.
+    url = f"sqlite:///{tmp_path / 'ahead.db'}"
+    engine = create_db_engine(url)
+    upgrade_database(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_next_release'"))
+    app = create_app(Settings(data_dir=tmp_path / "var", database_url=url), authority=authority)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json()["checks"]["migrations"] == "ok: database ahead at ['9999_next_release']"
