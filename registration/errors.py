@@ -84,7 +84,9 @@ code has a message in every language). A class without its own title shows its f
     │   ├── PersonNotAttestable         person_not_attestable
     │   ├── AttestedPersonMismatch      attested_person_mismatch
     │   ├── SearchQueryInvalid          search_query_invalid
-    │   └── AttestationMalformed …      attestation_malformed, attestation_algorithm_refused,
+    │   └── AttestationMalformed …      attestation_malformed, attestation_kid_required,
+    │                                   attestation_key_unknown, attestation_key_revoked,
+    │                                   attestation_algorithm_refused,
     │                                   attestation_signature_invalid, attestation_issuer_mismatch,
     │                                   attestation_audience_mismatch, attestation_not_yet_valid,
     │                                   attestation_expired, attestation_lifetime_too_long,
@@ -548,6 +550,18 @@ class SearchQueryInvalid(PayloadInvalid):
 
 class AttestationMalformed(PayloadInvalid):
     code = bank.AttestationMalformed.code
+
+
+class AttestationKidRequired(PayloadInvalid):
+    code = bank.AttestationKidRequired.code
+
+
+class AttestationKeyUnknown(PayloadInvalid):
+    code = bank.AttestationKeyUnknown.code
+
+
+class AttestationKeyRevoked(PayloadInvalid):
+    code = bank.AttestationKeyRevoked.code
 
 
 class AttestationAlgorithmRefused(PayloadInvalid):
