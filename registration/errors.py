@@ -48,6 +48,8 @@ code has a message in every language). A class without its own title shows its f
     │   ├── OfficerExists               officer_exists
     │   ├── ClientExists                client_exists
     │   ├── KeyidTaken                  keyid_taken
+    │   ├── WebhookKeyCurrent           webhook_key_current  (retire: rotate first)
+    │   ├── WebhookKeyInUse             webhook_key_in_use   (retire: pending webhooks it signed)
     │   ├── NotEditable                 not_editable
     │   ├── TooManyDocuments            too_many_documents
     │   ├── SubmissionChecksFailed      submission_checks_failed
@@ -366,6 +368,14 @@ class OfficerExists(Conflict):
 
 class ClientExists(Conflict):
     code = "client_exists"
+
+
+class WebhookKeyCurrent(Conflict):
+    code = "webhook_key_current"
+
+
+class WebhookKeyInUse(Conflict):
+    code = "webhook_key_in_use"
 
 
 class KeyidTaken(Conflict):

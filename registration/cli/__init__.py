@@ -5,6 +5,7 @@ clients.py   bizreg client …    the client registry
 terminal.py  bizreg terminal …  the reference terminal (signed requests, attestations)
 verify.py    bizreg verify …    licence verification, online or offline
 log.py       bizreg audit verify, bizreg log checkpoint|monitor: the transparency log
+webhook_keys.py  bizreg webhook-key list|rotate|retire: the webhook key, rotated with overlap
 devsetup.py  development accounts for `bizreg serve` (with devkeys.py: development keys)
 """
 
@@ -23,6 +24,7 @@ from registration.cli import users as user_commands
 from registration.cli.feed import feed as feed_command
 from registration.cli.stats import stats as stats_command
 from registration.cli.verify import verify as verify_command
+from registration.cli.webhook_keys import webhook_key as webhook_key_commands
 from registration.db import create_db_engine, session_scope, upgrade_database
 from registration.domain.workflow import OFFICER_ROLES, Role
 from registration.errors import ServiceError
@@ -209,3 +211,5 @@ main.add_command(log_commands.log)
 main.add_command(feed_command)
 # `stats`: stats.py, the service statistics against the targets.
 main.add_command(stats_command)
+# `webhook-key list|rotate|retire`: webhook_keys.py.
+main.add_command(webhook_key_commands)
