@@ -73,6 +73,7 @@ __all__ = [
     "AttestationEvidence",
     "AttestedPerson",
     "JoseAlgorithm",
+    "attestation_kid",
     "sign_attestation",
     "verify_attestation",
 ]
@@ -85,6 +86,7 @@ DEFAULT_ATTESTATION_CLOCK_SKEW: Final = timedelta(seconds=30)
 
 _MAX_TOKEN_LENGTH: Final = 16 * 1024
 _MAX_JTI_LENGTH: Final = 256
+_MAX_KID_LENGTH: Final = 200  # the registry's keyid limit
 
 
 @dataclass(frozen=True)
@@ -123,16 +125,45 @@ def jose_algorithm_for(key: PublicKey | PrivateKey) -> JoseAlgorithm:
 
 
 def sign_attestation(
-    claims: Mapping[str, Any], key: PrivateKey, alg: JoseAlgorithm | None = None
+    claims: Mapping[str, Any],
+    key: PrivateKey,
+    alg: JoseAlgorithm | None = None,
+    *,
+    kid: str | None = None,
 ) -> str:
-    """Sign `claims` as a compact JWS, as a bank's terminal does (reference client, tests)."""
+    """Sign `claims` as a compact JWS, as a bank's terminal does (reference client, tests).
+
+    `kid` (RFC 7515 §4.1.4) is the registered keyid of `key`: required once the client holds
+    more than one active attestation key (a rotation), so the registry knows which to use.
+    """
     key_alg = jose_algorithm_for(key)
     if alg is not None and alg != key_alg:
         raise ValueError(f"alg {alg!r} does not match the key ({key_alg})")
-    header = json.dumps({"alg": key_alg}, separators=(",", ":")).encode("ascii")
+    protected: dict[str, str] = {"alg": key_alg}
+    if kid is not None:
+        protected["kid"] = kid
+    header = json.dumps(protected, separators=(",", ":")).encode("ascii")
     payload = json.dumps(dict(claims), ensure_ascii=False, separators=(",", ":")).encode()
     signing_input = f"{_b64url_encode(header)}.{_b64url_encode(payload)}"  # RFC 7515 §5.1
     return f"{signing_input}.{_b64url_encode(sign_raw(key, signing_input.encode('ascii')))}"
+
+
+def attestation_kid(token: str) -> str | None:
+    """The `kid` of the token's protected header, or None when it names none.
+
+    Read before any signature check, and only to choose which registered key to verify with:
+    a forged `kid` can only pick another key of the same client, against which the signature
+    then fails. Raises `AttestationMalformed` for anything that is not a compact JWS header
+    with, if present, a string `kid` of at most 200 characters.
+    """
+    header_segment = _split_compact(token)[0]
+    header = _decode_json(_b64url_decode(header_segment, "protected header"), "protected header")
+    kid = header.get("kid")
+    if kid is None:
+        return None
+    if not isinstance(kid, str) or not kid or len(kid) > _MAX_KID_LENGTH:
+        raise AttestationMalformed("the JWS kid must be a string of 1 to 200 characters")
+    return kid
 
 
 def verify_attestation(

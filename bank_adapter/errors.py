@@ -23,6 +23,9 @@ Exception hierarchy:
     │   └── ClientSuspended             client_suspended      (raised by the application)
     └── AttestationError ............................... identity attestation (compact JWS)
         ├── AttestationMalformed        attestation_malformed
+        ├── AttestationKidRequired      attestation_kid_required  ┐ which registered key:
+        ├── AttestationKeyUnknown       attestation_key_unknown   │ raised by the application,
+        ├── AttestationKeyRevoked       attestation_key_revoked   ┘ which holds the registry
         ├── AttestationAlgorithmRefused attestation_algorithm_refused
         ├── AttestationSignatureInvalid attestation_signature_invalid
         ├── AttestationIssuerMismatch   attestation_issuer_mismatch
@@ -51,6 +54,9 @@ __all__ = [
     "AttestationError",
     "AttestationExpired",
     "AttestationIssuerMismatch",
+    "AttestationKeyRevoked",
+    "AttestationKeyUnknown",
+    "AttestationKidRequired",
     "AttestationLifetimeTooLong",
     "AttestationMalformed",
     "AttestationNotYetValid",
@@ -188,6 +194,24 @@ class AttestationMalformed(AttestationError):
     """The attestation is not a compact JWS with the expected claims and types."""
 
     code = "attestation_malformed"
+
+
+class AttestationKidRequired(AttestationError):
+    """The client has several active attestation keys and the JWS header names none (`kid`)."""
+
+    code = "attestation_kid_required"
+
+
+class AttestationKeyUnknown(AttestationError):
+    """The JWS `kid` names no attestation key of this client."""
+
+    code = "attestation_key_unknown"
+
+
+class AttestationKeyRevoked(AttestationError):
+    """The JWS `kid` names an attestation key of this client that has been revoked."""
+
+    code = "attestation_key_revoked"
 
 
 class AttestationAlgorithmRefused(AttestationError):

@@ -48,6 +48,8 @@ code has a message in every language). A class without its own title shows its f
     │   ├── OfficerExists               officer_exists
     │   ├── ClientExists                client_exists
     │   ├── KeyidTaken                  keyid_taken
+    │   ├── WebhookKeyCurrent           webhook_key_current  (retire: rotate first)
+    │   ├── WebhookKeyInUse             webhook_key_in_use   (retire: pending webhooks it signed)
     │   ├── NotEditable                 not_editable
     │   ├── TooManyDocuments            too_many_documents
     │   ├── SubmissionChecksFailed      submission_checks_failed
@@ -84,7 +86,9 @@ code has a message in every language). A class without its own title shows its f
     │   ├── PersonNotAttestable         person_not_attestable
     │   ├── AttestedPersonMismatch      attested_person_mismatch
     │   ├── SearchQueryInvalid          search_query_invalid
-    │   └── AttestationMalformed …      attestation_malformed, attestation_algorithm_refused,
+    │   └── AttestationMalformed …      attestation_malformed, attestation_kid_required,
+    │                                   attestation_key_unknown, attestation_key_revoked,
+    │                                   attestation_algorithm_refused,
     │                                   attestation_signature_invalid, attestation_issuer_mismatch,
     │                                   attestation_audience_mismatch, attestation_not_yet_valid,
     │                                   attestation_expired, attestation_lifetime_too_long,
@@ -376,6 +380,14 @@ class ClientExists(Conflict):
     code = "client_exists"
 
 
+class WebhookKeyCurrent(Conflict):
+    code = "webhook_key_current"
+
+
+class WebhookKeyInUse(Conflict):
+    code = "webhook_key_in_use"
+
+
 class KeyidTaken(Conflict):
     code = "keyid_taken"
 
@@ -571,6 +583,18 @@ class SearchQueryInvalid(PayloadInvalid):
 
 class AttestationMalformed(PayloadInvalid):
     code = bank.AttestationMalformed.code
+
+
+class AttestationKidRequired(PayloadInvalid):
+    code = bank.AttestationKidRequired.code
+
+
+class AttestationKeyUnknown(PayloadInvalid):
+    code = bank.AttestationKeyUnknown.code
+
+
+class AttestationKeyRevoked(PayloadInvalid):
+    code = bank.AttestationKeyRevoked.code
 
 
 class AttestationAlgorithmRefused(PayloadInvalid):

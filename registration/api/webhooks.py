@@ -1,9 +1,11 @@
-"""The authority's webhook key, published for banks to verify webhook signatures."""
+"""The authority's webhook keys, published for banks to verify webhook signatures: the current
+key first, then keys replaced by a rotation and not yet retired (their deliveries draining)."""
 
 from __future__ import annotations
 
 import json
 
+from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Response
 
 from registration.api.deps import SettingsDep
@@ -22,12 +24,15 @@ router = APIRouter(
 
 @router.get("/keys", response_class=Response)
 def webhook_keys(settings: SettingsDep) -> Response:
-    """The JWK Set whose key signs every webhook (RFC 9421 `keyid` = the JWK `kid`)."""
-    key = webhooks.webhook_key(settings.webhook_key_path)
+    """The JWK Set of the webhook keys (RFC 9421 `keyid` = the JWK `kid`): the current key
+    first, then replaced keys still draining. A bank that meets an unknown kid fetches it
+    again (it may have been cached before a rotation)."""
+    keys = webhooks.published_keys(settings.webhook_key_path)
     return Response(
-        json.dumps({"keys": [key.jwk()]}),
+        json.dumps({"keys": [webhooks.jwk_of(public, kid) for kid, public in keys]}),
         media_type=JWK_SET,
-        headers={"Cache-Control": "public, max-age=3600"},
+        # Short: after a rotation, banks must learn the new kid quickly.
+        headers={"Cache-Control": "public, max-age=300"},
     )
 
 
@@ -37,8 +42,11 @@ def webhook_keys(settings: SettingsDep) -> Response:
     responses=problem_responses(KeyNotFound, PayloadInvalid),
 )
 def webhook_key_pem(kid: str, settings: SettingsDep) -> Response:
-    """The same public key as PEM SubjectPublicKeyInfo, for tools that prefer it."""
-    key = webhooks.webhook_key(settings.webhook_key_path)
-    if kid != key.keyid:
-        raise KeyNotFound(f"no webhook key {kid!r}")
-    return Response(key.public_pem(), media_type="application/x-pem-file")
+    """A published key as PEM SubjectPublicKeyInfo, for tools that prefer it."""
+    for published, public in webhooks.published_keys(settings.webhook_key_path):
+        if published == kid:
+            pem = public.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            return Response(pem, media_type="application/x-pem-file")
+    raise KeyNotFound(f"no webhook key {kid!r}")

@@ -9,6 +9,7 @@ trust.py     bizreg trust export: the root for independent validators
 log.py       bizreg audit verify, bizreg log checkpoint|monitor: the transparency log
 feed.py      bizreg feed        the change feed's reference consumer
 stats.py     bizreg stats       the service statistics against the targets
+webhook_keys.py  bizreg webhook-key list|rotate|retire: the webhook key, rotated with overlap
 devsetup.py  development accounts for `bizreg serve` (with devkeys.py: development keys)
 
 Start-up is the point of this module: `bizreg --help` or `bizreg verify` must not pay for the
@@ -64,6 +65,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "trust": ("trust", "trust", "The authority's root certificate for independent validators."),
     "user": ("service", "user", "Officer accounts."),
+    "webhook-key": (
+        "webhook_keys",
+        "webhook_key",
+        "The authority's webhook signing key (published at /api/v1/webhooks/keys).",
+    ),
     "verify": (
         "verify",
         "verify",

@@ -63,7 +63,7 @@ def ensure_dev_keys(
             if owner not in existing:
                 continue
             path = directory / f"{owner}-attestation-key.pem"
-            if clients.active_attestation_key(session, owner) is None:
+            if not clients.active_attestation_keys(session, owner):
                 clients.add_key(
                     session,
                     owner,

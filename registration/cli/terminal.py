@@ -99,7 +99,11 @@ def _client(base_url: str, client_id: str, keyid: str, key_path: Path) -> Bizreg
 
 
 def simulated_attestation(
-    key: PrivateKey, client_id: str, application_id: str, person: dict[str, Any]
+    key: PrivateKey,
+    client_id: str,
+    application_id: str,
+    person: dict[str, Any],
+    kid: str | None = None,
 ) -> str:
     """An attestation as a bank's identity system would sign it after a successful check.
 
@@ -128,7 +132,7 @@ def simulated_attestation(
             "checked_at": now.isoformat(),
         },
     }
-    return sign_attestation(claims, key)
+    return sign_attestation(claims, key, kid=kid)
 
 
 def _fail(error: BizregApiError) -> click.ClickException:
@@ -145,6 +149,11 @@ def _fail(error: BizregApiError) -> click.ClickException:
     help="Sign simulated identity attestations with this key (integration environments)",
 )
 @click.option(
+    "--attestation-kid",
+    help="The attestation key's registered keyid, sent as the JWS kid (needed while the "
+    "client holds several active attestation keys, e.g. during a rotation)",
+)
+@click.option(
     "--idempotency-key",
     help="Default: derived from the client and the file, so re-running never files twice",
 )
@@ -157,6 +166,7 @@ def submit(
     keyid: str,
     key_path: Path,
     attestation_key: Path | None,
+    attestation_kid: str | None,
     idempotency_key: str | None,
     wait: float,
     pdf: Path | None,
@@ -186,7 +196,9 @@ def submit(
                 if attestation_key is not None:
                     signer = load_private_key(attestation_key.read_bytes())
                     for person in people:
-                        jws = simulated_attestation(signer, client_id, app_id, person)
+                        jws = simulated_attestation(
+                            signer, client_id, app_id, person, attestation_kid
+                        )
                         bizreg.attest(app_id, jws)
                         click.echo(f"attested {person['ref']} ({person['name']})")
                 application = bizreg.submit(app_id, idempotency_key=f"{key}:submit")

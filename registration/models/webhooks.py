@@ -34,6 +34,9 @@ class WebhookOutbox(SQLModel, table=True):
         default=WebhookStatus.PENDING, sa_type=EnumString(WebhookStatus, 10)
     )
     attempts: int = 0
+    # The webhook key (JWK kid) that signed the latest attempt, set when the row is leased:
+    # a key is not retired while a pending row's receiver may still be checking its signature.
+    signed_keyid: str | None = Field(default=None, max_length=64)
     next_attempt_at: datetime = utc_field()
     locked_until: datetime | None = utc_field(default=None, nullable=True)
     created_at: datetime = utc_field()

@@ -1,10 +1,10 @@
 """Identity attestations: verify a bank's signed statement about a person, and keep it.
 
 One use case, one transaction: the attestation is verified (`bank_adapter.verify_attestation`:
-signature with the client's registered attestation key, issuer, audience, lifetime, binding to
-this application, evidence thresholds, no biometric data), matched to a person of the
-application who must be verified, and stored with its `jti`. The unique (issuer, jti)
-constraint makes single use hold under concurrency (RFC 7519 §4.1.7).
+signature with the client's registered attestation key that the JWS `kid` names, issuer,
+audience, lifetime, binding to this application, evidence thresholds, no biometric data),
+matched to a person of the application who must be verified, and stored with its `jti`.
+The unique (issuer, jti) constraint makes single use hold under concurrency (RFC 7519 §4.1.7).
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bank_adapter import AttestationError, AttestationReplayed, verify_attestation
+from bank_adapter import (
+    AttestationError,
+    AttestationReplayed,
+    attestation_kid,
+    verify_attestation,
+)
 from registration.domain.application import FieldError
 from registration.domain.attestation import AttestedFacts, Match, match_attested_person
 from registration.domain.security_events import SecurityEventKind
@@ -22,7 +27,6 @@ from registration.domain.workflow import EDITABLE_STATUSES, Status
 from registration.errors import (
     AttestedPersonMismatch,
     Conflict,
-    NoAttestationKey,
     NotEditable,
     PayloadInvalid,
     PersonNotAttestable,
@@ -51,11 +55,6 @@ def attest(
             f"an application that is {application.status} takes no more attestations",
             extra={"current_status": application.status},
         )
-    key = clients.active_attestation_key(session, principal.subject)
-    if key is None:
-        raise NoAttestationKey(
-            "this client has no registered attestation key; ask the registrar to add one"
-        )
 
     def jti_seen(jti: str) -> bool:
         statement = select(IdentityAttestation.id).where(
@@ -64,6 +63,8 @@ def attest(
         return session.exec(statement).first() is not None
 
     try:
+        # The JWS kid picks which of the client's active keys verifies it (rotation).
+        key = clients.attestation_key(session, principal.subject, attestation_kid(token))
         verified = verify_attestation(
             token,
             key=clients.public_key_from_pem(key.public_key_pem),

@@ -1,10 +1,12 @@
 """The client registry: who may call, with which keys, and where their webhooks go.
 
-A client holds any number of active request-signing keys (rotation: add the new keyid, move
-the terminals over, revoke the old one) and at most one active attestation key (adding a new
-one retires the old; attestations live ten minutes, so a rotation strands at most those in
-flight). The algorithm is never chosen by the caller: it is derived from the key (RFC 9421
-§3.2 step 6, §7.3.6).
+A client holds any number of active request-signing keys and any number of active attestation
+keys. Rotation is the same for both: add the new keyid, move the terminals (or the identity
+system) over while both verify, revoke the old one. A request signature names its key by
+`keyid`, an attestation by the JWS header's `kid` (`attestation_key`); a `kid`-less
+attestation is accepted only while the client has exactly one active attestation key, so
+clients registered before rotation existed keep working. The algorithm is never chosen by
+the caller: it is derived from the key (RFC 9421 §3.2 step 6, §7.3.6).
 
 Bearer tokens are for development clients only: registering a request-signing key revokes the
 client's tokens, and `registration.http.signatures` refuses a bearer token from a client
@@ -24,7 +26,14 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bank_adapter import PublicKey, load_public_key, signature_algorithm_for
+from bank_adapter import (
+    AttestationKeyRevoked,
+    AttestationKeyUnknown,
+    AttestationKidRequired,
+    PublicKey,
+    load_public_key,
+    signature_algorithm_for,
+)
 from registration.db import utcnow
 from registration.domain.application import FieldError
 from registration.errors import (
@@ -35,6 +44,7 @@ from registration.errors import (
     InvalidPublicKey,
     KeyidTaken,
     KeyNotFound,
+    NoAttestationKey,
     UnknownKeyPurpose,
 )
 from registration.models import ATTESTATION, REQUEST_SIGNING, AccessToken, ApiClient, ClientKey
@@ -128,13 +138,45 @@ def has_active_request_key(session: Session, client_id: str) -> bool:
     return session.exec(statement.limit(1)).first() is not None
 
 
-def active_attestation_key(session: Session, client_id: str) -> ClientKey | None:
+def active_attestation_keys(session: Session, client_id: str) -> list[ClientKey]:
     statement = select(ClientKey).where(
         ClientKey.client_id == client_id,
         ClientKey.purpose == ATTESTATION,
         col(ClientKey.revoked_at).is_(None),
     )
-    return session.exec(statement.order_by(col(ClientKey.created_at).desc())).first()
+    return list(session.exec(statement.order_by(col(ClientKey.created_at), col(ClientKey.keyid))))
+
+
+def attestation_key(session: Session, client_id: str, kid: str | None) -> ClientKey:
+    """The attestation key a JWS names by `kid` (None: the client's only active one).
+
+    Raises `NoAttestationKey` when the client has none at all, else bank_adapter's refusals
+    (`AttestationKidRequired`, `AttestationKeyUnknown`, `AttestationKeyRevoked`), so the caller
+    counts and answers them like every other refused attestation.
+    """
+    active = active_attestation_keys(session, client_id)
+    if kid is None:
+        if not active:
+            raise NoAttestationKey(
+                "this client has no registered attestation key; ask the registrar to add one"
+            )
+        if len(active) > 1:
+            raise AttestationKidRequired(
+                f"this client has {len(active)} active attestation keys: name one in the "
+                "JWS header's kid"
+            )
+        return active[0]
+    key = session.get(ClientKey, kid)
+    # Another client's key, or a request-signing key, is as unknown here as no key at all.
+    if key is None or key.client_id != client_id or key.purpose != ATTESTATION:
+        if not active:
+            raise NoAttestationKey(
+                "this client has no registered attestation key; ask the registrar to add one"
+            )
+        raise AttestationKeyUnknown(f"this client has no attestation key {kid!r}")
+    if key.revoked_at is not None:
+        raise AttestationKeyRevoked(f"attestation key {kid!r} has been revoked")
+    return key
 
 
 def register_client(
@@ -217,17 +259,7 @@ def _add_key(session: Session, client: ApiClient, spec: KeySpec, purpose: str) -
         # old signatures and logs stay unambiguous.
         raise KeyidTaken(f"keyid {keyid!r} is taken")
     now = utcnow()
-    if purpose == ATTESTATION:
-        session.execute(
-            update(ClientKey)
-            .where(
-                col(ClientKey.client_id) == client.client_id,
-                col(ClientKey.purpose) == ATTESTATION,
-                col(ClientKey.revoked_at).is_(None),
-            )
-            .values(revoked_at=now)
-        )
-    else:
+    if purpose == REQUEST_SIGNING:
         # From its first key on, the client authenticates by signature only.
         session.execute(
             update(AccessToken)

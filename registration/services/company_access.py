@@ -15,7 +15,12 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bank_adapter import AttestationError, AttestationReplayed, verify_attestation
+from bank_adapter import (
+    AttestationError,
+    AttestationReplayed,
+    attestation_kid,
+    verify_attestation,
+)
 from registration.domain.application import FieldError
 from registration.domain.attestation import (
     LEGAL_REPRESENTATIVE,
@@ -26,7 +31,6 @@ from registration.errors import (
     AttestedPersonMismatch,
     Conflict,
     LicenceNotFound,
-    NoAttestationKey,
     NotLegalRepresentative,
     PayloadInvalid,
     RoleNotPermitted,
@@ -62,9 +66,6 @@ def attest_representative(
     if not principal.is_client:
         raise RoleNotPermitted("representative attestations come from an API client")
     current = licences.current_licence(session, uscc)
-    key = clients.active_attestation_key(session, principal.subject)
-    if key is None:
-        raise NoAttestationKey("this client has no registered attestation key")
 
     def jti_seen(jti: str) -> bool:
         for table in (CompanyAttestation, IdentityAttestation):
@@ -76,6 +77,7 @@ def attest_representative(
         return False
 
     try:
+        key = clients.attestation_key(session, principal.subject, attestation_kid(token))
         verified = verify_attestation(
             token,
             key=clients.public_key_from_pem(key.public_key_pem),

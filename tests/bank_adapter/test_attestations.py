@@ -22,7 +22,9 @@ from joserfc.jwk import ECKey, OKPKey
 from bank_adapter import (
     Attestation,
     AttestationError,
+    AttestationMalformed,
     PrivateKey,
+    attestation_kid,
     sign_attestation,
     verify_attestation,
 )
@@ -442,6 +444,9 @@ def test_every_refusal_is_an_attestation_error() -> None:
     codes = {cls.code for cls in _all_subclasses(AttestationError)}
     assert codes == {
         "attestation_malformed",
+        "attestation_kid_required",
+        "attestation_key_unknown",
+        "attestation_key_revoked",
         "attestation_algorithm_refused",
         "attestation_signature_invalid",
         "attestation_issuer_mismatch",
@@ -530,3 +535,21 @@ def test_we_sign_joserfc_verifies(private_key: PrivateKey) -> None:
     token = sign_attestation(_claims(), private_key)
     verified = jws.deserialize_compact(token, jwk, algorithms=[alg])
     assert json.loads(verified.payload)["jti"] == EXAMPLE_CLAIMS["jti"]
+
+
+def test_the_kid_names_the_key_and_is_covered_by_the_signature(private_key: PrivateKey) -> None:
+    token = sign_attestation(_claims(), private_key, kid="boc-t01-att-2026")
+    assert attestation_kid(token) == "boc-t01-att-2026"
+    assert attestation_kid(sign_attestation(_claims(), private_key)) is None
+    _, payload, signature = token.split(".")
+    relabelled = _b64(json.dumps({"alg": _alg(private_key), "kid": "other"}).encode())
+    assert attestation_kid(f"{relabelled}.{payload}.{signature}") == "other"
+    # The kid is in the protected header: changing it breaks the signature.
+    assert _refusal(f"{relabelled}.{payload}.{signature}", private_key).code == (
+        "attestation_signature_invalid"
+    )
+    for bad in ({"alg": "EdDSA", "kid": 7}, {"alg": "EdDSA", "kid": ""}):
+        with pytest.raises(AttestationMalformed):
+            attestation_kid(f"{_b64(json.dumps(bad).encode())}.{payload}.{signature}")
+    with pytest.raises(AttestationMalformed):
+        attestation_kid("not-a-jws")

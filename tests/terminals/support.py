@@ -43,6 +43,7 @@ class Attester:
 
     client_id: str
     key: PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+    kid: str | None = None  # the registered keyid, sent as the JWS kid when set
 
     def claims(
         self, application_id: str, person: Mapping[str, Any], **overrides: Any
@@ -73,7 +74,9 @@ class Attester:
         return claims
 
     def token(self, application_id: str, person: Mapping[str, Any], **overrides: Any) -> str:
-        return sign_attestation(self.claims(application_id, person, **overrides), self.key)
+        return sign_attestation(
+            self.claims(application_id, person, **overrides), self.key, kid=self.kid
+        )
 
 
 ATTESTERS: dict[str, Attester] = {}
@@ -113,15 +116,17 @@ def attest_over_http(
 def attest_directly(engine: Engine, principal: Principal, application_id: str) -> None:
     """Service-level equivalent for tests that drive use cases without HTTP: registers an
     attestation key for the client if needed, then stores a verified attestation per person."""
-    attester = Attester(principal.subject)
+    signer = new_key()
     with Session(engine, expire_on_commit=False) as session:
-        clients.add_key(
+        registered = clients.add_key(
             session,
             principal.subject,
-            clients.KeySpec(public_pem(attester.key)),
+            clients.KeySpec(public_pem(signer)),
             "attestation",
             by="tests",
         )
+        # The client may hold other active attestation keys: the kid names this one.
+        attester = Attester(principal.subject, signer, registered.keyid)
         data = applications.get_application(session, principal, application_id).payload
         for person in people_to_attest(data):
             attestations.attest(

@@ -182,7 +182,7 @@ def test_keys_suspension_and_callback_through_the_api(
     assert [c["client_id"] for c in listed] == ["boc-t01"]
 
 
-def test_a_new_attestation_key_replaces_the_old(engine: Engine) -> None:
+def test_a_new_attestation_key_joins_the_old_until_it_is_revoked(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
         clients.register_client(
             session,
@@ -196,10 +196,11 @@ def test_a_new_attestation_key_replaces_the_old(engine: Engine) -> None:
             session, "hk-gw", clients.KeySpec(public_pem(new_key())), "attestation", by="tests"
         )
         keys = clients.list_keys(session, "hk-gw")
-        active = clients.active_attestation_key(session, "hk-gw")
-    assert [k.revoked_at is None for k in keys] == [False, True]
-    assert active is not None
-    assert active.keyid == keys[1].keyid
+        both = clients.active_attestation_keys(session, "hk-gw")
+        clients.revoke_key(session, "hk-gw", keys[0].keyid, by="tests")
+        after = clients.active_attestation_keys(session, "hk-gw")
+    assert [k.keyid for k in both] == [k.keyid for k in keys]
+    assert [k.keyid for k in after] == [keys[1].keyid]
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "front_desk", "terminal"])

@@ -1,7 +1,7 @@
 """client reference: a client's own name for an application, unique per client
 
 Revision ID: 0019_client_reference
-Revises: 0017_investor_notices
+Revises: 0018_key_rotation
 Create Date: 2026-12-05 08:52:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0019_client_reference"
-down_revision: str | None = "0017_investor_notices"
+down_revision: str | None = "0018_key_rotation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
