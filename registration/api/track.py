@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from registration.api.deps import AUTHENTICATION_ERRORS, PrincipalDep, SessionDep
 from registration.api.overload import OVERLOAD_ERRORS
 from registration.api.problems import problem_responses
+from registration.api.register import address_of
 from registration.errors import (
     ApplicationNotFound,
     LicenceNotFound,
@@ -41,11 +42,7 @@ _TRACK_ERRORS = (TrackingNotFound, TrackingThrottled, PayloadInvalid)
 _PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _pdf(content: bytes, filename: str) -> Response:
+def pdf_download(filename: str, content: bytes) -> Response:
     return Response(
         content,
         media_type="application/pdf",
@@ -66,7 +63,7 @@ def track(
 ) -> dict[str, Any]:
     """Public: the case the reference and code open. A wrong code answers exactly as an
     unknown reference (404 `tracking_not_found`); repeated failures are refused with 429."""
-    application = tracking.find(session, tracking.Attempt(reference, code, _address(request)))
+    application = tracking.find(session, tracking.Attempt(reference, code, address_of(request)))
     out = case_view.view(session, application, lang).to_json()
     session.commit()
     return out
@@ -80,11 +77,16 @@ def track(
 def track_notice(
     request: Request, session: SessionDep, notice_id: str, reference: Reference, code: Code
 ) -> Response:
-    application = tracking.find(session, tracking.Attempt(reference, code, _address(request)))
-    notice = notices.signed_pdf(session, application.id, notice_id[:36])
-    assert notice.pdf is not None  # signed_pdf refuses an unsigned notice
+    attempt = tracking.Attempt(reference, code, address_of(request))
+    return tracked_notice(session, attempt, notice_id)
+
+
+def tracked_notice(session: SessionDep, attempt: tracking.Attempt, notice_id: str) -> Response:
+    """A signed notice of the case `attempt` opens (the API's and the page's download)."""
+    application = tracking.find(session, attempt)
+    download = pdf_download(*notices.signed_pdf(session, application.id, notice_id))
     session.commit()
-    return _pdf(notice.pdf, f"{notice.number}.pdf")
+    return download
 
 
 @router.get(
@@ -95,12 +97,17 @@ def track_notice(
 def track_licence(
     request: Request, session: SessionDep, reference: Reference, code: Code
 ) -> Response:
-    application = tracking.find(session, tracking.Attempt(reference, code, _address(request)))
+    return tracked_licence(session, tracking.Attempt(reference, code, address_of(request)))
+
+
+def tracked_licence(session: SessionDep, attempt: tracking.Attempt) -> Response:
+    """The licence of the case `attempt` opens, once issued."""
+    application = tracking.find(session, attempt)
     licence = licences.for_application(session, application.id)
     session.commit()
     if licence is None:
         raise LicenceNotFound("no licence has been issued for this application yet")
-    return _pdf(licence.pdf, f"{licence.uscc}-v{licence.version}.pdf")
+    return pdf_download(f"{licence.uscc}-v{licence.version}.pdf", licence.pdf)
 
 
 class NoticeOut(BaseModel):
@@ -157,10 +164,9 @@ def notice_pdf(
     session: SessionDep, principal: PrincipalDep, application_id: str, notice_id: str
 ) -> Response:
     application = applications.get_application(session, principal, application_id)
-    notice = notices.signed_pdf(session, application.id, notice_id[:36])
-    assert notice.pdf is not None
+    download = pdf_download(*notices.signed_pdf(session, application.id, notice_id))
     session.rollback()
-    return _pdf(notice.pdf, f"{notice.number}.pdf")
+    return download
 
 
 class TrackingCodeOut(BaseModel):

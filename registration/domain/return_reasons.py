@@ -6,8 +6,9 @@ languages saying what is wrong and what to do; the officer adds free text for th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,15 @@ REASONS: Final[tuple[ReturnReason, ...]] = (
 )
 BY_CODE: Final = {r.code: r for r in REASONS}
 CODES: Final = tuple(r.code for r in REASONS)
+
+
+def split(reason: Mapping[str, Any]) -> tuple[ReturnReason | None, str]:
+    """A recorded reason (`field`, `message`, maybe `code`) as its catalogued reason, if any,
+    and the officer's own note: the console writes the catalogue's sentence, in the officer's
+    language, before the note, so it is taken off to be given in the reader's language."""
+    note = str(reason.get("message", "")).strip()
+    catalogued = BY_CODE.get(str(reason.get("code", "")))
+    if catalogued is not None:
+        for text in (catalogued.zh, catalogued.zh_hant, catalogued.en, catalogued.fr):
+            note = note.removeprefix(text).strip()
+    return catalogued, note

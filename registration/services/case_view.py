@@ -19,7 +19,8 @@ from registration.models import Application, ApplicationEvent, Licence, Notice
 from registration.services import licences, notices, tracking
 
 # Statuses waiting on the authority (an expected time applies) and on the investor.
-_WAITING_ON_AUTHORITY: Final = frozenset({"submitted", "accepted", "approved"})
+_WAITING_FOR_DECISION: Final = frozenset({"submitted", "accepted"})
+_WAITING_ON_APPLICANT: Final = frozenset({"draft", "returned"})
 _DECIDED: Final = frozenset({"approved", "rejected", "returned"})
 _SAMPLE: Final = 50  # recent decisions of the category the estimate is drawn from
 
@@ -119,16 +120,11 @@ def _to_fix(event: ApplicationEvent | None, language: str) -> list[ToFix]:
         return []
     items = []
     for reason in event.reasons:
-        code = reason.get("code")
-        catalogued = return_reasons.BY_CODE.get(str(code)) if code else None
-        note = str(reason.get("message", "")).strip()
-        if catalogued is not None:
-            for other in investor_texts.LANGUAGES:
-                note = note.removeprefix(catalogued.text(other)).strip()
+        catalogued, note = return_reasons.split(reason)
         items.append(
             ToFix(
                 field=str(reason.get("field") or ""),
-                code=str(code) if catalogued else None,
+                code=catalogued.code if catalogued else None,
                 guidance=catalogued.text(language) if catalogued else "",
                 note=note,
             )
@@ -139,14 +135,10 @@ def _to_fix(event: ApplicationEvent | None, language: str) -> list[ToFix]:
 def estimate(session: Session, application: Application, now: datetime) -> Estimate:
     """Median time from submission to the authority's decision over the category's recent
     decisions (approve, reject or return), excluding this application."""
-    if application.status in _DECIDED - {"approved"} or application.status in (
-        "issued",
-        "withdrawn",
-    ):
-        basis = "waiting_for_applicant" if application.status == "returned" else "decided"
-        return Estimate(None, 0, basis)
-    if application.status not in _WAITING_ON_AUTHORITY:
+    if application.status in _WAITING_ON_APPLICANT:
         return Estimate(None, 0, "waiting_for_applicant")
+    if application.status not in _WAITING_FOR_DECISION:
+        return Estimate(None, 0, "decided")
     decisions = session.exec(
         select(ApplicationEvent, Application.submitted_at)
         .join(Application, col(Application.id) == col(ApplicationEvent.application_id))

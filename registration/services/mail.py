@@ -52,12 +52,8 @@ def _contact(application: Application) -> str | None:
 def _reason_lines(reasons: Sequence[dict[str, Any]], language: str) -> list[str]:
     lines = []
     for reason in reasons:
-        catalogued = return_reasons.BY_CODE.get(str(reason.get("code", "")))
+        catalogued, message = return_reasons.split(reason)
         text = catalogued.text(language) if catalogued else ""
-        message = str(reason.get("message", "")).strip()
-        if catalogued is not None:
-            for other in investor_texts.LANGUAGES:
-                message = message.removeprefix(catalogued.text(other)).strip()
         joined = " ".join(part for part in (text, message) if part)
         lines.append(f"- [{reason.get('field') or '—'}] {joined}")
     return lines

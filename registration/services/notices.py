@@ -120,13 +120,9 @@ def queue(
 
 def _reason_lines(reason: dict[str, Any], languages: Sequence[str]) -> tuple[str, ...]:
     """The catalogue's sentence in each language, then the officer's own words once."""
-    message = str(reason.get("message", "")).strip()
-    catalogued = return_reasons.BY_CODE.get(str(reason.get("code", "")))
+    catalogued, note = return_reasons.split(reason)
     if catalogued is None:
-        return (message,)
-    note = message
-    for language in investor_texts.LANGUAGES:
-        note = note.removeprefix(catalogued.text(language)).strip()
+        return (note,)
     return (*(catalogued.text(language) for language in languages), *((note,) if note else ()))
 
 
@@ -221,11 +217,12 @@ def for_application(session: Session, application_id: str) -> list[Notice]:
     return list(session.exec(statement))
 
 
-def signed_pdf(session: Session, application_id: str, notice_id: str) -> Notice:
-    notice = session.get(Notice, notice_id)
+def signed_pdf(session: Session, application_id: str, notice_id: str) -> tuple[str, bytes]:
+    """The file name and bytes of one of the application's signed notices."""
+    notice = session.get(Notice, notice_id[:36])
     if notice is None or notice.application_id != application_id or notice.pdf is None:
         raise NoticeNotFound("this application has no signed notice with that id")
-    return notice
+    return f"{notice.number}.pdf", notice.pdf
 
 
 def by_number(session: Session, number: str) -> Notice | None:

@@ -20,9 +20,10 @@ from fastapi.templating import Jinja2Templates
 
 from registration.api.deps import SessionDep
 from registration.api.register import address_of
-from registration.errors import LicenceNotFound, ServiceError
+from registration.api.track import tracked_licence, tracked_notice
+from registration.errors import ServiceError
 from registration.http.localisation import LANGUAGES, problem_text
-from registration.services import case_view, licences, notices, tracking
+from registration.services import case_view, tracking
 from registration.web import life_i18n
 
 router = APIRouter(include_in_schema=False)
@@ -106,35 +107,16 @@ def track_case(
     return _render(request, case.language, context)
 
 
-def _attachment(content: bytes, filename: str) -> Response:
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
 @router.post("/track/notices/{notice_id}")
 def track_notice(
     request: Request, session: SessionDep, notice_id: str, reference: FormText, code: FormText
 ) -> Response:
-    application = tracking.find(session, tracking.Attempt(reference, code, address_of(request)))
-    notice = notices.signed_pdf(session, application.id, notice_id[:36])
-    assert notice.pdf is not None
-    session.commit()
-    return _attachment(notice.pdf, f"{notice.number}.pdf")
+    attempt = tracking.Attempt(reference, code, address_of(request))
+    return tracked_notice(session, attempt, notice_id)
 
 
 @router.post("/track/licence")
 def track_licence(
     request: Request, session: SessionDep, reference: FormText, code: FormText
 ) -> Response:
-    application = tracking.find(session, tracking.Attempt(reference, code, address_of(request)))
-    licence = licences.for_application(session, application.id)
-    session.commit()
-    if licence is None:
-        raise LicenceNotFound("no licence has been issued for this application yet")
-    return _attachment(licence.pdf, f"{licence.uscc}-v{licence.version}.pdf")
+    return tracked_licence(session, tracking.Attempt(reference, code, address_of(request)))
