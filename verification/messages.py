@@ -69,6 +69,16 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "The verifier hit an internal input/output fault and cannot finish; this is not a "
         "problem with the licence. Try again later.",
     ),
+    "verification_budget_exceeded": (
+        "该文件的验证超出了单份文件允许的时间，验证系统已放弃，未作出结论；真正的营业执照不会出现这种情况。",
+        "Verifying this file took longer than one document is allowed, so the verifier gave up "
+        "without a verdict; a genuine licence never does this.",
+    ),
+    "verification_worker_failed": (
+        "验证该文件的进程异常终止（例如超出内存限制），未作出结论；真正的营业执照不会出现这种情况。",
+        "The process verifying this file stopped abnormally (for example, over its memory "
+        "limit), so there is no verdict; a genuine licence never does this.",
+    ),
     "registry_inconsistent": (
         "登记系统中该执照的记录与其透明日志不一致，可能已被篡改；目前无法确认该执照的状态，"
         "请联系登记机关。",

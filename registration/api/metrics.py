@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -19,6 +20,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
+    Counter,
+    Gauge,
     Histogram,
     Info,
     generate_latest,
@@ -63,6 +66,16 @@ class RequestMetrics:
             self.histogram.labels(scope["method"], template, f"{status // 100}xx").observe(
                 time.perf_counter() - started
             )
+
+
+@dataclass(frozen=True)
+class VerificationMetrics:
+    """The upload verification pool's saturation and cost, per API process."""
+
+    cpu: Histogram
+    abandoned: Counter
+    busy: Gauge
+    refused: Counter
 
 
 class BacklogCollector(Collector):
@@ -125,6 +138,30 @@ def install(app: FastAPI, engine: Engine) -> None:
     # the pid tells a scrape's series apart (Prometheus adds the host as `instance`).
     Info("bizreg_api_process", "The API process that answered this scrape", registry=registry).info(
         {"pid": str(os.getpid())}
+    )
+    app.state.verification_metrics = VerificationMetrics(
+        cpu=Histogram(
+            "bizreg_verification_cpu_seconds",
+            "CPU time a worker spent verifying one uploaded document",
+            registry=registry,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        ),
+        abandoned=Counter(
+            "bizreg_verifications_abandoned",
+            "Uploaded documents set aside unjudged (over the time budget, or the worker died)",
+            ["reason"],
+            registry=registry,
+        ),
+        busy=Gauge(
+            "bizreg_verification_slots_busy",
+            "Uploads being verified now in this process (of max_concurrent_verifications)",
+            registry=registry,
+        ),
+        refused=Counter(
+            "bizreg_verifications_refused",
+            "Uploads refused because every verification slot was busy (503)",
+            registry=registry,
+        ),
     )
     app.state.metrics_registry = registry
     app.add_middleware(RequestMetrics, histogram=histogram)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any, BinaryIO, Final
 
+from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from registration.api.deps import SessionDep
+from registration.api.metrics import VerificationMetrics
 from registration.api.overload import OVERLOAD_ERRORS
 from registration.api.problems import problem_responses
 from registration.domain.security_events import SecurityEventKind
@@ -32,6 +34,8 @@ from registration.services.verification import (
     session_registry,
 )
 from verification import LicenceVerifier, VerificationReport
+from verification.isolation import IsolatedVerifier
+from verification.licence import assess
 
 _SLOTS_LOCK: Final = threading.Lock()
 _SLOT_WAIT_SECONDS: Final = 0.5
@@ -74,6 +78,35 @@ def licence_verifier(request: Request) -> LicenceVerifier:
         verifier = service_verifier(state.authority, state.settings.max_upload_bytes)
         state.licence_verifier = verifier
     return verifier
+
+
+def verification_metrics(request: Request) -> VerificationMetrics | None:
+    metrics = getattr(request.app.state, "verification_metrics", None)
+    return metrics if isinstance(metrics, VerificationMetrics) else None
+
+
+def isolated_verifier(request: Request) -> IsolatedVerifier:
+    """The app's pool of verifying processes for uploads, started on first use and stopped
+    with the app; one worker per verification slot, so a slot holder never waits for one."""
+    state = request.app.state
+    pool: IsolatedVerifier | None = getattr(state, "isolated_verifier", None)
+    if pool is None:
+        with _SLOTS_LOCK:
+            pool = getattr(state, "isolated_verifier", None)
+            if pool is None:
+                settings = state.settings
+                pki = state.authority.pki
+                pool = IsolatedVerifier(
+                    pki.root_certificate.public_bytes(serialization.Encoding.PEM),
+                    crls=pki.crls_der,
+                    workers=settings.max_concurrent_verifications + 1,
+                    budget_seconds=settings.verify_budget_seconds,
+                    memory_bytes=settings.verify_memory_mib * 1024 * 1024,
+                    max_bytes=licence_verifier(request).max_bytes,
+                )
+                state.isolated_verifier = pool
+                request.app.router.on_shutdown.append(pool.close)
+    return pool
 
 
 def read_licence_upload(stream: BinaryIO, max_bytes: int) -> bytes:
@@ -119,21 +152,34 @@ def verify_upload(request: Request, session: SessionDep, stream: BinaryIO) -> Ve
     verifier = licence_verifier(request)
     data = read_licence_upload(stream, verifier.max_bytes)
     slots = _verification_slots(request, large=len(data) > LICENCE_SIZED_BYTES)
+    metrics = verification_metrics(request)
     if not slots.acquire(timeout=_SLOT_WAIT_SECONDS):
+        if metrics is not None:
+            metrics.refused.inc()
         raise ServiceUnavailable(
             "every verification slot is busy: try again shortly", retry_after=2
         )
     try:
-        return _verify(request, session, data)
+        if metrics is None:
+            return _verify(request, session, data)
+        with metrics.busy.track_inprogress():
+            return _verify(request, session, data)
     finally:
         slots.release()
 
 
 def _verify(request: Request, session: SessionDep, data: bytes) -> VerificationReport:
-    return licence_verifier(request).verify(
+    result = isolated_verifier(request).verify(data)
+    metrics = verification_metrics(request)
+    if metrics is not None and result.cpu_seconds is not None:
+        metrics.cpu.observe(result.cpu_seconds)
+    elif metrics is not None:
+        metrics.abandoned.labels(result.signature.findings[0].code).inc()
+    return assess(
         data,
-        registry=session_registry(session, request.app.state.settings),
-        notices=session_notices(session),
+        result.signature,
+        session_registry(session, request.app.state.settings),
+        session_notices(session),
     )
 
 

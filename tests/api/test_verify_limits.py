@@ -71,3 +71,35 @@ def test_large_documents_wait_on_their_own_slot(limited: TestClient) -> None:
         assert busy.status_code == 503
     finally:
         big_slot.release()
+
+
+def test_an_upload_over_its_time_budget_is_set_aside_unjudged(
+    settings: Settings, engine: Engine, authority: LicenceAuthority
+) -> None:
+    """Each upload is verified in a worker process within `verify_budget_seconds`; the report
+    says the verifier gave up (INDETERMINATE), not that the document is forged, and the
+    worker that was stuck is replaced."""
+    tight = settings.model_copy(update={"verify_budget_seconds": 0.001})
+    with TestClient(create_app(tight, authority=authority), base_url=settings.base_url) as client:
+        answer = client.post(
+            "/api/v1/verify", files={"file": ("x.pdf", make_licence_pdf(), "application/pdf")}
+        )
+        assert answer.status_code == 200
+        report = answer.json()
+        assert report["indication"] == "INDETERMINATE"
+        assert report["sub_indication"] == "GENERIC"
+        assert report["reason"] == "verification_budget_exceeded"
+        assert report["passed"] is False
+        metrics = client.get("/metrics").text
+        assert (
+            'bizreg_verifications_abandoned_total{reason="verification_budget_exceeded"} 1.0'
+            in (metrics)
+        )
+        assert client.get("/healthz").status_code == 200
+
+
+def test_upload_verification_cost_is_measured(limited: TestClient) -> None:
+    assert _upload(limited).status_code == 200  # type: ignore[attr-defined]
+    metrics = limited.get("/metrics").text
+    assert "bizreg_verification_cpu_seconds_count 1.0" in metrics
+    assert "bizreg_verification_slots_busy 0.0" in metrics
