@@ -110,9 +110,10 @@ class Settings(BaseSettings):
     max_concurrent_verifications: int = Field(default=max(2, os.cpu_count() or 2), ge=1, le=256)
     verify_uploads_per_minute: int = Field(default=60, ge=1)
     # Each uploaded document is verified in a worker process within this much time (a genuine
-    # licence takes ~0.1 s of CPU) and address space; over either: INDETERMINATE, worker replaced.
+    # licence takes ~0.03 s of CPU) and this much address space beyond the worker's own (a
+    # licence needs ~5 MB); over the time: INDETERMINATE and the worker is replaced.
     verify_budget_seconds: float = Field(default=5.0, gt=0, le=300)
-    verify_memory_mib: int = Field(default=1024, ge=256)
+    verify_memory_mib: int = Field(default=512, ge=16)
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # Trust for the SMTP server's TLS certificate (PEM); unset: the system's CAs.
     smtp_ca_file: Path | None = None

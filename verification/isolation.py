@@ -38,10 +38,12 @@ from signing.verification import (
     SubIndication,
 )
 
-__all__ = ["BUDGET_EXCEEDED", "WORKER_FAILED", "IsolatedVerifier"]
+__all__ = ["BUDGET_EXCEEDED", "WORKER_FAILED", "IsolatedVerifier", "WorkerUnavailable"]
 
 BUDGET_EXCEEDED: Final = "verification_budget_exceeded"
 WORKER_FAILED: Final = "verification_worker_failed"
+_READY: Final = "ready"
+_START_SECONDS: Final = 60.0
 _PRELOAD: Final = ["signing.verification", "verification.isolation", "verification.licence"]
 
 CrlSource = Callable[[], Sequence[bytes]]
@@ -70,11 +72,15 @@ def _serve(connection: Connection, trust_pem: bytes, max_bytes: int, memory_byte
     """A worker: verify documents from `connection` until it closes."""
     global _task_crls, _task_crl_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     verifier = PdfSignatureVerifier(
         x509.load_pem_x509_certificates(trust_pem), crls=_crls_of_task, max_bytes=max_bytes
     )
+    if memory_bytes:
+        # On top of what the process already maps (the interpreter and the verifier, ~135 MB),
+        # so the setting means what one document may take, whatever the libraries weigh.
+        limit = _address_space() + memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    connection.send(_READY)  # the budget is the document's: start-up is not counted in it
     while True:
         try:
             task: _Task = connection.recv()
@@ -86,7 +92,16 @@ def _serve(connection: Connection, trust_pem: bytes, max_bytes: int, memory_byte
         connection.send((result, time.process_time() - started))
 
 
+def _address_space() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
 # -- the pool --------------------------------------------------------------------------------
+
+
+class WorkerUnavailable(RuntimeError):
+    """No verifying process could be started (the machine is out of processes or memory)."""
 
 
 @dataclass(eq=False)  # identity: a worker is one process
@@ -194,10 +209,17 @@ class IsolatedVerifier:
         process.start()
         theirs.close()
         worker = _Worker(process, ours)
+        try:
+            ready = ours.poll(_START_SECONDS) and ours.recv() == _READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            worker.stop()
+            raise WorkerUnavailable("a verifying process did not start")
         with self._lock:
             if self._closed:
                 worker.stop()
-                raise RuntimeError("the verification pool is closed")
+                raise WorkerUnavailable("the verification pool is closed")
             self._all.add(worker)
         return worker
 

@@ -34,7 +34,7 @@ from registration.services.verification import (
     session_registry,
 )
 from verification import LicenceVerifier, VerificationReport
-from verification.isolation import IsolatedVerifier
+from verification.isolation import IsolatedVerifier, WorkerUnavailable
 from verification.licence import assess
 
 _SLOTS_LOCK: Final = threading.Lock()
@@ -169,7 +169,10 @@ def verify_upload(request: Request, session: SessionDep, stream: BinaryIO) -> Ve
 
 
 def _verify(request: Request, session: SessionDep, data: bytes) -> VerificationReport:
-    result = isolated_verifier(request).verify(data)
+    try:
+        result = isolated_verifier(request).verify(data)
+    except WorkerUnavailable as exc:
+        raise ServiceUnavailable(f"the verifier cannot run now: {exc}", retry_after=5) from exc
     metrics = verification_metrics(request)
     if metrics is not None and result.cpu_seconds is not None:
         metrics.cpu.observe(result.cpu_seconds)

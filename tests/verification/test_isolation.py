@@ -5,6 +5,7 @@ replaced, and the next document is judged as if nothing had happened."""
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator, Sequence
 
 import pytest
@@ -14,7 +15,12 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from signing.verification import Indication, SubIndication
 from tests.verification.conftest import Genuine
-from verification.isolation import BUDGET_EXCEEDED, WORKER_FAILED, IsolatedVerifier
+from verification.isolation import (
+    BUDGET_EXCEEDED,
+    WORKER_FAILED,
+    IsolatedVerifier,
+    WorkerUnavailable,
+)
 from verification.licence import LicenceVerifier, assess
 
 
@@ -49,7 +55,8 @@ def test_a_genuine_licence_gets_the_same_verdict_as_in_process(
     pool: IsolatedVerifier, genuine: Genuine
 ) -> None:
     isolated = pool.verify(genuine.blt)
-    assert isolated.cpu_seconds is not None and isolated.cpu_seconds > 0
+    assert isolated.cpu_seconds is not None
+    assert isolated.cpu_seconds > 0
     here = LicenceVerifier([genuine.root], crls=genuine.authority.pki.crls_der)
     expected = here.signatures.verify(genuine.blt)
     assert isolated.signature.indication is Indication.TOTAL_PASSED
@@ -57,7 +64,8 @@ def test_a_genuine_licence_gets_the_same_verdict_as_in_process(
     assert isolated.signature.signer == expected.signer
     assert isolated.signature.attachments == expected.attachments
     report = assess(genuine.blt, isolated.signature, None)
-    assert report.passed and report.licence is not None
+    assert report.passed
+    assert report.licence is not None
 
 
 def test_over_budget_is_indeterminate_and_the_worker_is_replaced(
@@ -70,7 +78,8 @@ def test_over_budget_is_indeterminate_and_the_worker_is_replaced(
     assert result.signature.sub_indication is SubIndication.GENERIC
     assert [f.code for f in result.signature.findings] == [BUDGET_EXCEEDED]
     report = assess(genuine.blt, result.signature, None)
-    assert not report.passed and report.reason == BUDGET_EXCEEDED
+    assert not report.passed
+    assert report.reason == BUDGET_EXCEEDED
     assert pool.started <= 1  # the stuck worker is gone
     again = pool.verify(genuine.blt)  # a fresh worker answers the next document
     assert again.signature.passed
@@ -87,15 +96,67 @@ def test_within_budget_a_hostile_upload_is_judged_normally(genuine: Genuine) -> 
         pool.close()
 
 
-def test_a_worker_over_its_memory_limit_is_indeterminate(genuine: Genuine) -> None:
-    # 64 MiB of address space cannot even hold the imported verifier: the worker dies at once.
-    pool = _pool(genuine, budget=30, memory=64 * 1024 * 1024)
+def _address_space(pool: IsolatedVerifier, field: str) -> int:
+    (worker,) = pool._all
+    with open(f"/proc/{worker.process.pid}/status") as status:
+        line = next(line for line in status if line.startswith(f"{field}:"))
+    return int(line.split()[1]) * 1024
+
+
+def test_memory_is_capped_per_document(genuine: Genuine) -> None:
+    """Measured first without a cap: what a worker maps, and what it needs for a licence and
+    for the hostile file (more: its array is parsed into objects). A cap between the two
+    refuses the hostile file without a verdict of authenticity; the next document is fine."""
+    hostile = _hostile(genuine.blt)
+    free = _pool(genuine, budget=60, memory=0)
     try:
-        result = pool.verify(genuine.blt)
-        assert result.signature.indication is Indication.INDETERMINATE
-        assert [f.code for f in result.signature.findings] == [WORKER_FAILED]
+        assert free.verify(genuine.blt).signature.passed
+        base = _address_space(free, "VmSize")
+        for_licence = _address_space(free, "VmPeak")
+        free.verify(hostile)
+        for_hostile = _address_space(free, "VmPeak")
+    finally:
+        free.close()
+    assert for_hostile > for_licence + 32 * 1024 * 1024
+    pool = _pool(genuine, budget=60, memory=(for_licence + for_hostile) // 2 - base)
+    try:
+        assert pool.verify(genuine.blt).signature.passed
+        codes = [f.code for f in pool.verify(hostile).signature.findings]
+        assert codes[0] in ("too_large", "unreadable_pdf", WORKER_FAILED), codes
+        assert pool.verify(genuine.blt).signature.passed
     finally:
         pool.close()
+
+
+def test_a_worker_that_cannot_start_is_the_service_s_fault(genuine: Genuine) -> None:
+    pool = IsolatedVerifier(
+        b"not a certificate",
+        crls=genuine.authority.pki.crls_der,
+        workers=1,
+        budget_seconds=30,
+        memory_bytes=0,
+        max_bytes=512 * 1024,
+    )
+    try:
+        with pytest.raises(WorkerUnavailable):
+            pool.verify(genuine.blt)
+        assert pool.started == 0
+    finally:
+        pool.close()
+
+
+def test_a_worker_killed_mid_document_is_indeterminate(
+    pool: IsolatedVerifier, genuine: Genuine
+) -> None:
+    assert pool.verify(genuine.blt).signature.passed
+    (worker,) = pool._all  # the one worker, about to take the next document
+    killer = threading.Timer(0.2, worker.process.kill)
+    killer.start()
+    result = pool.verify(_hostile(genuine.blt))
+    killer.join()
+    assert result.signature.indication is Indication.INDETERMINATE
+    assert [f.code for f in result.signature.findings] == [WORKER_FAILED]
+    assert pool.verify(genuine.blt).signature.passed
 
 
 def test_a_crl_fault_is_ours_not_the_document_s(genuine: Genuine) -> None:
