@@ -78,8 +78,12 @@ def sign_raw(key: PrivateKey, data: bytes) -> bytes:
         return key.sign(data)  # RFC 9421 §3.3.6: the 64-byte Ed25519 signature as is.
     if signature_algorithm_for(key) != "ecdsa-p256-sha256":  # pragma: no cover - guarded
         raise ValueError("unsupported key")
+    # RFC 6979 deterministic ECDSA: no dependence on the RNG at signing time, and the
+    # conformance vectors can carry exact P-256 signatures. Verifiers cannot tell the
+    # difference; other implementations may randomise.
     # RFC 9421 §3.3.4: r and s as 32-byte big-endian integers, concatenated (not DER).
-    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+    ecdsa = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+    r, s = decode_dss_signature(key.sign(data, ecdsa))
     return r.to_bytes(_P256_COORDINATE_BYTES, "big") + s.to_bytes(_P256_COORDINATE_BYTES, "big")
 
 
