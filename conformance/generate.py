@@ -461,7 +461,9 @@ def request_signatures() -> dict[str, Any]:
             "expected": {
                 "signature_base": _base_of(signed),
                 "headers": {
-                    n: v for n, v in signed["headers"] if n in ("Content-Digest", "Signature-Input")
+                    n: v
+                    for n, v in signed["headers"]
+                    if n in ("Content-Digest", "Signature-Input", "Signature")
                 },
                 "deterministic": False,
             },

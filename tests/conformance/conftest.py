@@ -1,0 +1,3 @@
+from tests.terminals.conftest import make_terminal
+
+__all__ = ["make_terminal"]
