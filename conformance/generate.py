@@ -948,7 +948,11 @@ def idempotency() -> dict[str, Any]:
         },
         {
             "step": "Idempotency-Key longer than 255 characters",
-            "expect": {"status": 400, "code": "idempotency_key_invalid"},
+            "expect": {
+                "status": 422,
+                "code": "validation_failed",
+                "field": "header.Idempotency-Key",
+            },
         },
     ]
     return {
