@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types imports bench loadcheck previews clean
+.PHONY: run test check lint types imports bench loadcheck previews conformance clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ loadcheck: $(STAMP)
 # tests/templates/test_previews.py fails when they are stale.
 previews: $(STAMP)
 	$(BIN)/python -m registration.issuance.previews docs
+
+# The conformance vectors from the reference code, and the Java client over them (needs a JDK 17).
+conformance: $(STAMP)
+	$(BIN)/python -m conformance.generate
+	rm -rf clients/java/build
+	javac --release 17 -d clients/java/build $$(find clients/java/src -name '*.java')
+	java -cp clients/java/build bizreg.Conformance conformance/vectors
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
