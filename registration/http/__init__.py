@@ -8,5 +8,5 @@ idempotency.py   claim / mark committed / complete / release of `Idempotency-Key
 localisation.py  problem titles and details by `Accept-Language`
                  (`data/problem_messages.json`)
 
-The decisions behind them are in docs/terminal-protocol.md.
+The decisions behind them are in docs/terminal-protocol-internals.md.
 """
