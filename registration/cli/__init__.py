@@ -9,6 +9,7 @@ trust.py     bizreg trust export: the root for independent validators
 log.py       bizreg audit verify, bizreg log checkpoint|monitor: the transparency log
 feed.py      bizreg feed        the change feed's reference consumer
 stats.py     bizreg stats       the service statistics against the targets
+sandbox.py   bizreg sandbox serve|report|verify-report: a bank's client graded
 webhook_keys.py  bizreg webhook-key list|rotate|retire: the webhook key, rotated with overlap
 devsetup.py  development accounts for `bizreg serve` (with devkeys.py: development keys)
 
@@ -45,6 +46,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "service",
         "pki",
         "The authority's signing PKI (development hierarchy in the data directory).",
+    ),
+    "sandbox": (
+        "sandbox",
+        "sandbox",
+        "A sandbox of the API with known keys that grades a bank's client (docs/sandbox.md).",
     ),
     "serve": (
         "service",
