@@ -10,7 +10,7 @@ from typing import Final
 from registration.sandbox.journal import Entry
 
 _ATTESTATIONS: Final = re.compile(r"^/api/v1/applications/[^/]+/attestations$")
-_LICENCE: Final = re.compile(r"^/api/v1/licences/[^/]+\.pdf$")
+_LICENCE: Final = re.compile(r"^/api/v1/licences/[^/]+/pdf$")
 
 STEPS: Final = (
     ("signed_request", "a request signed with a registered key was accepted"),

@@ -78,7 +78,10 @@ def prepare(engine: Engine, data_dir: Path) -> dict[str, Any]:
 
 
 def sandbox_app(settings: Settings) -> FastAPI:
-    app = create_app(settings, authority=build_authority(settings))
+    # Issuance and webhook delivery in this process: the sandbox is one process, like `make run`.
+    app = create_app(
+        settings, authority=build_authority(settings), issuance_worker=True, webhook_worker=True
+    )
     app.state.sandbox = Sandbox(
         journal=journal.Journal(settings.data_dir / "sandbox-journal.jsonl"),
         report_key=report.report_key(settings.data_dir / "sandbox-report-key.pem"),
