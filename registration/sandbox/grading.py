@@ -29,7 +29,7 @@ class ClientFacts:
     client_id: str
     keyids: frozenset[str]
     issued_applications: int
-    delivered_events: Mapping[str, str | None]  # event id → the authority keyid it was signed with
+    delivered_events: Mapping[str, str | None]  # event id → authority keyid, sent at least once
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The Java reference client (clients/java, JDK 17, standard library only) passes every
 conformance vector: proof that docs/terminal-protocol.md and the vectors are enough to build a
-client without reading our Python. Needs `javac` (Debian openjdk-17-jdk-headless): skipped
-without it on a laptop, a failure under CI=true (.ci/run installs it)."""
+client without reading our Python; and it passes the sandbox's scenario. Needs `javac`
+(Debian openjdk-17-jdk-headless): skipped without it on a laptop, a failure under CI=true
+(.ci/run installs it)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 from conformance import generate
+from tests.sandbox.support import running_sandbox
 
 JAVA = Path(__file__).resolve().parents[2] / "clients" / "java"
 
@@ -64,3 +67,32 @@ def test_the_java_runner_reports_a_wrong_expectation(java_build: Path, tmp_path:
     result = _run(java_build, tmp_path)
     assert result.returncode == 1
     assert "FAIL attestations verify / liveness failed" in result.stdout
+
+
+def test_the_java_client_passes_the_sandbox(java_build: Path, tmp_path: Path) -> None:
+    """The whole scenario of docs/sandbox.md, from Java, graded by a real sandbox."""
+    contract = Path(__file__).resolve().parents[1] / "contract" / "application-yinzhengtong.json"
+    with running_sandbox(tmp_path / "sandbox") as sandbox:
+        result = subprocess.run(
+            [
+                "java",
+                "-cp",
+                str(java_build),
+                "bizreg.SandboxScenario",
+                sandbox.url,
+                str(sandbox.data / "sandbox.json"),
+                str(contract),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        print(result.stdout)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "java client: conformant" in result.stdout
+        report = httpx.get(
+            f"{sandbox.url}/sandbox/v1/report",
+            params={"client_id": sandbox.described["client_id"]},
+            timeout=30,
+        ).json()["report"]
+        assert report["passed"] is True

@@ -5,16 +5,10 @@ out gets each missing step failed with its reason (docs/sandbox.md)."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,51 +16,15 @@ import pytest
 from registration.sandbox import grading
 from registration.sandbox.journal import Entry
 from tests.sandbox import scenario
+from tests.sandbox.support import Running, running_sandbox
 
 BIZREG = str(Path(sys.executable).parent / "bizreg")
 
 
-@dataclass
-class Running:
-    url: str
-    described: dict[str, Any]
-    data: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Running]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BIZREG_")}
-    process = subprocess.Popen(
-        [BIZREG, "sandbox", "serve", "--port", str(port), "--data", str(tmp_path / "sandbox")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the sandbox did not start: {process.stdout.read()}")  # type: ignore[union-attr]
-            time.sleep(0.2)
-        described = json.loads((tmp_path / "sandbox" / "sandbox.json").read_text("utf-8"))
-        yield Running(url, described, tmp_path / "sandbox")
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+    with running_sandbox(tmp_path / "sandbox") as running:
+        yield running
 
 
 def _report(running: Running, out: Path | None = None) -> subprocess.CompletedProcess[str]:
