@@ -47,7 +47,8 @@ class ArchiveState:
     """When a signed file's newest timestamp was made and until when it is evidence.
 
     `expires_at`: the earliest end of validity on the newest timestamp's chain (its TSA
-    certificate and the CAs above it that the file carries); `document_timestamps`: how many
+    certificate and the CAs above it that the file carries) and, before the first document
+    timestamp, on the signer's chain; `document_timestamps`: how many
     document timestamps (B-LTA) the file has."""
 
     last_timestamp_at: dt.datetime
@@ -62,6 +63,7 @@ def archive_state(pdf: bytes) -> ArchiveState:
     if timestamps:
         newest = max(timestamps, key=lambda ts: ts.signed_revision)
         token: cms.SignedData = newest.signed_data
+        signer_chain: list[x509.Certificate] = []
     else:
         signatures = reader.embedded_regular_signatures
         if not signatures:
@@ -70,11 +72,18 @@ def archive_state(pdf: bytes) -> ArchiveState:
         if found is None:
             raise NotRenewable("the signature has no timestamp (PAdES B-B)")
         token = found
+        # Until a first document timestamp proves they existed, the signer's certificate and
+        # chain must be valid too when the archive renews (EN 319 102-1 §5.6.2: a past
+        # validation needs proof of existence of the certificate before it expired).
+        signed = signatures[0].signed_data
+        signer_pool = [*_token_certificates(signed), *_dss_certificates(reader)]
+        signer = x509.load_der_x509_certificate(signatures[0].signer_cert.dump())
+        signer_chain = _chain(signer, signer_pool)
     tst_info = token["encap_content_info"]["content"].parsed
     made_at: dt.datetime = tst_info["gen_time"].native
     pool = [*_token_certificates(token), *_dss_certificates(reader)]
     authority = _token_signer(token, pool)
-    expires = min(cert.not_valid_after_utc for cert in _chain(authority, pool))
+    expires = min(c.not_valid_after_utc for c in [*_chain(authority, pool), *signer_chain])
     return ArchiveState(made_at, expires, len(timestamps), authority.serial_number)
 
 
