@@ -279,9 +279,11 @@ def test_twenty_years_of_renewals_keep_licences_and_notices_verifiable(
         assert text.count("ArchiveRenewal") == len(renewals)
 
     # pyHanko's AdES LTA validation (EN 319 102-1 §5.6.3) with the CRLs current then. pyHanko
-    # 0.38 asks for proof of existence of the first issuing CA's certificate before the
-    # signature timestamp's time, which the DSS written with the signature only gets from the
-    # first archive timestamp: NO_POE / CERTIFICATE_CHAIN_GENERAL_FAILURE. Recorded, not hidden.
+    # 0.38 does not pass it yet: its past validation of the signature finds no plausible path
+    # once the two-year signer certificate has expired (OUT_OF_BOUNDS_NO_POE, seen from year
+    # three, with a document timestamp made while it was valid), and twenty years on the chain
+    # of the earliest timestamps fails (CERTIFICATE_CHAIN_GENERAL_FAILURE). Recorded as an
+    # expected failure naming pyHanko's sub-indication, not hidden; passes once it is fixed.
     at(moment)
     # pyHanko reads the real clock for proofs of existence it has not been given: move it too.
     moment_now = moment
