@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     stale_returned_days: float = Field(default=90, gt=0)
     stale_draft_days: float = Field(default=30, gt=0)
     stale_warning_days: float = Field(default=7, ge=0)
+    # Archive renewal (B-LTA): a stored licence or notice gets a fresh document timestamp when
+    # its newest timestamp's chain expires within this many days; the built-in TSA and the
+    # issuing CA roll over on the same margin.
+    archive_renewal_margin_days: float = Field(default=365, gt=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -11,6 +11,12 @@ Files written by `init_pki` (keys are PKCS#8 encrypted with the caller's passphr
     signer.pem               a copy of the current licence-signing certificate, for tools
     crl.der                  CRL of the issuing CA   (published at {base}/pki/crl)
     root-crl.der             CRL of the root CA      (published at {base}/pki/root-crl)
+    retired/                 what a rollover replaced (`rotate_tsa`, `rotate_issuing_ca`):
+      tsa-<serial>.pem       every earlier TSA certificate (its key is destroyed)
+      issuing-<serial>.pem / .key.pem / -crl.der   an earlier issuing CA, its key and its CRL,
+                             which it keeps issuing until it expires: the certificates it issued
+                             (earlier TSAs, signers) still need fresh revocation data whenever an
+                             archive renews a licence's timestamps (B-LTA)
 
 pki.json is the commit point: a change first writes new files under new names, then replaces
 the manifest atomically, then tidies up (the `signer.pem` copy, the retired key). A crash at
@@ -34,6 +40,7 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
 from signing.certificate_profiles import (
@@ -70,7 +77,9 @@ __all__ = ["CrlPolicy", "Pki", "Validity", "init_pki", "load_pki"]
 logger = logging.getLogger(__name__)
 
 _MANIFEST = "pki.json"
-_Issuer = Literal["root", "issuing"]
+_RETIRED = "retired"
+# "root", "issuing" (the current issuing CA) or "issuing-<serial>" (a retired one).
+_Issuer = str
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,7 @@ class CrlPolicy:
     issuing_period: dt.timedelta = dt.timedelta(days=7)
     root_period: dt.timedelta = dt.timedelta(days=90)
 
-    def period(self, issuer: _Issuer) -> dt.timedelta:
+    def period(self, issuer: str) -> dt.timedelta:
         return self.root_period if issuer == "root" else self.issuing_period
 
 
@@ -127,6 +136,7 @@ class Pki:
         self.crl_policy = crl_policy or CrlPolicy()
         self._lock = threading.RLock()
         self._keys: dict[str, PrivateKey] = {}
+        self._key_for: dict[str, int] = {}  # the certificate serial each cached key belongs to
         # Why the last re-issue of a CRL failed, per issuer (shown by the service's /healthz).
         self.crl_refresh_failures: dict[str, str] = {}
         self._reload()
@@ -158,7 +168,15 @@ class Pki:
                 key=lambda cert: cert.not_valid_before_utc,
             )
         )
+        self.retired_issuing_certificates = _retired(self.directory, "issuing-")
+        self.retired_tsa_certificates = _retired(self.directory, "tsa-")
         self._keys.pop("signer", None)
+        # A rollover by another process replaced these files: decrypt the keys anew.
+        for name in ("tsa", "issuing"):
+            cert = self.tsa_certificate if name == "tsa" else self.issuing_certificate
+            if self._key_for.get(name) != cert.serial_number:
+                self._keys.pop(name, None)
+                self._key_for[name] = cert.serial_number
 
     @property
     def public_base_url(self) -> str:
@@ -192,6 +210,8 @@ class Pki:
                     path = signer_path
                     if not path.exists():
                         self._adopt_legacy_signer_key(path)
+                elif name.startswith("issuing-"):
+                    path = self.directory / _RETIRED / f"{name}.key.pem"
                 else:
                     path = self.directory / f"{name}.key.pem"
                 key = load_encrypted_private_key(path.read_bytes(), self._passphrase)
@@ -226,6 +246,8 @@ class Pki:
         yield self.issuing_certificate
         yield self.tsa_certificate
         yield from self.signer_certificates
+        yield from self.retired_issuing_certificates
+        yield from self.retired_tsa_certificates
 
     def revoked_entries(self) -> tuple[RevokedEntry, ...]:
         """Every revocation recorded, for both CAs."""
@@ -338,6 +360,113 @@ class Pki:
         )
         return cert
 
+    # -- rollovers ----------------------------------------------------------------------------
+
+    def _capped(self, lifetime: dt.timedelta, issuer: x509.Certificate) -> dt.timedelta:
+        """A lifetime that ends no later than the issuer's certificate (a certificate is of no
+        use once its issuer has expired, and archive renewal plans by the earliest end)."""
+        return min(lifetime, issuer.not_valid_after_utc - _now())
+
+    def rotate_tsa(self) -> x509.Certificate:
+        """A new timestamping key and certificate, before the old one expires. Earlier
+        timestamps carry their own TSA certificate (kept in `retired/`); the old key is
+        destroyed. Only for a TSA whose key is a file here (a token's: `issue_timestamping_
+        certificate`)."""
+        if not (self.directory / "tsa.key.pem").exists():
+            raise PkiError("the TSA's key is not held here: certify a new one from its token")
+        key = generate_private_key(self.key_algorithm)
+        with self._changing():
+            self._write_tsa(key)
+        return self.tsa_certificate
+
+    def _write_tsa(self, key: PrivateKey) -> None:
+        """Certify `key` as the TSA's under the current issuing CA (inside `_changing`)."""
+        old = self.tsa_certificate
+        cert = timestamping_certificate(
+            key.public_key(),
+            self.names,
+            self.issuing_certificate,
+            self._key("issuing"),
+            self.urls,
+            now=_now(),
+            lifetime=self._capped(self.validity.tsa, self.issuing_certificate),
+        )
+        (self.directory / _RETIRED).mkdir(exist_ok=True)
+        write_atomically(
+            self.directory / _RETIRED / f"tsa-{serial_hex(old.serial_number)}.pem",
+            certificate_pem(old),
+        )
+        write_atomically(
+            self.directory / "tsa.key.pem", encrypt_private_key(key, self._passphrase), private=True
+        )
+        write_atomically(self.directory / "tsa.pem", certificate_pem(cert))
+        self._keys["tsa"] = key
+        self._key_for["tsa"] = cert.serial_number
+
+    def rotate_issuing_ca(self) -> x509.Certificate:
+        """A new issuing CA under the root, before the old one expires, and a new TSA (and
+        licence signer, when its key is a file here) certified by it. The old CA is retired,
+        not revoked: it keeps its key to issue CRLs for the certificates it issued until it
+        expires (`crls_der` includes them), so licences they signed or timestamped can still
+        be renewed."""
+        issuing_key = generate_private_key(self.key_algorithm)
+        with self._changing() as manifest:
+            old = self.issuing_certificate
+            retired = f"issuing-{serial_hex(old.serial_number)}"
+            directory = self.directory / _RETIRED
+            directory.mkdir(exist_ok=True)
+            write_atomically(directory / f"{retired}.pem", certificate_pem(old))
+            write_atomically(
+                directory / f"{retired}.key.pem",
+                encrypt_private_key(self._key("issuing"), self._passphrase),
+                private=True,
+            )
+            write_atomically(
+                directory / f"{retired}-crl.der", (self.directory / "crl.der").read_bytes()
+            )
+            manifest.crl_numbers[retired] = manifest.crl_numbers.get("issuing", 1)
+            manifest.revoked[retired] = manifest.revoked.pop("issuing", [])
+            cert = issuing_ca_certificate(
+                issuing_key.public_key(),
+                self.names,
+                self.root_certificate,
+                self._key("root"),
+                self.urls,
+                now=_now(),
+                lifetime=self._capped(self.validity.issuing, self.root_certificate),
+            )
+            write_atomically(
+                self.directory / "issuing.key.pem",
+                encrypt_private_key(issuing_key, self._passphrase),
+                private=True,
+            )
+            write_atomically(self.directory / "issuing.pem", certificate_pem(cert))
+            self.issuing_certificate = cert
+            self._keys["issuing"] = issuing_key
+            self._key_for["issuing"] = cert.serial_number
+            manifest.crl_numbers["issuing"] = 0
+            self._issue_crl(manifest, "issuing")
+            if (self.directory / "tsa.key.pem").exists():
+                self._write_tsa(generate_private_key(self.key_algorithm))
+        if not self.signer_key_is_external:
+            self.rotate_signer()
+        return cert
+
+    def roll_over(self, margin: dt.timedelta) -> list[str]:
+        """Whatever is due so that fresh timestamps outlive `margin`: the issuing CA when it
+        expires within twice the margin (its successor then certifies a new TSA), the TSA
+        when it expires within the margin. Returns what was rotated."""
+        done: list[str] = []
+        now = _now()
+        if self.issuing_certificate.not_valid_after_utc - now <= 2 * margin:
+            self.rotate_issuing_ca()
+            done.append("issuing_ca")
+        tsa_file = (self.directory / "tsa.key.pem").exists()
+        if tsa_file and self.tsa_certificate.not_valid_after_utc - now <= margin:
+            self.rotate_tsa()
+            done.append("tsa")
+        return done
+
     def revoke_certificate(
         self,
         serial_number: int,
@@ -353,7 +482,7 @@ class Pki:
         cert = self.certificate(serial_number)
         if cert == self.root_certificate:
             raise PkiError("the root cannot be revoked: remove it from the relying parties' trust")
-        issuer: _Issuer = "root" if cert == self.issuing_certificate else "issuing"
+        issuer = self._issuer_of(cert)
         entry = RevokedEntry(serial_number, revoked_at or _now(), reason, invalidity_date)
         with self._changing() as manifest:
             entries = manifest.revoked.setdefault(issuer, [])
@@ -362,12 +491,28 @@ class Pki:
             entries.append(entry)
             self._issue_crl(manifest, issuer)
 
+    def _issuer_of(self, cert: x509.Certificate) -> _Issuer:
+        """Which of this hierarchy's CAs issued `cert` (and so lists it in its CRL)."""
+        if cert == self.issuing_certificate or cert in self.retired_issuing_certificates:
+            return "root"
+        for retired in self.retired_issuing_certificates:
+            if cert.issuer == retired.subject and _issued_by(cert, retired):
+                return f"issuing-{serial_hex(retired.serial_number)}"
+        return "issuing"
+
+    def _issuer_certificate(self, issuer: _Issuer) -> x509.Certificate:
+        if issuer == "root":
+            return self.root_certificate
+        if issuer == "issuing":
+            return self.issuing_certificate
+        return read_certificate(self.directory / _RETIRED / f"{issuer}.pem")
+
     def _issue_crl(self, manifest: Manifest, issuer: _Issuer) -> bytes:
         number = manifest.crl_numbers.get(issuer, 0) + 1
         manifest.crl_numbers[issuer] = number
         now = _now()
         crl = build_crl(
-            self.root_certificate if issuer == "root" else self.issuing_certificate,
+            self._issuer_certificate(issuer),
             self._key(issuer),
             manifest.revoked.get(issuer, []),
             number=number,
@@ -418,9 +563,41 @@ class Pki:
         """The root's current CRL (DER), covering the issuing CA."""
         return self._crl_der("root")
 
-    def crls_der(self) -> tuple[bytes, bytes]:
-        """Both CRLs a relying party needs to check a whole chain: (issuing CA's, root's)."""
-        return (self.current_crl_der(), self.root_crl_der())
+    def crls_der(self) -> tuple[bytes, ...]:
+        """The CRLs a relying party needs to check a whole chain: (issuing CA's, root's), then
+        those of retired issuing CAs that have not expired yet."""
+        now = _now()
+        retired = tuple(
+            self._crl_der(f"issuing-{serial_hex(cert.serial_number)}")
+            for cert in self.retired_issuing_certificates
+            if cert.not_valid_after_utc > now
+        )
+        return (self.current_crl_der(), self.root_crl_der(), *retired)
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def _retired(directory: Path, prefix: str) -> tuple[x509.Certificate, ...]:
+    """Certificates a rollover replaced, oldest first."""
+    folder = directory / _RETIRED
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        sorted(
+            (
+                read_certificate(path)
+                for path in folder.glob(f"{prefix}*.pem")
+                if not path.name.endswith(".key.pem")
+            ),
+            key=lambda cert: cert.not_valid_before_utc,
+        )
+    )
 
 
 def _signer_path(directory: Path, serial: int, suffix: str) -> Path:
@@ -428,6 +605,8 @@ def _signer_path(directory: Path, serial: int, suffix: str) -> Path:
 
 
 def _crl_file(issuer: _Issuer) -> str:
+    if issuer.startswith("issuing-"):
+        return f"{_RETIRED}/{issuer}-crl.der"
     return "root-crl.der" if issuer == "root" else "crl.der"
 
 

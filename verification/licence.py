@@ -216,18 +216,22 @@ def _assess_notice(
             problems.append("registry_unavailable")
             check = RegistryCheck(consulted=False, found=False, error="registry_unavailable")
         else:
-            same = record is not None and record.sha256.lower() == signature.document_sha256
+            known = () if record is None else (record.sha256, *record.earlier_sha256)
+            same = record is not None and signature.document_sha256 == record.sha256.lower()
+            earlier = not same and signature.document_sha256 in {k.lower() for k in known}
             check = RegistryCheck(
                 consulted=True,
                 found=record is not None,
                 issued_sha256=record.sha256 if record else None,
-                file_match=None if record is None else ("identical" if same else "different"),
+                file_match=None
+                if record is None
+                else ("identical" if same else "earlier_archive_form" if earlier else "different"),
             )
             if record is None:
                 indication, sub_indication = Indication.INDETERMINATE, SubIndication.TRY_LATER
                 reason = "not_in_registry"
                 problems.insert(0, reason)
-            elif record.sha256.lower() != signature.document_sha256 or record.kind != notice.kind:
+            elif not (same or earlier) or record.kind != notice.kind:
                 indication, sub_indication = Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE
                 reason = "registry_hash_mismatch"
                 problems.insert(0, reason)
@@ -312,16 +316,21 @@ def _consult(
 def _file_match(pdf: bytes, record: RegistryRecord, signature: SignatureVerification) -> str:
     if signature.document_sha256 == record.sha256.lower():
         return "identical"
+    if any(signature.document_sha256 == sha.lower() for sha, _ in record.earlier_forms):
+        return "earlier_archive_form"
     coverage = signature.coverage
-    # An archive may renew a B-LTA licence by appending a DSS and a document timestamp: the
-    # issued bytes are then a prefix, and everything after it must be validation data.
+    # An archive may renew a B-LTA licence by appending a DSS and a document timestamp: a
+    # recorded file is then a prefix, and everything after it must be validation data.
+    forms = ((record.sha256, record.size), *record.earlier_forms)
     if (
         coverage is not None
-        and 0 < record.size < len(pdf)
-        and hashlib.sha256(pdf[: record.size]).hexdigest() == record.sha256.lower()
         and coverage.modification_level == "validation_data"
         and not coverage.data_after_eof
         and signature.passed
+        and any(
+            0 < size < len(pdf) and hashlib.sha256(pdf[:size]).hexdigest() == sha.lower()
+            for sha, size in forms
+        )
     ):
         return "issued_plus_validation_data"
     return "different"

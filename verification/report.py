@@ -81,15 +81,20 @@ class RegistryRecord:
     company_name_zh: str | None = None
     # Why this record disagrees with the registry's transparency log (None: it agrees).
     log_problem: str | None = None
+    # (sha256, size) of the earlier forms of this licence's file, oldest first: archive
+    # renewals (B-LTA) replace the stored file but the earlier ones remain the same licence.
+    earlier_forms: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class RegistryCheck:
     """The registry's view of the licence the document claims to be.
 
-    `file_match`: identical (the issued bytes), issued_plus_validation_data (the issued bytes
-    followed only by validation-data updates, e.g. an archive's renewed timestamp), different,
-    or None when there is no record.
+    `file_match`: identical (the registry's current file), earlier_archive_form (a file the
+    registry stored before an archive renewal replaced it: the same licence, older
+    timestamps), issued_plus_validation_data (a recorded file followed only by validation-data
+    updates, e.g. someone else's renewed timestamp), different, or None when there is no
+    record.
     """
 
     consulted: bool
@@ -144,6 +149,7 @@ class NoticeRecord:
     kind: str
     sha256: str
     application_status: str
+    earlier_sha256: tuple[str, ...] = ()  # before archive renewals, oldest first
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The `bizreg` command (`registration.cli:main`): a composition root beside `registration.app`.
 
 __init__.py  the group, which imports a command's module only when that command runs
+archive.py   bizreg archive renew|status: archive renewal (B-LTA) of stored documents
 service.py   bizreg serve | worker | pki | db | user | client
 clients.py   bizreg client …    the client registry
 terminal.py  bizreg terminal …  the reference terminal (signed requests, attestations)
@@ -29,6 +30,11 @@ import click
 # name → (module, attribute, summary: the command's first sentence, shortened to fit as click
 # shortens it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "archive": (
+        "archive",
+        "archive",
+        "Archive renewal (PAdES B-LTA) of the stored licences and notices.",
+    ),
     "audit": ("log", "audit", "Check the database against its transparency log."),
     "client": (
         "service",

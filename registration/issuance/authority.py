@@ -6,12 +6,15 @@ and the signer keeps its validation data, so a signature costs only what it must
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from pyhanko.sign.timestamps import TimeStamper
 
 from registration.clock import CHINA_TIME
 from registration.issuance import hsm
@@ -86,6 +89,33 @@ class LicenceAuthority:
     def revoke(self, serial_number: int) -> None:
         self.pki.revoke_certificate(serial_number)
         self.signer.invalidate()
+
+    def roll_over(self, margin: dt.timedelta) -> list[str]:
+        """Roll the built-in TSA and the issuing CA over before they come within `margin` of
+        their end (archive renewal needs timestamps that outlive it), and sign with the new
+        ones from now on. Nothing to do for an external TSA or a TSA key in a token."""
+        if self.settings.tsa_url or self.settings.pkcs11_tsa_key is not None:
+            return []
+        with self._lock:
+            rolled = self.pki.roll_over(margin)
+            if rolled:
+                self.tsa = TimestampAuthority(
+                    self.pki.tsa_certificate, self.pki.tsa_key(), self.pki.chain
+                )
+                self.signer = _signer(self.settings, self.pki, self.tsa)
+            return rolled
+
+    def archive_timestamper(self, clock: Callable[[], dt.datetime] | None = None) -> TimeStamper:
+        """The timestamp client for archive renewals: the configured external TSA, or the
+        built-in one with the hierarchy's current TSA certificate (`clock`: its time)."""
+        if self.settings.tsa_url:
+            return make_timestamper(url=self.settings.tsa_url)
+        if clock is None:
+            return make_timestamper(authority=self.tsa)
+        key = self.tsa.keystore
+        return make_timestamper(
+            authority=TimestampAuthority(self.tsa.certificate, key, self.tsa.chain, clock=clock)
+        )
 
 
 def _seal(settings: Settings) -> SealStampStyle:

@@ -26,6 +26,7 @@ life          feed_event (the public change feed), deregistration, deregistratio
 
 from registration.models.accounts import AccessToken, Officer
 from registration.models.applications import Application, ApplicationDocument, ApplicationEvent
+from registration.models.archive import ArchiveRenewal
 from registration.models.attestations import IdentityAttestation
 from registration.models.clients import ATTESTATION, REQUEST_SIGNING, ApiClient, ClientKey
 from registration.models.console import ApplicationClaim, ConsoleSession
@@ -52,6 +53,7 @@ __all__ = [
     "ApplicationClaim",
     "ApplicationDocument",
     "ApplicationEvent",
+    "ArchiveRenewal",
     "ClientKey",
     "CompanyAttestation",
     "CompanyName",

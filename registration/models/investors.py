@@ -36,6 +36,8 @@ class Notice(SQLModel, table=True):
     sha256: str | None = Field(default=None, max_length=64)
     size: int | None = None
     pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # When the signed file's newest timestamp stops being evidence (archive renewal).
+    archive_expires_at: datetime | None = utc_field(default=None, nullable=True, index=True)
 
 
 class MailOutbox(SQLModel, table=True):

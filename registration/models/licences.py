@@ -37,6 +37,12 @@ class Licence(SQLModel, table=True):
     signer_certificate_sha256: str = Field(max_length=64)
     size: int
     pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # `sha256`, `size` and `pdf` are the current file; an archive renewal (B-LTA) replaces
+    # them and keeps the issued file's hash and size here (None: never renewed).
+    issued_sha256: str | None = Field(default=None, max_length=64)
+    issued_size: int | None = None
+    # When the file's newest timestamp stops being evidence (None: not looked at yet).
+    archive_expires_at: datetime | None = utc_field(default=None, nullable=True, index=True)
 
 
 class LicenceEvent(SQLModel, table=True):

@@ -22,6 +22,7 @@ from registration.models import (
     AdminEvent,
     Application,
     ApplicationEvent,
+    ArchiveRenewal,
     Licence,
     LicenceEvent,
     LogCheckpoint,
@@ -213,7 +214,20 @@ def licence_log_problem(
         f"licence_event:{e.id}": e
         for e in session.exec(select(LicenceEvent).where(LicenceEvent.licence_id == licence.id))
     }
-    rows: dict[str, Any] = {f"licence:{licence.id}": licence, **events}
+    renewals = session.exec(
+        select(ArchiveRenewal)
+        .where(ArchiveRenewal.document == "licence", ArchiveRenewal.document_id == licence.id)
+        .order_by(col(ArchiveRenewal.seq))
+    ).all()
+    rows: dict[str, Any] = {
+        f"licence:{licence.id}": licence,
+        **events,
+        **{f"archive_renewal:{r.id}": r for r in renewals},
+    }
+    # The current file must be the last logged renewal's (or the issued one).
+    current_file = renewals[-1].sha256 if renewals else (licence.issued_sha256 or licence.sha256)
+    if current_file != licence.sha256:
+        return "the stored file is not the one the log records for this licence"
     if f"licence:{licence.id}" not in {leaf.ref for leaf in leaves}:
         return "the licence is not in the transparency log"
     status = "active"

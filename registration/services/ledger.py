@@ -36,6 +36,7 @@ from registration.db import utcnow
 from registration.models import (
     AdminEvent,
     ApplicationEvent,
+    ArchiveRenewal,
     Licence,
     LicenceEvent,
     LogLeaf,
@@ -85,7 +86,8 @@ def licence_record(row: Licence) -> LeafRecord:
     public = {
         "uscc": row.uscc,
         "version": row.version,
-        "sha256": row.sha256,
+        # The issued file's: an archive renewal replaces the current one (its own leaf).
+        "sha256": row.issued_sha256 or row.sha256,
         "issued_at": row.issued_at,
         "signer_certificate_sha256": row.signer_certificate_sha256,
     }
@@ -95,7 +97,7 @@ def licence_record(row: Licence) -> LeafRecord:
         "application_id": row.application_id,
         "client_id": row.client_id,
         "company_name_zh": row.company_name_zh,
-        "size": row.size,
+        "size": row.issued_size or row.size,
     }
     return LeafRecord(
         "licence.issued", f"licence:{row.id}", row.id, _json_ready(public), _json_ready(record)
@@ -116,6 +118,33 @@ def licence_event_record(row: LicenceEvent) -> LeafRecord:
         f"licence.{_plain(row.action)}",
         f"licence_event:{row.id}",
         row.licence_id,
+        _json_ready(public),
+        _json_ready(record),
+    )
+
+
+def archive_renewal_record(row: ArchiveRenewal) -> LeafRecord:
+    """A stored licence or notice renewed (B-LTA): the file it was and the file it is."""
+    public = {
+        "document": row.document,
+        "previous_sha256": row.previous_sha256,
+        "sha256": row.sha256,
+        "renewed_at": row.renewed_at,
+    }
+    record = {
+        **public,
+        "id": row.id,
+        "document_id": row.document_id,
+        "seq": row.seq,
+        "previous_size": row.previous_size,
+        "size": row.size,
+        "timestamp_at": row.timestamp_at,
+        "expires_at": row.expires_at,
+    }
+    return LeafRecord(
+        f"{row.document}.renewed",
+        f"archive_renewal:{row.id}",
+        row.document_id,
         _json_ready(public),
         _json_ready(record),
     )
@@ -221,6 +250,7 @@ RECORDS: dict[type[Any], Callable[[Any], LeafRecord]] = {
     LicenceEvent: licence_event_record,
     ApplicationEvent: application_event_record,
     AdminEvent: admin_event_record,
+    ArchiveRenewal: archive_renewal_record,
 }
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from registration.db import create_db_engine
 from registration.issuance.authority import LicenceAuthority
 from registration.models import Licence, Notice
-from registration.services import audit, checkpoints
+from registration.services import archive, audit, checkpoints
 from registration.settings import Settings
 from signing.verification import MAX_DOCUMENT_BYTES
 from verification import (
@@ -67,6 +67,7 @@ def registry_record(
                 latest_version=latest,
                 company_name_zh=row.company_name_zh,
                 log_problem=log_problem,
+                earlier_forms=tuple(archive.earlier_forms(session, "licence", row.id)),
             )
     return None
 
@@ -81,7 +82,8 @@ def notice_record(session: Session, number: str) -> NoticeRecord | None:
     if row is None or row.sha256 is None:
         return None
     status = str(row.statement.get("application", {}).get("status", ""))
-    return NoticeRecord(row.number, row.kind, row.sha256, status)
+    earlier = tuple(sha for sha, _ in archive.earlier_forms(session, "notice", row.id))
+    return NoticeRecord(row.number, row.kind, row.sha256, status, earlier)
 
 
 def session_notices(session: Session) -> NoticeRegistry:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import Engine
 
 from registration.changes import ISSUANCE_DUE, Listener
+from registration.db import utcnow
 from registration.issuance.authority import LicenceAuthority
+from registration.services import archive, notices
 from registration.services import issuance as service
-from registration.services import notices
 
 log = logging.getLogger("bizreg.issuance")
 
@@ -32,6 +34,8 @@ class WakeEvent(Protocol):
 
 
 MAX_PAUSE_SECONDS = 30.0
+# How often an idle worker looks for stored licences and notices due for archive renewal.
+ARCHIVE_INTERVAL = timedelta(hours=1)
 
 
 class IssuanceWorker:
@@ -50,6 +54,7 @@ class IssuanceWorker:
         self._wake: WakeEvent = wake_event if wake_event is not None else threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_archive = utcnow()
 
     def wake(self) -> None:
         """Something was approved: look now rather than at the next poll."""
@@ -64,6 +69,7 @@ class IssuanceWorker:
                 if service.run_once(self.engine, self.authority) is None:
                     # No licence waiting: sign the notices of recent steps (issue 12).
                     notices.sign_pending(self.engine, self.authority, self.authority.settings)
+                    self._archive_pass()
                     return issued
                 issued += 1
                 pause = self.poll_seconds
@@ -73,6 +79,27 @@ class IssuanceWorker:
                 self._stop.wait(pause)
                 pause = min(pause * 2, MAX_PAUSE_SECONDS)
         return issued
+
+    def _archive_pass(self) -> None:
+        """Renew what is due for archive renewal (B-LTA), once per `ARCHIVE_INTERVAL`: the
+        renewals are rare (a licence every few years) and a pass is a few indexed queries."""
+        now = utcnow()
+        if now < self._next_archive:
+            return
+        self._next_archive = now + ARCHIVE_INTERVAL
+        margin = timedelta(days=self.authority.settings.archive_renewal_margin_days)
+        try:
+            report = archive.renew_due(self.engine, self.authority, margin)
+        except Exception:
+            log.exception("archive renewal pass failed; retried at the next pass")
+            return
+        if report.renewed or report.failed or report.rolled_over:
+            log.info(
+                "archive renewal: %d renewed, %d failed, rolled over %s",
+                len(report.renewed),
+                len(report.failed),
+                report.rolled_over or "nothing",
+            )
 
     def run_forever(self) -> None:
         listener = Listener(self.engine, [ISSUANCE_DUE])

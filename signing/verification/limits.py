@@ -35,7 +35,8 @@ MiB: Final = 1024 * 1024
 # caps leave room for decades of revocations, and keep an anonymous upload from making the
 # verifier parse (and, before, cache) megabytes of fake certificates.
 _MAX_CERTIFICATES: Final = 32
-_MAX_CRLS: Final = 16
+# Each archive renewal (B-LTA) adds the 2-3 CRLs current then: 32 covers decades of them.
+_MAX_CRLS: Final = 32
 _MAX_CERTIFICATE_BYTES: Final = 16 * 1024
 _MAX_CRL_BYTES: Final = MiB
 _MAX_VALIDATION_DATA_BYTES: Final = 2 * MiB  # all DSS certificates and CRLs together
@@ -54,6 +55,7 @@ _DECODE_LIMITS: Final = DecodeLimits(
     },
     document_budget=DocumentDecodeBudget(base_allowance=32 * MiB, max_ratio=16),
 )
-_MAX_SIGNATURE_FIELDS: Final = 8
+# The signature, then one document timestamp per archive renewal (every few years).
+_MAX_SIGNATURE_FIELDS: Final = 16
 _MAX_ATTACHMENTS: Final = 8
 _MAX_ATTACHMENT_BYTES: Final = 256 * 1024

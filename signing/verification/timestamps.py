@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -104,6 +105,20 @@ def _expired_timestamp_findings(
     certificate is valid; after that, a fresher archive timestamp (B-LTA renewal) must vouch
     for it."""
     trusted = [t for t in (timestamp, *document_timestamps) if t is not None and t.trusted]
+    # Each timestamp is evidence only if the next one was made while its authority's
+    # certificate was still valid: a renewal after the expiry proves nothing about it.
+    for earlier, later in itertools.pairwise(trusted):
+        if earlier.authority is not None and earlier.authority.not_after < later.time:
+            return [
+                _finding(
+                    "archive_timestamp_chain_broken",
+                    _UNSURE,
+                    SubIndication.OUT_OF_BOUNDS_NO_POE,
+                    f"the archive timestamp of {later.time:%Y-%m-%d} was added after the "
+                    f"previous timestamp's authority certificate expired "
+                    f"({earlier.authority.not_after:%Y-%m-%d}): the renewal came too late",
+                )
+            ]
     newest = trusted[-1] if trusted else None
     if newest is None or newest.authority is None or newest.authority.not_after >= now:
         return []
@@ -112,8 +127,9 @@ def _expired_timestamp_findings(
             "timestamp_certificate_expired",
             _UNSURE,
             SubIndication.OUT_OF_BOUNDS_NO_POE,
-            "the newest timestamp's authority certificate has expired and no later archive "
-            "timestamp vouches for it",
+            f"the newest timestamp's authority certificate expired on "
+            f"{newest.authority.not_after:%Y-%m-%d} and no later archive timestamp vouches "
+            "for it: the licence was not renewed in time (B-LT, or B-LTA left unrenewed)",
         )
     ]
 

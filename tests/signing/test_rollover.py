@@ -1,0 +1,80 @@
+"""PKI rollovers for archive renewal: a new TSA before the old expires, a new issuing CA that
+certifies a new TSA and signer while the retired CA keeps issuing CRLs for what it issued."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+
+import signing.pki
+from signing import RevocationReason, init_pki
+
+
+def _ec(cert: x509.Certificate) -> ec.EllipticCurvePublicKey:
+    key = cert.public_key()
+    assert isinstance(key, ec.EllipticCurvePublicKey)  # the development hierarchy's P-256
+    return key
+
+
+def test_issuing_ca_rollover_keeps_the_retired_ca_issuing_crls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pki = init_pki(tmp_path / "pki", public_base_url="https://ca.example", passphrase="x" * 12)
+    old_ca, old_tsa, old_signer = (
+        pki.issuing_certificate,
+        pki.tsa_certificate,
+        pki.signer_certificate,
+    )
+    later = old_ca.not_valid_after_utc - dt.timedelta(days=600)
+    monkeypatch.setattr(signing.pki, "_now", lambda: later)
+
+    assert pki.roll_over(dt.timedelta(days=365)) == ["issuing_ca"]
+    assert pki.issuing_certificate != old_ca
+    assert pki.tsa_certificate.issuer == pki.issuing_certificate.subject
+    pki.tsa_certificate.verify_directly_issued_by(pki.issuing_certificate)
+    pki.signer_certificate.verify_directly_issued_by(pki.issuing_certificate)
+    # New certificates end no later than their issuer.
+    assert pki.tsa_certificate.not_valid_after_utc <= pki.issuing_certificate.not_valid_after_utc
+    assert old_ca in pki.retired_issuing_certificates
+    assert old_tsa in pki.retired_tsa_certificates
+
+    # Current issuing CA, root, and the retired CA (until it expires) publish CRLs.
+    crls = [x509.load_der_x509_crl(der) for der in pki.crls_der()]
+    assert [c.issuer for c in crls] == [
+        pki.issuing_certificate.subject,
+        pki.root_certificate.subject,
+        old_ca.subject,
+    ]
+    assert crls[2].is_signature_valid(_ec(old_ca))
+    assert crls[0].is_signature_valid(_ec(pki.issuing_certificate))
+
+    # A certificate the retired CA issued is revoked on the retired CA's CRL.
+    pki.revoke_certificate(old_signer.serial_number, RevocationReason.SUPERSEDED)
+    retired_crl = x509.load_der_x509_crl(pki.crls_der()[2])
+    assert retired_crl.get_revoked_certificate_by_serial_number(old_signer.serial_number)
+    assert crls[0].get_revoked_certificate_by_serial_number(old_signer.serial_number) is None
+
+    # Once the retired CA has expired, its CRL is no longer offered.
+    after = old_ca.not_valid_after_utc + dt.timedelta(days=1)
+    monkeypatch.setattr(signing.pki, "_now", lambda: after)
+    assert len(pki.crls_der()) == 2
+
+
+def test_tsa_rollover_before_expiry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pki = init_pki(tmp_path / "pki", public_base_url="https://ca.example", passphrase="x" * 12)
+    old = pki.tsa_certificate
+    margin = dt.timedelta(days=365)
+    monkeypatch.setattr(signing.pki, "_now", lambda: old.not_valid_after_utc - 2 * margin)
+    assert pki.roll_over(margin) == []
+    monkeypatch.setattr(signing.pki, "_now", lambda: old.not_valid_after_utc - margin / 2)
+    assert pki.roll_over(margin) == ["tsa"]
+    assert pki.tsa_certificate != old
+    assert pki.tsa_key().public_key() == pki.tsa_certificate.public_key()
+    assert old in pki.retired_tsa_certificates
+    # Another process loading the directory sees the new TSA.
+    again = signing.pki.load_pki(pki.directory, "x" * 12)
+    assert again.tsa_certificate == pki.tsa_certificate
