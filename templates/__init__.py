@@ -12,8 +12,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from templates.archive import ATTACHMENT_NAME, read_licence_data
+    from templates.archive import read_licence_data
     from templates.content import (
+        ATTACHMENT_NAME,
         DATA_FORMAT,
         LICENCE_SCHEMA_FILE,
         MAX_AUTHORITY_LATIN_LENGTH,
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
 
 # name → the module that defines it, imported on first access.
 _LAZY = {
-    "ATTACHMENT_NAME": "templates.archive",
+    "ATTACHMENT_NAME": "templates.content",
     "DATA_FORMAT": "templates.content",
     "InvalidLicenceContent": "templates.errors",
     "LICENCE_SCHEMA_FILE": "templates.content",

@@ -38,6 +38,7 @@ from xml.sax.saxutils import escape
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream, String
 
+from templates.content import ATTACHMENT_NAME
 from templates.errors import LicenceDataError
 
 __all__ = [
@@ -50,7 +51,6 @@ __all__ = [
     "read_licence_data",
 ]
 
-ATTACHMENT_NAME: Final = "licence.json"
 ATTACHMENT_MEDIA_TYPE: Final = "application/json"
 # A verifier reads attachments from PDFs uploaded by anyone: a deflate bomb must not exhaust
 # memory. The largest legal licence's JSON is under 10 KB.

@@ -70,6 +70,9 @@ MAX_AUTHORITY_LATIN_LENGTH: Final = 100
 MAX_TERM_YEARS: Final = 99
 MAX_CAPITAL_INTEGER_DIGITS: Final = 15
 
+# The name of the embedded file holding the data (PDF/A-3 associated file), for readers that
+# must not load the PDF writer to know it.
+ATTACHMENT_NAME: Final = "licence.json"
 DATA_FORMAT: Final = "bizreg-licence/1"
 # JSON Schema (draft 2020-12) of `licence_data` output, shipped with the package.
 LICENCE_SCHEMA_FILE: Final = Path(__file__).with_name("licence.schema.json")

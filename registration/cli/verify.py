@@ -22,7 +22,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 from cryptography import x509
@@ -84,8 +84,6 @@ def verify(
     quiet: bool,
 ) -> None:
     """Verify licence PDFs: genuine, unaltered, issued by the authority, in force?"""
-    from tqdm import tqdm
-
     from verification.batch import verify_files
 
     crls = [_crl_der(path.read_bytes()) for path in crl_files]
@@ -112,8 +110,7 @@ def verify(
         raise click.UsageError("--trust: no certificate in the file")
 
     failures = 0
-    progress = tqdm(total=len(files), unit="file", file=sys.stderr, disable=quiet or len(files) < 2)
-    with progress:
+    with _progress(len(files), shown=not quiet and len(files) > 1) as progress:
         for result in verify_files(
             files, trust_pem=trust_pem, crls=crls, registry_factory=registry, jobs=jobs
         ):
@@ -126,6 +123,30 @@ def verify(
             f"{len(files)} files: {len(files) - failures} passed, {failures} failed", err=True
         )
     sys.exit(1 if failures else 0)
+
+
+class _NoProgress:
+    """One file: no bar, and no tqdm to import (a whole `bizreg verify` of one file is timed)."""
+
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self) -> None:
+        return None
+
+    def write(self, line: str, file: TextIO) -> None:
+        print(line, file=file, flush=True)
+
+
+def _progress(total: int, shown: bool) -> Any:
+    if not shown:
+        return _NoProgress()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", file=sys.stderr)
 
 
 def _online(trust_file: Path | None) -> tuple[bytes, list[bytes], RegistryFactory]:

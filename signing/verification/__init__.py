@@ -48,10 +48,15 @@ The modules share underscore-prefixed helpers with each other; what this package
 the public interface.
 """
 
+# Before anything imports pyhanko.sign: the verifier loads none of the signing half.
+from signing.verification.deferred_imports import defer_pyhanko_sign_init
+
+defer_pyhanko_sign_init()
+
 # The `X as X` imports re-export names the former module had outside its __all__.
-from signing.verification.limits import MAX_DOCUMENT_BYTES
-from signing.verification.limits import MiB as MiB
-from signing.verification.report import (
+from signing.verification.limits import MAX_DOCUMENT_BYTES  # noqa: E402
+from signing.verification.limits import MiB as MiB  # noqa: E402
+from signing.verification.report import (  # noqa: E402
     CertificateSummary,
     Coverage,
     Finding,
@@ -62,9 +67,9 @@ from signing.verification.report import (
     TimestampSummary,
     json_ready,
 )
-from signing.verification.revisions import STRICT_DIFF_POLICY as STRICT_DIFF_POLICY
-from signing.verification.verifier import CrlSource as CrlSource
-from signing.verification.verifier import PdfSignatureVerifier
+from signing.verification.revisions import STRICT_DIFF_POLICY as STRICT_DIFF_POLICY  # noqa: E402
+from signing.verification.verifier import CrlSource as CrlSource  # noqa: E402
+from signing.verification.verifier import PdfSignatureVerifier  # noqa: E402
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",

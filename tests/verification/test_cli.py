@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,6 +56,29 @@ def test_offline_genuine_licence_passes(files: dict[str, Path]) -> None:
     assert code == 0
     assert lines[0].startswith("PASS")
     assert "Genuine (status not checked)" in lines[0]
+
+
+def test_one_file_loads_nothing_of_the_signing_half(files: dict[str, Path]) -> None:
+    """A regulator verifying one file waits for imports: the whole process must not load the
+    signers (and aiohttp under them), the PDF writer, the progress bar or the database."""
+    probe = (
+        "import sys\n"
+        "from registration.cli import main\n"
+        "try:\n"
+        f"    main(['verify', '--offline', '--trust', {str(files['root.pem'])!r}, "
+        f"{str(files['blt.pdf'])!r}])\n"
+        "except SystemExit as exit:\n"
+        "    print('EXIT', exit.code)\n"
+        "heavy = [m for m in ('aiohttp', 'pyhanko.sign.signers', 'pyhanko.sign.timestamps', "
+        "'pikepdf', 'reportlab', 'tqdm', 'sqlalchemy', 'fastapi') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.startswith("PASS"), output
+    assert "EXIT 0" in output
+    assert "HEAVY []" in output
 
 
 def test_offline_batch_on_several_processes(files: dict[str, Path]) -> None:
