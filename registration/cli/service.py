@@ -51,6 +51,7 @@ def serve(host: str, port: int, workers: int, no_background: bool) -> None:
 
     from registration.app import SERVE_BACKGROUND_ENV, create_app
     from registration.issuance.authority import build_authority
+    from registration.workers.api_processes import ApiProcesses, reuse_port_supported
     from registration.workers.processes import IssuanceProcesses
 
     settings = Settings()
@@ -90,6 +91,12 @@ def serve(host: str, port: int, workers: int, no_background: bool) -> None:
     # processes are stopped below and the exit status is 0.
     signal.signal(signal.SIGTERM, lambda *_: None)
     issuance.start()
+    if workers > 1 and reuse_port_supported():
+        try:
+            status = ApiProcesses(served, host, port, workers).run()
+        finally:
+            issuance.stop()
+        sys.exit(status)
     try:
         # Our logging, not uvicorn's; one access line per request comes from api.request_ids.
         uvicorn.run(

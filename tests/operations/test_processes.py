@@ -331,3 +331,101 @@ def test_an_issuance_interrupted_half_way_gives_its_job_back_at_once(
         assert job.attempts == 0  # an interruption is not a failure of the job
     assert _count(engine, Licence) == 0
     assert service.run_once(engine, authority) == app_id  # at once, by anyone
+
+
+def _serving_pid(http: httpx.Client) -> str:
+    body = http.get("/metrics").text
+    found = re.search(r'bizreg_api_process_info\{pid="(\d+)"\}', body)
+    assert found, body[:500]
+    return found.group(1)
+
+
+def _listening_sockets(port: int) -> dict[int, int]:
+    """pid → how many listening TCP sockets on `port` it holds (from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                inodes.add(f"socket:[{fields[9]}]")
+    holders: dict[int, int] = {}
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            links = [os.readlink(fd) for fd in fd_dir.iterdir()]
+        except OSError:  # a process that ended, or not ours
+            continue
+        held = sum(link in inodes for link in links)
+        if held:
+            holders[int(fd_dir.parent.name)] = held
+    return holders
+
+
+def test_each_api_process_listens_on_a_socket_of_its_own(
+    server_env: dict[str, str], tmp_path: Path
+) -> None:
+    """uvicorn's --workers share one accept queue, and under load one process took 19 of 20
+    terminals' kept connections (bench/load.py). Here each API process has its own listening
+    socket (SO_REUSEPORT), the kernel spreads connections over them, and the parent has none."""
+    base_url = server_env["BIZREG_PUBLIC_BASE_URL"]
+    port = int(base_url.rsplit(":", 1)[1])
+    log = tmp_path / "serve.log"
+    serve = _start(
+        ["serve", "--port", str(port), "--workers", "2", "--no-background"], server_env, log
+    )
+    clients = [httpx.Client(base_url=base_url, timeout=30) for _ in range(20)]
+    try:
+        _wait_ready(serve, base_url, log)
+        holders = _listening_sockets(port)
+        assert serve.pid not in holders, holders
+        assert sorted(holders.values()) == [1, 1], holders
+        pids = [_serving_pid(http) for http in clients]
+        assert {int(pid) for pid in pids} == set(holders), (pids, holders)
+        # The kept connections stay with their processes.
+        assert [_serving_pid(http) for http in clients] == pids
+    finally:
+        for http in clients:
+            http.close()
+        assert _stop(serve) == 0, log.read_text()[-3000:]
+
+
+def test_a_port_already_answering_is_refused(server_env: dict[str, str], tmp_path: Path) -> None:
+    port = int(server_env["BIZREG_PUBLIC_BASE_URL"].rsplit(":", 1)[1])
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        log = tmp_path / "serve.log"
+        serve = _start(
+            ["serve", "--port", str(port), "--workers", "2", "--no-background"], server_env, log
+        )
+        assert serve.wait(timeout=90) == 1, log.read_text()[-3000:]
+    assert "already answers" in log.read_text()
+
+
+def test_an_api_process_that_dies_is_replaced(server_env: dict[str, str], tmp_path: Path) -> None:
+    base_url = server_env["BIZREG_PUBLIC_BASE_URL"]
+    log = tmp_path / "serve.log"
+    serve = _start(
+        ["serve", "--port", base_url.rsplit(":", 1)[1], "--workers", "2", "--no-background"],
+        server_env,
+        log,
+    )
+    try:
+        _wait_ready(serve, base_url, log)
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            victim = int(_serving_pid(http))
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 90
+        seen: set[int] = set()
+        # Fresh connections until two live processes answered, neither of them the victim.
+        while len(seen) < 2 and time.monotonic() < deadline:
+            try:
+                with httpx.Client(base_url=base_url, timeout=5) as http:
+                    seen.add(int(_serving_pid(http)))
+            except httpx.TransportError:
+                pass
+            seen.discard(victim)
+            time.sleep(0.05)
+        assert len(seen) == 2, (seen, log.read_text()[-3000:])
+        assert "exited" in log.read_text()
+    finally:
+        assert _stop(serve) == 0, log.read_text()[-3000:]
