@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -33,7 +34,7 @@ from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registration.db import utcnow
-from registration.services import operations
+from registration.services import archive, operations
 
 router = APIRouter(tags=["health"])
 
@@ -124,6 +125,43 @@ class BacklogCollector(Collector):
         )
 
 
+class ArchiveCollector(Collector):
+    """Archive renewal at a glance, read from the database at scrape time (the renewal job runs
+    in the worker, which serves no metrics): what is due within the margin, what was not
+    renewed in time (alert on it: those files prove nothing after their expiry), and when the
+    first stored file's newest timestamp expires."""
+
+    def __init__(self, engine: Engine, margin: timedelta) -> None:
+        self.engine, self.margin = engine, margin
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        state = archive.status(self.engine, self.margin)
+        due = GaugeMetricFamily(
+            "bizreg_archive_renewal_due",
+            "Stored documents whose newest timestamp expires within the renewal margin",
+            labels=["document"],
+        )
+        due.add_metric(["licence"], state.due_licences)
+        due.add_metric(["notice"], state.due_notices)
+        yield due
+        yield GaugeMetricFamily(
+            "bizreg_archive_expired",
+            "Stored documents whose newest timestamp has expired unrenewed",
+            value=state.expired,
+        )
+        yield GaugeMetricFamily(
+            "bizreg_archive_unexamined",
+            "Stored documents whose timestamp expiry the worker has not read yet",
+            value=state.unexamined,
+        )
+        if state.oldest_expiry is not None:
+            yield GaugeMetricFamily(
+                "bizreg_archive_oldest_expiry_timestamp_seconds",
+                "When the earliest newest-timestamp of any stored document expires (Unix time)",
+                value=state.oldest_expiry.timestamp(),
+            )
+
+
 def install(app: FastAPI, engine: Engine) -> None:
     registry = CollectorRegistry()
     histogram = Histogram(
@@ -134,6 +172,8 @@ def install(app: FastAPI, engine: Engine) -> None:
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
     )
     registry.register(BacklogCollector(engine))
+    margin = timedelta(days=app.state.settings.archive_renewal_margin_days)
+    registry.register(ArchiveCollector(engine, margin))
     # `bizreg serve --workers N`: N processes behind one port, each counting its own requests;
     # the pid tells a scrape's series apart (Prometheus adds the host as `instance`).
     Info("bizreg_api_process", "The API process that answered this scrape", registry=registry).info(

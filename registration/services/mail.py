@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from bank_adapter import retry_delay
@@ -243,18 +243,22 @@ def claim_due(engine: Engine, now: datetime, limit: int = 20) -> list[MailOutbox
         .order_by(col(MailOutbox.created_at), col(MailOutbox.seq))
         .limit(limit)
     )
-    claimed: list[MailOutbox] = []
     with Session(engine, expire_on_commit=False) as session:
-        for row in list(session.exec(statement)):
-            result = session.execute(
+        due = list(session.exec(statement))
+        if not due:
+            return []
+        # One conditional UPDATE leases them all: a row another sender leased meanwhile no
+        # longer matches `free` and is not returned (one commit, not one per message).
+        leased = set(
+            session.scalars(
                 update(MailOutbox)
-                .where(and_(col(MailOutbox.id) == row.id, free))
+                .where(col(MailOutbox.id).in_([row.id for row in due]), free)
                 .values(locked_until=now + LEASE)
+                .returning(col(MailOutbox.id))
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(row)
-            session.commit()
-    return claimed
+        )
+        session.commit()
+    return [row for row in due if row.id in leased]
 
 
 def deliver(engine: Engine, row: MailOutbox, settings: Settings) -> bool:

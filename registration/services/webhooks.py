@@ -43,7 +43,7 @@ from typing import Any, Final
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, and_, exists, func, or_, update
+from sqlalchemy import Engine, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -369,18 +369,21 @@ def claim_due(
         .order_by(col(WebhookOutbox.created_at), col(WebhookOutbox.seq))
         .limit(limit)
     )
-    claimed: list[WebhookOutbox] = []
     with Session(engine, expire_on_commit=False) as session:
-        for row in list(session.exec(statement)):
-            result = session.execute(
+        due = list(session.exec(statement))
+        if not due:
+            return []
+        # One conditional UPDATE leases them all (see mail.claim_due).
+        leased = set(
+            session.scalars(
                 update(WebhookOutbox)
-                .where(and_(col(WebhookOutbox.id) == row.id, free))
+                .where(col(WebhookOutbox.id).in_([row.id for row in due]), free)
                 .values(locked_until=now + DELIVERY_LEASE, signed_keyid=keyid)
+                .returning(col(WebhookOutbox.id))
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(row)
-            session.commit()
-    return claimed
+        )
+        session.commit()
+    return [row for row in due if row.id in leased]
 
 
 def deliver(

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import functools
 import io
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,7 +39,7 @@ from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolic
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 import signing.pki
 from registration.cli import main
@@ -358,3 +359,48 @@ def test_cli_status_and_dry_run(
     assert "due" in dry.output
     with Session(engine) as session:
         assert session.exec(select(ArchiveRenewal)).first() is None
+
+
+def test_metrics_show_what_is_due_and_what_expired_unrenewed(
+    app_client: TestClient,
+    engine: Engine,
+    rolling: tuple[LicenceAuthority, Settings],
+    api_client_for: Callable[[str], Headers],
+) -> None:
+    from registration.app import create_app
+
+    authority, settings = rolling
+    licence_id = _issue(app_client, engine, authority, settings, api_client_for)
+
+    def scrape(margin_days: int) -> str:
+        tuned = settings.model_copy(update={"archive_renewal_margin_days": margin_days})
+        with TestClient(create_app(tuned, engine, authority)) as client:
+            return str(client.get("/metrics").text)
+
+    before = scrape(6 * 365)
+    assert "bizreg_archive_unexamined 0.0" not in before  # the worker has not looked yet
+    assert archive.examine(engine) >= 2
+    with Session(engine) as session:
+        licence = session.get(Licence, licence_id)
+        assert licence is not None
+        expiry = licence.archive_expires_at
+        assert expiry is not None
+        noticed = session.exec(select(func.count()).select_from(Notice)).one()
+    body = scrape(6 * 365)  # a margin beyond the TSA certificate's five years: all due
+    assert 'bizreg_archive_renewal_due{document="licence"} 1.0' in body
+    assert f'bizreg_archive_renewal_due{{document="notice"}} {float(noticed)}' in body
+    assert "bizreg_archive_unexamined 0.0" in body
+    assert "bizreg_archive_expired 0.0" in body
+    oldest = re.search(r"^bizreg_archive_oldest_expiry_timestamp_seconds (\S+)$", body, re.M)
+    assert oldest is not None
+    assert float(oldest.group(1)) <= expiry.timestamp()
+    assert 'bizreg_archive_renewal_due{document="licence"} 0.0' in scrape(30)
+
+    # A file left past its expiry: renewal can no longer help it, and the gauge says so.
+    with Session(engine) as session:
+        licence = session.get(Licence, licence_id)
+        assert licence is not None
+        licence.archive_expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        session.add(licence)
+        session.commit()
+    assert "bizreg_archive_expired 1.0" in scrape(30)
