@@ -143,9 +143,29 @@ class Pki:
 
     # -- state -------------------------------------------------------------------------------
 
+    def _manifest_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            status = (self.directory / _MANIFEST).stat()
+        except FileNotFoundError:
+            return None
+        return (status.st_ino, status.st_mtime_ns, status.st_size)
+
+    def reload_if_changed(self) -> bool:
+        """Re-read the hierarchy if another process changed it since this one last did (every
+        change replaces the manifest, so a `stat` tells): the TSA or issuing CA rolled over by
+        the worker's archive job, a signer rotated by `bizreg pki`, a revocation or a CRL
+        re-issued. True if it changed."""
+        if self._manifest_stamp() == self._stamp:
+            return False
+        with self._lock:
+            self._reload()
+        return True
+
     def _reload(self) -> None:
         manifest_path = self.directory / _MANIFEST
-        if not manifest_path.exists():
+        # Stamped before reading: a change landing in between is seen at the next check.
+        self._stamp = self._manifest_stamp()
+        if self._stamp is None:
             raise PkiNotFound(f"no PKI in {self.directory} (run init_pki first)")
         manifest = Manifest.from_json(manifest_path.read_bytes())
         self._manifest = manifest

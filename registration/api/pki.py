@@ -77,5 +77,7 @@ async def timestamp(request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_TIMESTAMP_QUERY_BYTES:
         raise PayloadTooLarge(f"timestamp queries are limited to {MAX_TIMESTAMP_QUERY_BYTES} bytes")
-    reply = _authority(request).tsa.respond(body)
+    authority = _authority(request)
+    authority.follow_pki()
+    reply = authority.tsa.respond(body)
     return Response(reply, media_type=TIMESTAMP_REPLY_CONTENT_TYPE)

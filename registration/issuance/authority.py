@@ -46,8 +46,33 @@ class LicenceAuthority:
     signer: LicenceSigner
     _lock: threading.Lock
 
+    def follow_pki(self) -> None:
+        """Sign and timestamp with what the hierarchy on disk holds now. Another process may
+        have rolled the TSA or the issuing CA over (the worker's archive job), rotated the
+        signer (`bizreg pki`) or revoked a certificate: without this, this process would go
+        on timestamping with a TSA certificate near its end until restarted. A `stat` per
+        call when nothing changed."""
+        if not self.pki.reload_if_changed():
+            return
+        with self._lock:
+            pki = self.pki
+            rolled = (
+                self.tsa.certificate != pki.tsa_certificate
+                or self.tsa.chain != tuple(pki.chain)
+                or self.signer.signer_certificate != pki.signer_certificate
+            )
+            if not rolled:  # a CRL or a revocation: validate afresh at the next signature
+                self.signer.invalidate()
+                return
+            if self.tsa.certificate != pki.tsa_certificate or self.tsa.chain != tuple(pki.chain):
+                # A token's key stays where it is: only its certificate is new.
+                key = self.tsa.keystore if self.settings.pkcs11_tsa_key else pki.tsa_key()
+                self.tsa = TimestampAuthority(pki.tsa_certificate, key, pki.chain)
+            self.signer = _signer(self.settings, pki, self.tsa)
+
     def issue_pdf(self, content: LicenceContent) -> bytes:
         """Render and sign one licence (PAdES, level from settings, visible seal)."""
+        self.follow_pki()
         pdf = render_licence(content, public_base_url=self.settings.base_url)
         box = SealBox(SEAL_BOX.page, SEAL_BOX.x1, SEAL_BOX.y1, SEAL_BOX.x2, SEAL_BOX.y2)
         return self.signer.sign(
@@ -59,6 +84,7 @@ class LicenceAuthority:
 
     def sign_notice(self, pdf: bytes, *, title: str, number: str) -> bytes:
         """Sign one of the authority's notices with the licence signer (same PAdES level)."""
+        self.follow_pki()
         box = SealBox(
             NOTICE_SEAL_BOX.page,
             NOTICE_SEAL_BOX.x1,
@@ -108,6 +134,7 @@ class LicenceAuthority:
     def archive_timestamper(self, clock: Callable[[], dt.datetime] | None = None) -> TimeStamper:
         """The timestamp client for archive renewals: the configured external TSA, or the
         built-in one with the hierarchy's current TSA certificate (`clock`: its time)."""
+        self.follow_pki()
         if self.settings.tsa_url:
             return make_timestamper(url=self.settings.tsa_url)
         if clock is None:

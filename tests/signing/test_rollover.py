@@ -78,3 +78,40 @@ def test_tsa_rollover_before_expiry(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     # Another process loading the directory sees the new TSA.
     again = signing.pki.load_pki(pki.directory, "x" * 12)
     assert again.tsa_certificate == pki.tsa_certificate
+
+
+def test_a_running_process_follows_a_rollover_made_by_another(tmp_path: Path) -> None:
+    """The API process keeps its authority in memory while the worker's archive job rolls the
+    TSA and the issuing CA over: its next licence is timestamped and chained by the new ones,
+    without a restart."""
+    from registration.issuance.authority import build_authority
+    from registration.settings import Settings
+    from signing.verification import Indication
+    from templates.specimens import SPECIMENS
+    from verification import LicenceVerifier
+
+    settings = Settings(data_dir=tmp_path / "var")
+    serving = build_authority(settings)  # e.g. an API process
+    rolling = build_authority(settings)  # the worker, in another process
+    before = serving.issue_pdf(SPECIMENS["paris"])
+    old_tsa, old_signer = serving.tsa.certificate, serving.signer_certificate
+    assert rolling.pki.rotate_issuing_ca() != old_tsa.issuer  # a new CA, new TSA and signer
+
+    after = serving.issue_pdf(SPECIMENS["paris"])
+    assert serving.tsa.certificate == rolling.pki.tsa_certificate != old_tsa
+    assert serving.signer_certificate == rolling.pki.signer_certificate != old_signer
+    verifier = LicenceVerifier([serving.pki.root_certificate])
+    for pdf, tsa in ((before, old_tsa), (after, rolling.pki.tsa_certificate)):
+        report = verifier.verify(pdf)
+        assert report.indication == Indication.TOTAL_PASSED, report.reason
+        timestamp = report.signature.timestamp
+        assert timestamp is not None
+        assert timestamp.authority is not None
+        assert int(timestamp.authority.serial_number, 16) == tsa.serial_number
+
+    # A change that rolls nothing over (a revocation re-issues the CRL) keeps the signer.
+    signer = serving.signer
+    rolling.pki.revoke_certificate(old_signer.serial_number, RevocationReason.SUPERSEDED)
+    serving.follow_pki()
+    assert serving.signer is signer
+    assert [e.serial_number for e in serving.pki.revoked_entries()] == [old_signer.serial_number]
