@@ -324,6 +324,12 @@ class NoticeNotFound(NotFound):
     code = "notice_not_found"
 
 
+class CaNotFound(NotFound):
+    """No issuing CA of this hierarchy has that serial number, or it has expired."""
+
+    code = "ca_not_found"
+
+
 class NoCheckpoint(NotFound):
     code = "no_checkpoint"
 

@@ -68,6 +68,19 @@ class PkiUrls:
         """CRL of the root CA (covers the issuing CA)."""
         return self._url("root-crl")
 
+    # An issuing CA by serial number: the addresses its certificates name, which stay its own
+    # after a rollover (`issuing.pem` and `crl` then belong to its successor).
+    def ca_certificate(self, ca: x509.Certificate) -> str:
+        return self._url(f"ca/{ca.serial_number:x}.pem")
+
+    def ca_crl(self, ca: x509.Certificate) -> str:
+        return self._url(f"ca/{ca.serial_number:x}.crl")
+
+    @property
+    def all_crls(self) -> str:
+        """Every current CRL of the hierarchy (root, issuing CA, retired issuing CAs), PEM."""
+        return self._url("crls.pem")
+
 
 @dataclass(frozen=True)
 class CaName:
@@ -251,7 +264,9 @@ def licence_signing_certificate(
             critical=False,
         )
     )
-    builder = _issued_by(builder, issuing_cert, urls.issuing_certificate, urls.issuing_crl)
+    builder = _issued_by(
+        builder, issuing_cert, urls.ca_certificate(issuing_cert), urls.ca_crl(issuing_cert)
+    )
     return _sign(builder, issuing_key)
 
 
@@ -282,5 +297,7 @@ def timestamping_certificate(
         .add_extension(_key_usage(digital_signature=True), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
     )
-    builder = _issued_by(builder, issuing_cert, urls.issuing_certificate, urls.issuing_crl)
+    builder = _issued_by(
+        builder, issuing_cert, urls.ca_certificate(issuing_cert), urls.ca_crl(issuing_cert)
+    )
     return _sign(builder, issuing_key)

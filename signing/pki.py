@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -582,6 +583,17 @@ class Pki:
     def root_crl_der(self) -> bytes:
         """The root's current CRL (DER), covering the issuing CA."""
         return self._crl_der("root")
+
+    def issuing_ca(self, serial: str) -> tuple[x509.Certificate, Callable[[], bytes]]:
+        """The current or a retired issuing CA by serial number (hex, as in its certificates'
+        URLs), and how to read its current CRL; LookupError if this hierarchy has no such CA
+        (or it has expired: it issues no more CRLs)."""
+        if serial == serial_hex(self.issuing_certificate.serial_number):
+            return self.issuing_certificate, self.current_crl_der
+        for cert in self.retired_issuing_certificates:
+            if serial == serial_hex(cert.serial_number) and cert.not_valid_after_utc > _now():
+                return cert, functools.partial(self._crl_der, f"issuing-{serial}")
+        raise LookupError(serial)
 
     def crls_der(self) -> tuple[bytes, ...]:
         """The CRLs a relying party needs to check a whole chain: (issuing CA's, root's), then

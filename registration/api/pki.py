@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Request, Response
 
 import signing
 from registration.api.overload import OVERLOAD_ERRORS
 from registration.api.problems import problem_responses
-from registration.errors import CrlUnavailable, PayloadTooLarge, UnsupportedMediaType
+from registration.errors import CaNotFound, CrlUnavailable, PayloadTooLarge, UnsupportedMediaType
 from registration.issuance.authority import LicenceAuthority
 from signing import TIMESTAMP_QUERY_CONTENT_TYPE, TIMESTAMP_REPLY_CONTENT_TYPE
 
@@ -26,6 +27,7 @@ _CACHE = {"Cache-Control": "public, max-age=300"}
 
 def _authority(request: Request) -> LicenceAuthority:
     authority: LicenceAuthority = request.app.state.authority
+    authority.follow_pki()  # a rollover made by another process is published at once
     return authority
 
 
@@ -62,6 +64,48 @@ def root_crl(request: Request) -> Response:
     return _crl(_authority(request).pki.root_crl_der)
 
 
+@router.get("/pki/crls.pem", response_class=Response, responses=problem_responses(CrlUnavailable))
+def all_crls(request: Request) -> Response:
+    """Every current CRL of the hierarchy in one PEM file: the issuing CA's, the root's, and
+    those of retired issuing CAs, which still answer for the certificates they issued."""
+    try:
+        crls = _authority(request).pki.crls_der()
+    except signing.CrlUnavailable as error:
+        raise CrlUnavailable(str(error), retry_after=60) from None
+    pem = b"".join(
+        x509.load_der_x509_crl(der).public_bytes(serialization.Encoding.PEM) for der in crls
+    )
+    return Response(pem, media_type=_PEM)
+
+
+def _issuing_ca(request: Request, serial: str) -> tuple[x509.Certificate, Callable[[], bytes]]:
+    try:
+        return _authority(request).pki.issuing_ca(serial)
+    except LookupError:
+        raise CaNotFound(f"no issuing CA with serial number {serial[:40]} here") from None
+
+
+@router.get(
+    "/pki/ca/{serial}.pem", response_class=Response, responses=problem_responses(CaNotFound)
+)
+def ca_certificate(request: Request, serial: str) -> Response:
+    """An issuing CA's certificate, current or retired: what its certificates' AIA names."""
+    cert, _ = _issuing_ca(request, serial)
+    return Response(cert.public_bytes(serialization.Encoding.PEM), media_type=_PEM, headers=_CACHE)
+
+
+@router.get(
+    "/pki/ca/{serial}.crl",
+    response_class=Response,
+    responses=problem_responses(CaNotFound, CrlUnavailable),
+)
+def ca_crl(request: Request, serial: str) -> Response:
+    """An issuing CA's current CRL (DER), current or retired: what its certificates' CRL
+    distribution point names, so a revocation is found after a rollover too."""
+    _, read = _issuing_ca(request, serial)
+    return _crl(read)
+
+
 @router.post(
     "/tsa",
     response_class=Response,
@@ -77,7 +121,5 @@ async def timestamp(request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_TIMESTAMP_QUERY_BYTES:
         raise PayloadTooLarge(f"timestamp queries are limited to {MAX_TIMESTAMP_QUERY_BYTES} bytes")
-    authority = _authority(request)
-    authority.follow_pki()
-    reply = authority.tsa.respond(body)
+    reply = _authority(request).tsa.respond(body)
     return Response(reply, media_type=TIMESTAMP_REPLY_CONTENT_TYPE)

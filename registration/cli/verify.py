@@ -55,7 +55,7 @@ if TYPE_CHECKING:  # imported when the command runs: `bizreg` starts fast for ot
     "crl_files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A current CRL (DER or PEM), e.g. from GET /pki/crl; repeatable.",
+    help="Current CRLs (DER or PEM), e.g. GET /pki/crls.pem; repeatable.",
 )
 @click.option(
     "--url",
@@ -86,7 +86,7 @@ def verify(
     """Verify licence PDFs: genuine, unaltered, issued by the authority, in force?"""
     from verification.batch import verify_files
 
-    crls = [_crl_der(path.read_bytes()) for path in crl_files]
+    crls = [der for path in crl_files for der in _crls_der(path.read_bytes())]
     registry: RegistryFactory | None = None
     if fingerprint is not None and url is None:
         raise click.UsageError("--fingerprint pins the root fetched with --url BASE")
@@ -179,7 +179,7 @@ def _remote(
     url: str, trust_file: Path | None, pinned: str | None
 ) -> tuple[bytes, list[bytes], RegistryFactory]:
     """BASE's root (or --trust), its current CRLs (signed by the CAs, so safe to fetch from
-    anywhere) and its public registry."""
+    anywhere: /pki/crls.pem) and its public registry."""
     from registration.cli.remote import RemoteRegistry
     from registration.cli.trust import fetch, root_certificate
 
@@ -187,14 +187,22 @@ def _remote(
         trust_pem = trust_file.read_bytes()
     else:
         trust_pem = root_certificate(url, pinned).public_bytes(serialization.Encoding.PEM)
-    crls = [_crl_der(fetch(url, path)) for path in ("/pki/crl", "/pki/root-crl")]
+    # Every current CRL, retired issuing CAs' included: a licence signed before a rollover is
+    # checked against its own CA's latest word, not only against what it embeds.
+    crls = _crls_der(fetch(url, "/pki/crls.pem"))
     return trust_pem, crls, RemoteRegistry(url)
 
 
-def _crl_der(data: bytes) -> bytes:
-    if data.lstrip().startswith(b"-----BEGIN"):
-        return x509.load_pem_x509_crl(data).public_bytes(serialization.Encoding.DER)
-    return data
+def _crls_der(data: bytes) -> list[bytes]:
+    """The CRLs of a DER file, or of a PEM file holding one or more (GET /pki/crls.pem)."""
+    if not data.lstrip().startswith(b"-----BEGIN"):
+        return [data]
+    end = b"-----END X509 CRL-----"
+    return [
+        x509.load_pem_x509_crl(block + end).public_bytes(serialization.Encoding.DER)
+        for block in data.split(end)
+        if b"-----BEGIN" in block
+    ]
 
 
 def _json_line(result: FileResult) -> str:

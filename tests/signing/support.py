@@ -96,6 +96,18 @@ def start_publication_server() -> PublicationServer:
                     "pki/crl": lambda: ("application/pkix-crl", pki.current_crl_der()),
                     "pki/root-crl": lambda: ("application/pkix-crl", pki.root_crl_der()),
                 }
+                serial, _, suffix = rest.removeprefix("pki/ca/").partition(".")
+                if rest.startswith("pki/ca/") and suffix in ("pem", "crl"):
+                    try:
+                        ca, crl = pki.issuing_ca(serial)
+                    except LookupError:
+                        pass
+                    else:
+                        routes[rest] = lambda: (
+                            ("application/pkix-crl", crl())
+                            if suffix == "crl"
+                            else ("application/x-pem-file", ca.public_bytes(pem))
+                        )
             route = routes.get(rest)
             if route is None:
                 self._reply(404, "text/plain", b"not found")

@@ -92,8 +92,10 @@ def test_licence_signing_certificate_profile(pki: Pki) -> None:
     assert basic.critical
     assert isinstance(basic.value, x509.BasicConstraints)
     assert not basic.value.ca
-    assert _aia_ca_issuers(cert) == [f"{pki.public_base_url}/pki/issuing.pem"]
-    assert _crl_urls(cert) == [f"{pki.public_base_url}/pki/crl"]
+    # The issuing CA's own addresses, which stay its own when a successor takes over.
+    ca = f"{pki.public_base_url}/pki/ca/{pki.issuing_certificate.serial_number:x}"
+    assert _aia_ca_issuers(cert) == [f"{ca}.pem"]
+    assert _crl_urls(cert) == [f"{ca}.crl"]
     assert cert.issuer == pki.issuing_certificate.subject
 
 
@@ -103,8 +105,9 @@ def test_timestamping_certificate_profile(pki: Pki) -> None:
     # RFC 3161 §2.3: exactly one EKU, id-kp-timeStamping, critical.
     assert eku.critical
     assert list(eku.value) == [ExtendedKeyUsageOID.TIME_STAMPING]  # type: ignore[call-overload]
-    assert _crl_urls(cert) == [f"{pki.public_base_url}/pki/crl"]
-    assert _aia_ca_issuers(cert) == [f"{pki.public_base_url}/pki/issuing.pem"]
+    ca = f"{pki.public_base_url}/pki/ca/{pki.issuing_certificate.serial_number:x}"
+    assert _crl_urls(cert) == [f"{ca}.crl"]
+    assert _aia_ca_issuers(cert) == [f"{ca}.pem"]
 
 
 def test_ca_certificate_profiles(pki: Pki) -> None:

@@ -115,3 +115,51 @@ def test_a_running_process_follows_a_rollover_made_by_another(tmp_path: Path) ->
     serving.follow_pki()
     assert serving.signer is signer
     assert [e.serial_number for e in serving.pki.revoked_entries()] == [old_signer.serial_number]
+
+
+def test_a_retired_ca_keeps_its_addresses_after_a_rollover(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a certificate names as its CA's certificate and CRL keeps answering for that CA
+    after its successor took over `/pki/issuing.pem` and `/pki/crl`: a revocation of a
+    certificate the retired CA issued is found where the certificate says to look."""
+    from fastapi.testclient import TestClient
+
+    from registration.app import create_app
+    from registration.issuance.authority import build_authority
+    from registration.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "var", database_url=f"sqlite:///{tmp_path}/db")
+    authority = build_authority(settings)
+    old_ca, old_signer = authority.pki.issuing_certificate, authority.pki.signer_certificate
+    authority.pki.rotate_issuing_ca()
+    authority.pki.revoke_certificate(old_signer.serial_number, RevocationReason.KEY_COMPROMISE)
+    base = settings.base_url
+    with TestClient(create_app(settings, authority=authority), base_url=base) as client:
+        crl_url = old_signer.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+        named = crl_url.value[0].full_name
+        assert named is not None
+        path = str(named[0].value).removeprefix(base)
+        crl = x509.load_der_x509_crl(client.get(path).content)
+        assert crl.issuer == old_ca.subject
+        assert crl.is_signature_valid(_ec(old_ca))
+        assert crl.get_revoked_certificate_by_serial_number(old_signer.serial_number)
+        pem = client.get(path.removesuffix(".crl") + ".pem")
+        assert x509.load_pem_x509_certificate(pem.content) == old_ca
+        # The successor answers at the usual addresses, and the bundle holds all three.
+        # (Both CAs bear the same name: their keys tell them apart.)
+        current = x509.load_der_x509_crl(client.get("/pki/crl").content)
+        assert current.is_signature_valid(_ec(authority.pki.issuing_certificate))
+        assert not current.is_signature_valid(_ec(old_ca))
+        bundle = client.get("/pki/crls.pem")
+        assert bundle.headers["content-type"].startswith("application/x-pem-file")
+        assert bundle.content.count(b"-----BEGIN X509 CRL-----") == 3
+        unknown = client.get("/pki/ca/123abc.crl")
+        assert unknown.status_code == 404
+        assert unknown.json()["code"] == "ca_not_found"
+
+    # Once the retired CA has expired it issues no more CRLs, and its address says so.
+    later = old_ca.not_valid_after_utc + dt.timedelta(days=1)
+    monkeypatch.setattr(signing.pki, "_now", lambda: later)
+    with pytest.raises(LookupError):
+        authority.pki.issuing_ca(f"{old_ca.serial_number:x}")
