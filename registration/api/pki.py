@@ -15,7 +15,13 @@ from fastapi import APIRouter, Request, Response
 import signing
 from registration.api.overload import OVERLOAD_ERRORS
 from registration.api.problems import problem_responses
-from registration.errors import CaNotFound, CrlUnavailable, PayloadTooLarge, UnsupportedMediaType
+from registration.errors import (
+    CaNotFound,
+    CrlUnavailable,
+    PayloadInvalid,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from registration.issuance.authority import LicenceAuthority
 from signing import TIMESTAMP_QUERY_CONTENT_TYPE, TIMESTAMP_REPLY_CONTENT_TYPE
 
@@ -86,7 +92,9 @@ def _issuing_ca(request: Request, serial: str) -> tuple[x509.Certificate, Callab
 
 
 @router.get(
-    "/pki/ca/{serial}.pem", response_class=Response, responses=problem_responses(CaNotFound)
+    "/pki/ca/{serial}.pem",
+    response_class=Response,
+    responses=problem_responses(CaNotFound, PayloadInvalid),
 )
 def ca_certificate(request: Request, serial: str) -> Response:
     """An issuing CA's certificate, current or retired: what its certificates' AIA names."""
@@ -97,7 +105,7 @@ def ca_certificate(request: Request, serial: str) -> Response:
 @router.get(
     "/pki/ca/{serial}.crl",
     response_class=Response,
-    responses=problem_responses(CaNotFound, CrlUnavailable),
+    responses=problem_responses(CaNotFound, CrlUnavailable, PayloadInvalid),
 )
 def ca_crl(request: Request, serial: str) -> Response:
     """An issuing CA's current CRL (DER), current or retired: what its certificates' CRL

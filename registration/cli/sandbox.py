@@ -54,7 +54,16 @@ def serve(host: str, port: int, data_dir: Path) -> None:
     click.echo(f"attestation key {attestation['keyid']}: {attestation['private_key']}")
     click.echo(f"report: http://{host}:{port}/sandbox/v1/report?client_id={described['client_id']}")
     sys.stdout.flush()
-    uvicorn.run(sandbox_app(settings), host=host, port=port, log_config=None, access_log=False)
+    from registration.workers.api_processes import HTTP_PARSER
+
+    uvicorn.run(
+        sandbox_app(settings),
+        host=host,
+        port=port,
+        http=HTTP_PARSER,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @sandbox.command()

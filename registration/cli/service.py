@@ -51,7 +51,11 @@ def serve(host: str, port: int, workers: int, no_background: bool) -> None:
 
     from registration.app import SERVE_BACKGROUND_ENV, create_app
     from registration.issuance.authority import build_authority
-    from registration.workers.api_processes import ApiProcesses, reuse_port_supported
+    from registration.workers.api_processes import (
+        HTTP_PARSER,
+        ApiProcesses,
+        reuse_port_supported,
+    )
     from registration.workers.processes import IssuanceProcesses
 
     settings = Settings()
@@ -105,6 +109,7 @@ def serve(host: str, port: int, workers: int, no_background: bool) -> None:
             port=port,
             workers=workers,
             factory=workers > 1,
+            http=HTTP_PARSER,
             log_config=None,
             access_log=False,
         )

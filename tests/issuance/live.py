@@ -22,6 +22,7 @@ from registration.domain.workflow import Role
 from registration.issuance.authority import LicenceAuthority, build_authority
 from registration.services import accounts, clients
 from registration.settings import Settings
+from registration.workers.api_processes import HTTP_PARSER
 from tests.terminals.support import ATTESTERS, Attester, public_pem
 
 
@@ -100,7 +101,9 @@ def live_service(
     upgrade_database(engine)
     authority = build_authority(settings)
     app = create_app(settings, engine, authority, issuance_worker=True, webhook_worker=background)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, http=HTTP_PARSER, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     with httpx.Client(base_url=base_url, timeout=30) as http:
