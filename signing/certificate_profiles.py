@@ -213,11 +213,18 @@ def issuing_ca_certificate(
     *,
     now: dt.datetime,
     lifetime: dt.timedelta,
+    generation: int = 1,
 ) -> x509.Certificate:
-    """Intermediate CA that issues the end-entity certificates and the CRL covering them."""
+    """Intermediate CA that issues the end-entity certificates and the CRL covering them.
+
+    Each issuing CA a rollover brings (`generation` 2, 3, ...) has a name of its own ("Issuing CA
+    G2"): a CRL's scope is its issuer's name (RFC 5280 §5, §6.3.3 b), and a retired CA keeps
+    publishing the CRL of what it issued, so two CAs of one name would each seem to speak for
+    the other's certificates (and restart its CRL numbers, §5.2.3)."""
+    role = "Issuing CA" if generation == 1 else f"Issuing CA G{generation}"
     builder = (
         _builder(
-            names.name(names.common_name("Issuing CA")),
+            names.name(names.common_name(role)),
             root_cert.subject,
             public_key,
             now,

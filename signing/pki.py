@@ -455,6 +455,8 @@ class Pki:
                 self.urls,
                 now=_now(),
                 lifetime=self._capped(self.validity.issuing, self.root_certificate),
+                # the retired ones (not yet counting `old`) and `old` came before it
+                generation=len(self.retired_issuing_certificates) + 2,
             )
             write_atomically(
                 self.directory / "issuing.key.pem",
