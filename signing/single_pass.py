@@ -36,9 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from pyhanko.sign.timestamps import TimeStamper
-
-from signing.cms_signer import KeyStoreSigner
+from signing.cms_signer import KeyStoreSigner, TokenSource
 from signing.errors import SigningError
 from signing.pdf_scan import PdfDict, Ref, ScannedPdf, UnrecognisedPdf
 from signing.seal import SealStampStyle, appearance_content
@@ -246,7 +244,7 @@ def _put_signature(update: _Update, number: int, kind: bytes, reserved: int) -> 
 def _finish_signature(
     base: bytes, update: bytearray, placeholder: _Placeholder, contents: bytes
 ) -> bytes:
-    """Fill /ByteRange, hash nothing: the caller has `contents` already; write it in."""
+    """The signed file: `contents` (the DER signature) written into the placeholder."""
     offset = len(base)
     digits = contents.hex().upper().encode("ascii")
     if len(digits) > placeholder.reserved:
@@ -306,12 +304,13 @@ async def sign_scanned(
     scanned: ScannedPdf,
     request: SignatureRequest,
     signer: KeyStoreSigner,
-    timestamper: TimeStamper | None,
+    timestamp: TokenSource | None,
 ) -> bytes:
     """`scanned`'s document signed: one incremental update (two with a document timestamp).
 
-    `timestamper`: the signature timestamp's TSA (B-T and up), also used for the document
-    timestamp. Raises `UnrecognisedPdf` if the seal's page does not exist.
+    `timestamp`: DER timestamp tokens for a digest from the TSA, for the signature timestamp
+    (B-T and up) and the document timestamp. Raises `UnrecognisedPdf` if the seal's page
+    does not exist.
     """
     pdf = scanned.data
     seal = request.seal
@@ -404,21 +403,19 @@ async def sign_scanned(
     )
     _byte_range(len(pdf), written, placeholder)
     document_digest = _digest(pdf, written, placeholder)
-    cms = await signer.async_sign(
-        document_digest, "sha256", use_pades=True, timestamper=timestamper
-    )
-    signed = _finish_signature(pdf, written, placeholder, cms.dump())
+    cms = await signer.async_sign_der(document_digest, timestamp)
+    signed = _finish_signature(pdf, written, placeholder, cms)
 
     stamp = request.document_timestamp
     if stamp is None:
         return signed
-    if timestamper is None:
+    if timestamp is None:
         raise SigningError("a document timestamp needs a timestamper")
     return await _add_document_timestamp(
         signed,
         scanned,
         request,
-        timestamper,
+        timestamp,
         stamp,
         previous_xref=update.xref_offset,
         size=size,
@@ -433,7 +430,7 @@ async def _add_document_timestamp(
     signed: bytes,
     scanned: ScannedPdf,
     request: SignatureRequest,
-    timestamper: TimeStamper,
+    timestamp: TokenSource,
     stamp: DocumentTimestamp,
     *,
     previous_xref: int,
@@ -481,5 +478,4 @@ async def _add_document_timestamp(
     )
     _byte_range(len(signed), written, placeholder)
     digest = _digest(signed, written, placeholder)
-    token = await timestamper.async_timestamp(digest, "sha256")
-    return _finish_signature(signed, written, placeholder, token.dump())
+    return _finish_signature(signed, written, placeholder, await timestamp(digest))
