@@ -161,7 +161,7 @@ class KeyStoreSigner(Signer):
         token_source: TokenSource | None = None
         if timestamper is not None:
             if dry_run:
-                dummy = (await timestamper.async_dummy_response("sha256")).dump()
+                dummy: bytes = (await timestamper.async_dummy_response("sha256")).dump()
 
                 async def token_source(_: bytes) -> bytes:
                     return dummy

@@ -341,7 +341,7 @@ class LicenceSigner:
         contact_info: str | None,
     ) -> bytes:
         if self.single_pass:
-            signed = await self._sign_single_pass(
+            single = await self._sign_single_pass(
                 pdf,
                 seal_box=seal_box,
                 field_name=field_name,
@@ -349,8 +349,8 @@ class LicenceSigner:
                 location=location,
                 contact_info=contact_info,
             )
-            if signed is not None:
-                return signed
+            if single is not None:
+                return single
         field_spec = (
             SigFieldSpec(field_name, on_page=seal_box.page, box=_pyhanko_box(seal_box))
             if seal_box is not None

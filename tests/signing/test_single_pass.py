@@ -98,7 +98,8 @@ def test_scanner_recognises_what_the_templates_write(unsigned: bytes, licence_pd
     assert len(finished.pages) == 1
     assert finished.document_id is not None
     raw = scan(licence_pdf)  # reportlab alone (a comment inside its trailer)
-    assert raw.info is not None and len(raw.pages) == 1
+    assert raw.info is not None
+    assert len(raw.pages) == 1
 
 
 @pytest.mark.parametrize(
@@ -145,7 +146,8 @@ def test_scanner_refuses_a_signed_pdf_and_the_signer_falls_back(
 def test_written_without_pyhanko(single_pass_pdf: bytes, unsigned: bytes) -> None:
     assert single_pass_pdf.startswith(unsigned)
     update = single_pass_pdf[len(unsigned) :]
-    assert b"/ESIC" not in update and b"pyHanko" not in update
+    assert b"/ESIC" not in update
+    assert b"pyHanko" not in update
     assert update.count(b"%%EOF") == 1
 
 
@@ -153,7 +155,8 @@ def test_pyhanko_api_accepts_it_offline(single_pass_pdf: bytes, pki: Pki) -> Non
     status = validate_offline(single_pass_pdf, pki.root_certificate)
     assert status.bottom_line, status.pretty_print_details()
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    assert status.timestamp_validity is not None and status.timestamp_validity.valid
+    assert status.timestamp_validity is not None
+    assert status.timestamp_validity.valid
 
 
 def test_dss_holds_chain_and_crls(single_pass_pdf: bytes, pki: Pki) -> None:
@@ -201,8 +204,9 @@ def test_blta_document_timestamp(
     assert len(reader.embedded_timestamp_signatures) == 1
     status = validate_offline(single_pass_blta, pki.root_certificate)
     assert status.bottom_line, status.pretty_print_details()
-    from signing.cms_signer import asn1_certificate
     from pyhanko_certvalidator import ValidationContext
+
+    from signing.cms_signer import asn1_certificate
 
     timestamp = validate_pdf_timestamp(
         reader.embedded_timestamp_signatures[0],
@@ -210,7 +214,8 @@ def test_blta_document_timestamp(
             trust_roots=[asn1_certificate(pki.root_certificate)], allow_fetching=False
         ),
     )
-    assert timestamp.valid and timestamp.intact
+    assert timestamp.valid
+    assert timestamp.intact
     assert timestamp.coverage == SignatureCoverageLevel.ENTIRE_FILE
     report = LicenceVerifier([pki.root_certificate]).verify(single_pass_blta)
     assert report.indication is Indication.TOTAL_PASSED, report.problems
@@ -222,12 +227,12 @@ def test_blta_document_timestamp(
 
 
 def test_tampering_is_detected(single_pass_pdf: bytes, pki: Pki) -> None:
-    start, length, _, _ = _byte_range(single_pass_pdf)
     tampered = bytearray(single_pass_pdf)
     position = single_pass_pdf.index(b"/Lang")
     tampered[position + 1] ^= 0x20  # /lang
     status = validate_offline(bytes(tampered), pki.root_certificate)
-    assert not status.intact and not status.bottom_line
+    assert not status.intact
+    assert not status.bottom_line
 
 
 # -- the byte ranges --------------------------------------------------------------------------
@@ -240,10 +245,11 @@ def test_byte_ranges_cover_everything_but_contents(
         zero, first_end, second_start, second_length = _byte_range(pdf, index)
         assert zero == 0
         contents = pdf[first_end:second_start]
-        assert contents.startswith(b"<") and contents.endswith(b">")
+        assert contents.startswith(b"<")
+        assert contents.endswith(b">")
         assert re.fullmatch(rb"<[0-9A-F]*0*>", contents)
         assert pdf[first_end - len(b"/Contents ") : first_end] == b"/Contents "
-        if index == 0 and pdf is single_pass_pdf or index == 1:
+        if (index == 0 and pdf is single_pass_pdf) or index == 1:
             assert second_start + second_length == len(pdf)  # the newest revision: to EOF
 
 
