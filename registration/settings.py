@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     pki_passphrase: str = Field(default=DEV_PKI_PASSPHRASE, min_length=12)
     pki_key_algorithm: Literal["ecdsa-p256", "rsa-2048"] = "ecdsa-p256"
     signature_level: Literal["B-LT", "B-LTA"] = "B-LT"
+    # Sign licences and notices by appending the signature's incremental update directly
+    # (signing.single_pass); false: always let pyHanko parse and re-write the rendered PDF.
+    single_pass_signing: bool = True
     tsa_url: str | None = None
     # How often an issuance worker looks for approved applications when nothing woke it (on
     # PostgreSQL an approval wakes it at once with NOTIFY; on SQLite this is the latency).

@@ -26,7 +26,7 @@ substituted (EN 319 142-1 §6.3, table 1).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from asn1crypto import algos, cms, core
@@ -47,7 +47,11 @@ _OCTET_STRING = 0x04
 _INTEGER_1 = core.Integer(1).dump()
 _OID_SIGNED_DATA = core.ObjectIdentifier("1.2.840.113549.1.7.2").dump()
 # id-aa-signatureTimeStampToken (RFC 3161 Appendix A; EN 319 122-1 §5.3)
-_SIGNATURE_TIMESTAMP = "signature_time_stamp_token"
+_OID_SIGNATURE_TIMESTAMP = core.ObjectIdentifier("1.2.840.113549.1.9.16.2.14").dump()
+_OID_MESSAGE_DIGEST = core.ObjectIdentifier("1.2.840.113549.1.9.4").dump()
+
+TokenSource = Callable[[bytes], Awaitable[bytes]]
+"""Returns a DER TimeStampToken over a SHA-256 digest."""
 
 
 def asn1_certificate(cert: x509.Certificate) -> asn1_x509.Certificate:
@@ -154,20 +158,45 @@ class KeyStoreSigner(Signer):
                 encap_content_info=encap_content_info,
             )
             return general
-        attributes = [*self._static_attributes, _attribute("message_digest", data_digest)]
+        token_source: TokenSource | None = None
+        if timestamper is not None:
+            if dry_run:
+                dummy: bytes = (await timestamper.async_dummy_response("sha256")).dump()
+
+                async def token_source(_: bytes) -> bytes:
+                    return dummy
+            else:
+
+                async def token_source(digest: bytes) -> bytes:
+                    token = await timestamper.async_timestamp(digest, "sha256")
+                    encoded: bytes = token.dump()
+                    return encoded
+
+        content_info = await self.async_sign_der(data_digest, token_source, dry_run=dry_run)
+        loaded: cms.ContentInfo = cms.ContentInfo.load(content_info)
+        return loaded
+
+    async def async_sign_der(
+        self, data_digest: bytes, timestamp: TokenSource | None, *, dry_run: bool = False
+    ) -> bytes:
+        """The DER ContentInfo of a PAdES signature (SHA-256) over `data_digest`, with a
+        signature timestamp from `timestamp` when given (B-T and up)."""
+        attributes = [
+            *self._static_attributes,
+            der.attribute(_OID_MESSAGE_DIGEST, der.tlv(_OCTET_STRING, data_digest)),
+        ]
         # RFC 5652 §5.4: the signature covers the DER SET OF the signed attributes; in the
         # SignerInfo the same content is tagged [0] IMPLICIT.
         signature = await self.async_sign_raw(der.set_of(attributes), "sha256", dry_run)
         unsigned = b""
-        if timestamper is not None:
+        if timestamp is not None:
             # The signature timestamp covers the signature value (EN 319 122-1 §5.3).
-            if dry_run:
-                token = await timestamper.async_dummy_response("sha256")
-            else:
-                digest = hashes.Hash(hashes.SHA256())
-                digest.update(signature)
-                token = await timestamper.async_timestamp(digest.finalize(), "sha256")
-            unsigned = der.set_of([_attribute(_SIGNATURE_TIMESTAMP, token)], tag=der.context(1))
+            digest = hashes.Hash(hashes.SHA256())
+            digest.update(signature)
+            token = await timestamp(digest.finalize())
+            unsigned = der.set_of(
+                [der.attribute(_OID_SIGNATURE_TIMESTAMP, token)], tag=der.context(1)
+            )
         signer_info = der.tlv(
             der.SEQUENCE,
             self._signer_info_head
@@ -177,8 +206,4 @@ class KeyStoreSigner(Signer):
             + unsigned,
         )
         signed_data = der.tlv(der.SEQUENCE, self._head + der.tlv(der.SET, signer_info))
-        content_info = der.tlv(
-            der.SEQUENCE, _OID_SIGNED_DATA + der.tlv(der.context(0), signed_data)
-        )
-        loaded: cms.ContentInfo = cms.ContentInfo.load(content_info)
-        return loaded
+        return der.tlv(der.SEQUENCE, _OID_SIGNED_DATA + der.tlv(der.context(0), signed_data))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["SEQUENCE", "SET", "context", "set_of", "tlv"]
+__all__ = ["OCTET_STRING", "SEQUENCE", "SET", "attribute", "context", "set_of", "tlv"]
 
+OCTET_STRING = 0x04
 SEQUENCE = 0x30
 SET = 0x31
 
@@ -45,3 +46,9 @@ def set_of(encodings: Iterable[bytes], tag: int = SET) -> bytes:
 
     ordered: list[bytes] = sorted(items, key=padded)
     return tlv(tag, b"".join(ordered))
+
+
+def attribute(oid: bytes, value: bytes) -> bytes:
+    """A CMS Attribute (RFC 5652 §5.3) with one value: SEQUENCE { `oid`, SET { `value` } };
+    both arguments already DER-encoded."""
+    return tlv(SEQUENCE, oid + tlv(SET, value))

@@ -31,7 +31,7 @@ import datetime as dt
 import io
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
@@ -51,10 +51,18 @@ from pyhanko.sign.signers.pdf_signer import (
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator import ValidationContext
 
-from signing.cms_signer import KeyStoreSigner, asn1_certificate
+from signing.cms_signer import KeyStoreSigner, TokenSource, asn1_certificate
 from signing.errors import SignerNotUsable
 from signing.keystore import FileKeyStore, KeyStore
+from signing.pdf_scan import UnrecognisedPdf, scan
 from signing.seal import SealStampStyle
+from signing.single_pass import (
+    DocumentTimestamp,
+    SealAppearance,
+    SignatureRequest,
+    ValidationData,
+    sign_scanned,
+)
 from signing.tsa import InProcessTimeStamper, TimestampAuthority
 
 if TYPE_CHECKING:
@@ -118,6 +126,7 @@ class _Prepared:
     """Everything about the next signatures that does not depend on the document."""
 
     validation: PreSignValidationStatus | None
+    validation_data: ValidationData | None  # the same, as the DSS's DER objects
     bytes_reserved: int
     timestamp_bytes_reserved: int | None
     valid_until: dt.datetime
@@ -136,6 +145,12 @@ class LicenceSigner:
     current ones (e.g. `pki.crls_der`), consulted at every re-validation.
     `timestamper` is required from B-T up: an `InProcessTimeStamper` over our own TSA, or
     pyHanko's `HTTPTimeStamper` for an external one (see `signing.tsa.make_timestamper`).
+
+    `single_pass` (default): sign documents that `signing.pdf_scan` recognises (what our
+    templates write) by appending the update directly (`signing.single_pass`), without
+    pyHanko parsing and re-writing the file; anything else, or a visible signature without a
+    `seal` style, takes the pyHanko path. `clock` is the signing time of the single-pass
+    path (/M and the seal's time; the timestamps carry the TSA's own time).
     """
 
     def __init__(
@@ -151,6 +166,8 @@ class LicenceSigner:
         trust_roots: Sequence[x509.Certificate] | None = None,
         revalidate_after: dt.timedelta = dt.timedelta(minutes=5),
         timestamp_field_name: str = "LicenceArchiveTimestamp",
+        single_pass: bool = True,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         if level not in _LEVELS:
             raise ValueError(f"unknown PAdES level {level!r}; use one of {_LEVELS}")
@@ -163,6 +180,8 @@ class LicenceSigner:
         self.timestamper = timestamper if level != "B-B" else None
         self.revalidate_after = revalidate_after
         self.timestamp_field_name = timestamp_field_name
+        self.single_pass = single_pass
+        self._clock = clock or _now
         self._signer = KeyStoreSigner(keystore, signer_cert, self.chain)
         roots = (
             trust_roots
@@ -186,6 +205,7 @@ class LicenceSigner:
         timestamper: TimeStamper | None = None,
         level: Level = "B-LT",
         seal: SealStampStyle | None = None,
+        single_pass: bool = True,
     ) -> LicenceSigner:
         """A signer for the hierarchy's current signing certificate, its CRLs (read afresh at
         each re-validation) and, unless another is given, its built-in TSA in-process."""
@@ -200,6 +220,7 @@ class LicenceSigner:
             pki.crls_der,
             level=level,
             seal=seal,
+            single_pass=single_pass,
         )
 
     # -- public --------------------------------------------------------------------------
@@ -218,6 +239,28 @@ class LicenceSigner:
         for B-LTA). Without `seal_box` the signature is invisible; an existing empty field
         named `field_name` is used as is. Not for use inside a running event loop: use
         `async_sign` there."""
+        prepared = self._prepared
+        if (
+            self.single_pass
+            and prepared is not None
+            and _now() < prepared.valid_until
+            and (self.timestamper is None or isinstance(self.timestamper, InProcessTimeStamper))
+        ):
+            # Nothing on this path waits for I/O (key store and TSA are in-process, the
+            # validation is cached): run it without starting an event loop (~0.1 ms).
+            signed = _run_without_loop(
+                self._sign_single_pass(
+                    pdf,
+                    seal_box=seal_box,
+                    field_name=field_name,
+                    reason=reason,
+                    location=location,
+                    contact_info=contact_info,
+                    prepared=prepared,
+                )
+            )
+            if signed is not None:
+                return signed
         return asyncio.run(
             self.async_sign(
                 pdf,
@@ -297,6 +340,17 @@ class LicenceSigner:
         location: str | None,
         contact_info: str | None,
     ) -> bytes:
+        if self.single_pass:
+            single = await self._sign_single_pass(
+                pdf,
+                seal_box=seal_box,
+                field_name=field_name,
+                reason=reason,
+                location=location,
+                contact_info=contact_info,
+            )
+            if single is not None:
+                return single
         field_spec = (
             SigFieldSpec(field_name, on_page=seal_box.page, box=_pyhanko_box(seal_box))
             if seal_box is not None
@@ -340,6 +394,72 @@ class LicenceSigner:
             await self._add_document_timestamp(output, prepared)
         signed: bytes = output.getvalue()
         return signed
+
+    async def _sign_single_pass(
+        self,
+        pdf: bytes,
+        *,
+        seal_box: SealPlacement | None,
+        field_name: str,
+        reason: str | None,
+        location: str | None,
+        contact_info: str | None,
+        prepared: _Prepared | None = None,
+    ) -> bytes | None:
+        """The single-pass signature, or None where only the pyHanko path applies."""
+        if seal_box is not None and self.seal is None:
+            return None  # pyHanko's default stamp: only its path draws it
+        try:
+            scanned = scan(pdf)
+        except UnrecognisedPdf as exc:
+            logger.info("single-pass signing does not apply (%s): signing with pyHanko", exc)
+            return None
+        if prepared is None:
+            prepared = await self._prepared_for_now(pdf)
+        seal = None
+        if seal_box is not None:
+            assert self.seal is not None
+            page = seal_box.page if seal_box.page >= 0 else len(scanned.pages) + seal_box.page
+            seal = SealAppearance(page, _pyhanko_box(seal_box), self.seal)
+        request = SignatureRequest(
+            field_name=field_name,
+            moment=self._clock(),
+            bytes_reserved=prepared.bytes_reserved,
+            seal=seal,
+            reason=reason,
+            location=location,
+            contact_info=contact_info,
+            validation=prepared.validation_data,
+            document_timestamp=(
+                DocumentTimestamp(self.timestamp_field_name, prepared.timestamp_bytes_reserved)
+                if self.level == "B-LTA" and prepared.timestamp_bytes_reserved is not None
+                else None
+            ),
+        )
+        try:
+            return await sign_scanned(scanned, request, self._signer, self._token_source())
+        except UnrecognisedPdf as exc:
+            logger.info("single-pass signing does not apply (%s): signing with pyHanko", exc)
+            return None
+
+    def _token_source(self) -> TokenSource | None:
+        timestamper = self.timestamper
+        if timestamper is None:
+            return None
+        if isinstance(timestamper, InProcessTimeStamper):
+            authority = timestamper.authority
+
+            async def in_process(digest: bytes) -> bytes:
+                return authority.token(digest)
+
+            return in_process
+
+        async def remote(digest: bytes) -> bytes:
+            token = await timestamper.async_timestamp(digest, _DIGEST)
+            encoded: bytes = token.dump()
+            return encoded
+
+        return remote
 
     async def _add_document_timestamp(self, output: io.BytesIO, prepared: _Prepared) -> None:
         # EN 319 142-1 §5.4: a document timestamp over the whole file, DSS included. Its TSA
@@ -411,9 +531,36 @@ class LicenceSigner:
                 valid_until = min(valid_until, next_update - _CRL_HEADROOM)
         valid_until = min(valid_until, self.signer_certificate.not_valid_after_utc)
         logger.info("licence signer validated; next validation before %s", valid_until)
+        embedded = validation if metadata.embed_validation_info else None
         return _Prepared(
-            validation=validation if metadata.embed_validation_info else None,
+            validation=embedded,
+            validation_data=_validation_data(embedded) if embedded is not None else None,
             bytes_reserved=bytes_reserved,
             timestamp_bytes_reserved=timestamp_reserved,
             valid_until=valid_until,
         )
+
+
+def _run_without_loop(coroutine: Coroutine[Any, Any, bytes | None]) -> bytes | None:
+    """Run a coroutine that never suspends (no I/O awaited) to completion, without a loop."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        result: bytes | None = done.value
+        return result
+    coroutine.close()
+    raise RuntimeError("the signature waited for I/O outside an event loop")
+
+
+def _validation_data(validation: PreSignValidationStatus) -> ValidationData:
+    """The DSS content pyHanko would write for `validation` (every certificate of the signer's
+    and the TSA's paths, the CRLs and OCSP responses used), as DER, each once."""
+    certificates: dict[bytes, None] = {}
+    for path in validation.validation_paths:
+        for cert in path:
+            certificates[cert.dump()] = None
+    return ValidationData(
+        certificates=tuple(certificates),
+        crls=tuple(dict.fromkeys(crl.dump() for crl in validation.crls_to_embed)),
+        ocsps=tuple(dict.fromkeys(ocsp.dump() for ocsp in validation.ocsps_to_embed)),
+    )

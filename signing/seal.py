@@ -31,7 +31,7 @@ from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.stamp import BaseStamp, BaseStampStyle
 
-__all__ = ["SealFont", "SealStampStyle"]
+__all__ = ["SealFont", "SealStampStyle", "appearance_content"]
 
 _ASCII = string.printable[:95]  # space to tilde: digits, Latin letters, time punctuation
 _FONT_NAME = pdf_name("/SealFont")
@@ -156,6 +156,39 @@ class SealFont:
             lines.append("endbfchar")
         lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
         return "\n".join(lines).encode()
+
+    def pdf_objects(self, first: int) -> list[bytes]:
+        """The font's five objects serialised, numbered `first` to `first + 4`: font program,
+        descriptor, CIDFont, ToUnicode CMap and, last, the Type 0 font to reference. The same
+        objects `add_to` writes through pyHanko, for writers that assemble PDF bytes
+        themselves (`signing.single_pass`)."""
+        metrics = self._metrics
+        gids = sorted(self._widths)
+        widths = b" ".join(b"%d" % self._widths[g] for g in gids)
+        name = _name_token(self.base_font)
+        return [
+            b"<< /Filter /FlateDecode /Length1 %d /Length %d >>\nstream\n%s\nendstream"
+            % (len(self._program), len(self._program_deflated), self._program_deflated),
+            b"<< /Type /FontDescriptor /FontName /%s /Flags 4 /FontBBox [ %d %d %d %d ]"
+            b" /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80"
+            b" /FontFile2 %d 0 R >>"
+            % (
+                name,
+                *metrics.bbox,
+                metrics.ascent,
+                metrics.descent,
+                metrics.cap_height,
+                first,
+            ),
+            b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo"
+            b" << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
+            b" /FontDescriptor %d 0 R /CIDToGIDMap /Identity /W [ %d [ %s ] ] >>"
+            % (name, first + 1, gids[0], widths),
+            b"<< /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream"
+            % (len(self._to_unicode), self._to_unicode),
+            b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H"
+            b" /DescendantFonts [ %d 0 R ] /ToUnicode %d 0 R >>" % (name, first + 2, first + 3),
+        ]
 
     def add_to(self, writer: BasePdfFileWriter) -> generic.IndirectObject:
         """Write the font's objects into `writer` and return a reference to the Type 0 font."""
@@ -289,9 +322,27 @@ class _SealAppearance(BaseStamp):
     def render(self) -> bytes:
         style = self.seal_style
         self.set_resource(ResourceType.FONT, _FONT_NAME, style.font.add_to(self._ensure_writer))
+        return appearance_content(
+            style, float(self.box.width), float(self.box.height), self.time_text
+        )
+
+
+def appearance_content(style: SealStampStyle, width: float, height: float, time_text: str) -> bytes:
+    """The seal's appearance stream content for a `width` x `height` box: what the widget's
+    form XObject draws, with the font as resource /SealFont. Writer-free, so the single-pass
+    signer (`signing.single_pass`) draws exactly what the pyHanko path draws."""
+    return _SealPainter(style, time_text).content(width, height)
+
+
+class _SealPainter:
+    def __init__(self, style: SealStampStyle, time_text: str) -> None:
+        self.seal_style = style
+        self.time_text = time_text
+
+    def content(self, width: float, height: float) -> bytes:
+        style = self.seal_style
         r, g, b = style.color
         ops = [b"q", b"%.3f %.3f %.3f RG %.3f %.3f %.3f rg" % (r, g, b, r, g, b)]
-        width, height = float(self.box.width), float(self.box.height)
         if style.shape == "round":
             self._round(ops, width, height)
         else:
@@ -394,6 +445,18 @@ class _SealAppearance(BaseStamp):
             baseline = top + (slot - extent) / 2 - font.descent * line_size
             x = (width - font.width(line, line_size)) / 2
             ops.append(self._text(line, line_size, x, baseline))
+
+
+def _name_token(name: str) -> bytes:
+    """`name` as the body of a PDF name token (ISO 32000-1 §7.3.5: #xx outside the regular
+    printable characters)."""
+    out = bytearray()
+    for byte in name.encode("utf-8"):
+        if 0x21 <= byte <= 0x7E and byte not in b"#()<>[]{}/%":
+            out.append(byte)
+        else:
+            out += b"#%02X" % byte
+    return bytes(out)
 
 
 def _wrap(line: str, font: SealFont, diameter: float) -> list[str]:

@@ -23,6 +23,7 @@ from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 
 from signing import der
+from signing.errors import SigningError
 from signing.keys import PrivateKey
 from signing.keystore import FileKeyStore, KeyStore
 
@@ -116,6 +117,10 @@ class TimestampAuthority:
             der.context(0),
             asn1_x509.GeneralName(name="directory_name", value=asn1_cert.subject).dump(),
         )
+        imprint = tsp.MessageImprint(
+            {"hash_algorithm": {"algorithm": "sha256"}, "hashed_message": bytes(32)}
+        ).dump()
+        self._sha256_imprint = imprint[:-32]  # MessageImprint DER up to the 32 digest bytes
         digest_algorithm = algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
         self._digest_algorithms_der = der.tlv(der.SET, digest_algorithm)
         sid = cms.SignerIdentifier(
@@ -192,8 +197,27 @@ class TimestampAuthority:
 
     # -- token -----------------------------------------------------------------------------
 
+    def token(self, digest: bytes) -> bytes:
+        """A DER TimeStampToken over a SHA-256 `digest`, asked for in-process: no request to
+        encode and parse, no nonce (nothing travels), the certificates included. Raises
+        `SigningError` where `respond` would answer time_not_available."""
+        if len(digest) != _ACCEPTED_DIGESTS["sha256"]:
+            raise ValueError("a SHA-256 digest is 32 bytes")
+        now = self._clock()
+        cert = self.certificate
+        if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
+            raise SigningError("the TSA certificate is not valid now")
+        return self._token_der(self._sha256_imprint + digest, None, cert_req=True)
+
     def _token(self, request: tsp.TimeStampReq) -> bytes:
         """The TimeStampToken: a CMS ContentInfo/SignedData over a TSTInfo (RFC 3161 §2.4.2)."""
+        return self._token_der(
+            request["message_imprint"].dump(),  # echoed as received
+            request["nonce"].native,
+            cert_req=bool(request["cert_req"].native),
+        )
+
+    def _token_der(self, message_imprint: bytes, nonce: int | None, *, cert_req: bool) -> bytes:
         now = self._clock()
         # genTime is UTC; asn1crypto drops trailing zeros of the fraction as §2.4.2 requires.
         # Millisecond precision is finer than the accuracy we state.
@@ -201,12 +225,11 @@ class TimestampAuthority:
         # serialNumber: unique per token, up to 160 bits. 127 random bits need no counter
         # shared between processes and collide with negligible probability.
         serial = secrets.randbits(127) | 1
-        nonce = request["nonce"].native
         tst_info = der.tlv(
             der.SEQUENCE,
             _INTEGER_1  # version v1
             + self._policy_der
-            + request["message_imprint"].dump()  # echoed as received
+            + message_imprint
             + core.Integer(serial).dump()
             + core.GeneralizedTime(gen_time).dump()
             + self._accuracy_der
@@ -218,7 +241,7 @@ class TimestampAuthority:
         digest.update(tst_info)
         attributes = [
             *self._static_attributes,
-            _attribute("message_digest", digest.finalize()).dump(),
+            der.attribute(_OID_MESSAGE_DIGEST, der.tlv(der.OCTET_STRING, digest.finalize())),
         ]
         # RFC 5652 §5.4: the signature covers the DER SET OF the signed attributes; in the
         # SignerInfo the same content is tagged [0] IMPLICIT.
@@ -240,7 +263,7 @@ class TimestampAuthority:
                 _OID_TST_INFO + der.tlv(der.context(0), der.tlv(_OCTET_STRING, tst_info)),
             )
             # §2.4.1: the certificates field is present if and only if certReq was true
-            + (self._certificates_der if request["cert_req"].native else b"")
+            + (self._certificates_der if cert_req else b"")
             + der.tlv(der.SET, signer_info),
         )
         return der.tlv(der.SEQUENCE, _OID_SIGNED_DATA + der.tlv(der.context(0), signed_data))
@@ -266,6 +289,7 @@ _INTEGER_1 = core.Integer(1).dump()
 _INTEGER_3 = core.Integer(3).dump()
 _OID_TST_INFO = core.ObjectIdentifier("1.2.840.113549.1.9.16.1.4").dump()  # id-ct-TSTInfo
 _OID_SIGNED_DATA = core.ObjectIdentifier("1.2.840.113549.1.7.2").dump()  # id-signedData
+_OID_MESSAGE_DIGEST = core.ObjectIdentifier("1.2.840.113549.1.9.4").dump()
 _STATUS_GRANTED = tsp.PKIStatusInfo({"status": "granted"}).dump()
 
 

@@ -178,6 +178,7 @@ def _signer(settings: Settings, pki: Pki, tsa: TimestampAuthority) -> LicenceSig
         timestamper=timestamper,
         level=settings.signature_level,
         seal=_seal(settings),
+        single_pass=settings.single_pass_signing,
     )
 
 

@@ -115,9 +115,14 @@ def _xmp_properties(resolver: HistoricalResolver) -> frozenset[tuple[str, str]]:
     properties: set[tuple[str, str]] = set()
     for description in root.iter(f"{_RDF}Description"):
         for name, value in description.attrib.items():
-            properties.add((str(name), str(value)))
+            properties.add((str(name), str(value).strip()))
         for child in description:
-            properties.add((str(child.tag), _canonical_xml(child)))
+            if len(child) == 0 and not child.attrib:
+                # RDF/XML §2.5: a literal property written as an element is the same statement
+                # as the property attribute pyHanko's re-serialisation turns it into.
+                properties.add((str(child.tag), (child.text or "").strip()))
+            else:
+                properties.add((str(child.tag), _canonical_xml(child)))
     return frozenset(
         p for p in properties if p[0] not in _VOLATILE_XMP_PROPERTIES and p[0] != f"{_RDF}about"
     )
