@@ -32,7 +32,17 @@ from verification import LicenceVerifier
 from verification.report import Indication
 
 # A fixed signing time inside the test PKI's validity (made when the session starts).
-MOMENT = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=1)
+
+
+def _moment(pki: Pki) -> dt.datetime:
+    """A fixed signing time inside every certificate's validity: taken from the hierarchy, not
+    from when the module was imported (a full suite reaches these tests minutes later, after
+    a PKI made then)."""
+    latest = max(
+        cert.not_valid_before_utc
+        for cert in (pki.signer_certificate, pki.tsa_certificate, pki.issuing_certificate)
+    )
+    return latest.replace(microsecond=0) + dt.timedelta(minutes=1)
 
 
 @pytest.fixture(scope="module")
@@ -263,13 +273,14 @@ def _outside_contents(pdf: bytes) -> bytes:
 def test_deterministic_for_a_fixed_clock(
     pki: Pki, timestamper: InProcessTimeStamper, seal_style: SealStampStyle, unsigned: bytes
 ) -> None:
-    signer = _signer(pki, timestamper, seal_style, clock=lambda: MOMENT)
+    moment = _moment(pki)
+    signer = _signer(pki, timestamper, seal_style, clock=lambda: moment)
     first = signer.sign(unsigned, seal_box=SEAL_BOX, reason="r")
     second = signer.sign(unsigned, seal_box=SEAL_BOX, reason="r")
     # ECDSA signatures and timestamp serial numbers are random; everything else is not.
     assert _outside_contents(first) == _outside_contents(second)
     assert _byte_range(first) == _byte_range(second)
-    assert b"/M (D:%s+00'00')" % MOMENT.strftime("%Y%m%d%H%M%S").encode() in first
+    assert b"/M (D:%s+00'00')" % moment.strftime("%Y%m%d%H%M%S").encode() in first
 
 
 def test_byte_for_byte_with_a_deterministic_key_and_tsa(
@@ -277,6 +288,7 @@ def test_byte_for_byte_with_a_deterministic_key_and_tsa(
 ) -> None:
     """RSA PKCS#1 v1.5 signs deterministically; a TSA with a fixed clock and serial too."""
     pki = make_pki("deterministic", key_algorithm="rsa-2048")
+    moment = _moment(pki)
 
     class FixedSerialAuthority(TimestampAuthority):
         def token(self, digest: bytes) -> bytes:
@@ -290,9 +302,9 @@ def test_byte_for_byte_with_a_deterministic_key_and_tsa(
                 tsa_module.secrets.randbits = original  # type: ignore[assignment]
 
     authority = FixedSerialAuthority(
-        pki.tsa_certificate, pki.tsa_key(), pki.chain, clock=lambda: MOMENT
+        pki.tsa_certificate, pki.tsa_key(), pki.chain, clock=lambda: moment
     )
-    signer = _signer(pki, InProcessTimeStamper(authority), seal_style, clock=lambda: MOMENT)
+    signer = _signer(pki, InProcessTimeStamper(authority), seal_style, clock=lambda: moment)
     first = signer.sign(unsigned, seal_box=SEAL_BOX)
     assert signer.sign(unsigned, seal_box=SEAL_BOX) == first
 
