@@ -25,6 +25,8 @@ import time
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from registration.workers.processes import stop_children
+
 log = logging.getLogger("bizreg.serve")
 # uvicorn's HTTP parser. Not httptools, though it parses faster: it drops the body of a request
 # that offers an h2c upgrade, which Java's HttpClient does by default on http:// (a bank's POST
@@ -130,7 +132,8 @@ class ApiProcesses:
                         log.error("API process %s exited (%s); restarting", index, child.exitcode)
                         self._children[index] = self._spawn(index)
         finally:
-            codes = self._stop_children()
+            # SIGTERM: uvicorn lets the requests in flight finish.
+            codes = stop_children(self._children, timeout=30.0)
         return 0 if all(code == 0 for code in codes) else 1
 
     def _started(self) -> bool:
@@ -145,15 +148,3 @@ class ApiProcesses:
                 return False
             time.sleep(0.05)
         return True
-
-    def _stop_children(self, timeout: float = 30.0) -> list[int | None]:
-        for child in self._children:
-            if child.is_alive():
-                child.terminate()  # SIGTERM: uvicorn lets the requests in flight finish
-        deadline = time.monotonic() + timeout
-        for child in self._children:
-            child.join(max(0.0, deadline - time.monotonic()))
-            if child.is_alive():
-                child.kill()
-                child.join()
-        return [child.exitcode for child in self._children]

@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -106,13 +107,26 @@ class IssuanceProcesses:
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stopping.set()
-        for child in self._children:
-            if child.is_alive():
-                child.terminate()  # SIGTERM: finish the job in hand, then exit
-        self._wake.set()  # and stop waiting for the next one
-        deadline = time.monotonic() + timeout
-        for child in self._children:
-            child.join(max(0.0, deadline - time.monotonic()))
-            if child.is_alive():
-                child.kill()
-                child.join()
+        # SIGTERM: finish the job in hand, then exit; the wake stops them waiting for the next.
+        stop_children(self._children, timeout, after_terminate=self._wake.set)
+
+
+def stop_children(
+    children: list[BaseProcess],
+    timeout: float,
+    after_terminate: Callable[[], None] | None = None,
+) -> list[int | None]:
+    """SIGTERM to every live child, then up to `timeout` in all for them to exit, SIGKILL for
+    any still running; their exit codes."""
+    for child in children:
+        if child.is_alive():
+            child.terminate()
+    if after_terminate is not None:
+        after_terminate()
+    deadline = time.monotonic() + timeout
+    for child in children:
+        child.join(max(0.0, deadline - time.monotonic()))
+        if child.is_alive():
+            child.kill()
+            child.join()
+    return [child.exitcode for child in children]
