@@ -43,6 +43,7 @@ from typing import Literal
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from signing.certificate_profiles import (
     CaName,
@@ -73,11 +74,14 @@ from signing.pki_files import (
     write_atomically,
 )
 
-__all__ = ["CrlPolicy", "Pki", "Validity", "init_pki", "load_pki"]
+__all__ = ["SIGNER_RENEWAL", "CrlPolicy", "Pki", "Validity", "init_pki", "load_pki"]
 
 logger = logging.getLogger(__name__)
 
 _MANIFEST = "pki.json"
+# How long before its end the licence signer's certificate is renewed (two-year certificates):
+# long enough for a worker that was down for weeks to still do it in time.
+SIGNER_RENEWAL = dt.timedelta(days=60)
 _RETIRED = "retired"
 # "root", "issuing" (the current issuing CA) or "issuing-<serial>" (a retired one).
 _Issuer = str
@@ -320,24 +324,15 @@ class Pki:
 
     def issue_timestamping_certificate(self, public_key: PublicKey) -> x509.Certificate:
         """Certify a timestamping key held elsewhere (a PKCS#11 token) as the TSA's; the TSA's
-        key file is destroyed. Earlier timestamps carry their own TSA certificate."""
+        key file is destroyed. Earlier timestamps carry their own TSA certificate (kept in
+        `retired/`)."""
         key_algorithm_of(public_key)
         with self._changing():
-            cert = timestamping_certificate(
-                public_key,
-                self.names,
-                self.issuing_certificate,
-                self._key("issuing"),
-                self.urls,
-                now=_now(),
-                lifetime=self.validity.tsa,
-            )
-            write_atomically(self.directory / "tsa.pem", certificate_pem(cert))
+            self._write_tsa(public_key, None)
         with contextlib.suppress(FileNotFoundError):
             (self.directory / "tsa.key.pem").unlink()
         self._keys.pop("tsa", None)
-        self.tsa_certificate = cert
-        return cert
+        return self.tsa_certificate
 
     def issue_signing_certificate(
         self,
@@ -374,7 +369,7 @@ class Pki:
             self._key("issuing"),
             self.urls,
             now=now,
-            lifetime=self.validity.signer,
+            lifetime=self._capped(self.validity.signer, self.issuing_certificate),
         )
         write_atomically(
             _signer_path(self.directory, cert.serial_number, ".pem"), certificate_pem(cert)
@@ -388,23 +383,38 @@ class Pki:
         use once its issuer has expired, and archive renewal plans by the earliest end)."""
         return min(lifetime, issuer.not_valid_after_utc - _now())
 
+    @property
+    def tsa_key_is_external(self) -> bool:
+        """True when the TSA's key lives outside this directory (a PKCS#11 token)."""
+        return not (self.directory / "tsa.key.pem").exists()
+
     def rotate_tsa(self) -> x509.Certificate:
-        """A new timestamping key and certificate, before the old one expires. Earlier
-        timestamps carry their own TSA certificate (kept in `retired/`); the old key is
-        destroyed. Only for a TSA whose key is a file here (a token's: `issue_timestamping_
-        certificate`)."""
-        if not (self.directory / "tsa.key.pem").exists():
-            raise PkiError("the TSA's key is not held here: certify a new one from its token")
-        key = generate_private_key(self.key_algorithm)
+        """A new TSA certificate before the old one expires, under the current issuing CA.
+        A key kept here is replaced by a new one (the old is destroyed); a key in a token is
+        certified anew (the token keeps it, non-extractable, and nothing here can rekey it).
+        Earlier timestamps carry their own TSA certificate, kept in `retired/`."""
         with self._changing():
-            self._write_tsa(key)
+            if self.tsa_key_is_external:
+                self._write_tsa(_public_key(self.tsa_certificate), None)
+            else:
+                key = generate_private_key(self.key_algorithm)
+                self._write_tsa(key.public_key(), key)
         return self.tsa_certificate
 
-    def _write_tsa(self, key: PrivateKey) -> None:
-        """Certify `key` as the TSA's under the current issuing CA (inside `_changing`)."""
+    def renew_signer(self) -> x509.Certificate:
+        """A new licence-signing certificate before the current one expires, under the current
+        issuing CA: a new key when it is kept here (`rotate_signer`), the same key certified
+        anew when it lives in a token."""
+        if self.signer_key_is_external:
+            return self.issue_signing_certificate(_public_key(self.signer_certificate))
+        return self.rotate_signer()
+
+    def _write_tsa(self, public_key: PublicKey, key: PrivateKey | None) -> None:
+        """Certify `public_key` as the TSA's under the current issuing CA and retire the old
+        certificate (inside `_changing`); `key`, if it is to be kept here."""
         old = self.tsa_certificate
         cert = timestamping_certificate(
-            key.public_key(),
+            public_key,
             self.names,
             self.issuing_certificate,
             self._key("issuing"),
@@ -417,12 +427,15 @@ class Pki:
             self.directory / _RETIRED / f"tsa-{serial_hex(old.serial_number)}.pem",
             certificate_pem(old),
         )
-        write_atomically(
-            self.directory / "tsa.key.pem", encrypt_private_key(key, self._passphrase), private=True
-        )
+        if key is not None:
+            write_atomically(
+                self.directory / "tsa.key.pem",
+                encrypt_private_key(key, self._passphrase),
+                private=True,
+            )
+            self._keys["tsa"] = key
+            self._key_for["tsa"] = cert.serial_number
         write_atomically(self.directory / "tsa.pem", certificate_pem(cert))
-        self._keys["tsa"] = key
-        self._key_for["tsa"] = cert.serial_number
 
     def rotate_issuing_ca(self) -> x509.Certificate:
         """A new issuing CA under the root, before the old one expires, and a new TSA (and
@@ -469,25 +482,31 @@ class Pki:
             self._key_for["issuing"] = cert.serial_number
             manifest.crl_numbers["issuing"] = 0
             self._issue_crl(manifest, "issuing")
-            if (self.directory / "tsa.key.pem").exists():
-                self._write_tsa(generate_private_key(self.key_algorithm))
-        if not self.signer_key_is_external:
-            self.rotate_signer()
+            if self.tsa_key_is_external:
+                self._write_tsa(_public_key(self.tsa_certificate), None)
+            else:
+                tsa_key = generate_private_key(self.key_algorithm)
+                self._write_tsa(tsa_key.public_key(), tsa_key)
+        self.renew_signer()
         return cert
 
     def roll_over(self, margin: dt.timedelta) -> list[str]:
-        """Whatever is due so that fresh timestamps outlive `margin`: the issuing CA when it
-        expires within twice the margin (its successor then certifies a new TSA), the TSA
-        when it expires within the margin. Returns what was rotated."""
+        """Whatever is due so that fresh timestamps outlive `margin` and the service never
+        signs with an expired certificate: the issuing CA when it expires within twice the
+        margin (its successor then certifies a new TSA and signer), the TSA within the
+        margin, the licence signer within `SIGNER_RENEWAL` (or the margin, if shorter).
+        Keys in a token are certified anew. Returns what was rotated."""
         done: list[str] = []
         now = _now()
         if self.issuing_certificate.not_valid_after_utc - now <= 2 * margin:
             self.rotate_issuing_ca()
             done.append("issuing_ca")
-        tsa_file = (self.directory / "tsa.key.pem").exists()
-        if tsa_file and self.tsa_certificate.not_valid_after_utc - now <= margin:
+        if self.tsa_certificate.not_valid_after_utc - now <= margin:
             self.rotate_tsa()
             done.append("tsa")
+        if self.signer_certificate.not_valid_after_utc - now <= min(SIGNER_RENEWAL, margin):
+            self.renew_signer()
+            done.append("signer")
         return done
 
     def revoke_certificate(
@@ -607,6 +626,14 @@ class Pki:
             if cert.not_valid_after_utc > now
         )
         return (self.current_crl_der(), self.root_crl_der(), *retired)
+
+
+def _public_key(cert: x509.Certificate) -> PublicKey:
+    """The key a certificate of this hierarchy certifies (one of the algorithms we issue)."""
+    key = cert.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        raise PkiError(f"certificate {serial_hex(cert.serial_number)} has a key we cannot use")
+    return key
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:

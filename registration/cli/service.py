@@ -205,9 +205,13 @@ def pki_init(pkcs11: bool) -> None:
 def pki_rotate_signer() -> None:
     """Issue a new licence-signing certificate; licences signed before stay valid."""
     from registration.issuance.authority import build_authority
+    from signing import PkiError
 
     settings = Settings()
-    certificate = build_authority(settings).rotate_signer()
+    try:
+        certificate = build_authority(settings).rotate_signer()
+    except PkiError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"new licence signer serial {certificate.serial_number:x}")
 
 

@@ -106,7 +106,14 @@ class LicenceAuthority:
         return hashlib.sha256(der).hexdigest()
 
     def rotate_signer(self) -> x509.Certificate:
-        """A new signing certificate; licences signed with the old one stay valid."""
+        """A new signing key and certificate; licences signed with the old one stay valid.
+        Not for a key in the token: nothing here can create keys in it under a new name."""
+        if self.settings.pkcs11_signer_key is not None:
+            raise PkiError(
+                "the licence signer's key is in the token: generate the new one there by "
+                "pointing BIZREG_PKCS11_SIGNER_KEY to a new object label, then run "
+                "`bizreg pki init --pkcs11`"
+            )
         with self._lock:
             certificate = self.pki.rotate_signer()
             self.signer = _signer(self.settings, self.pki, self.tsa)
@@ -117,16 +124,15 @@ class LicenceAuthority:
         self.signer.invalidate()
 
     def roll_over(self, margin: dt.timedelta) -> list[str]:
-        """Roll the built-in TSA and the issuing CA over before they come within `margin` of
-        their end (archive renewal needs timestamps that outlive it), and sign with the new
-        ones from now on. Nothing to do for an external TSA or a TSA key in a token."""
-        if self.settings.tsa_url or self.settings.pkcs11_tsa_key is not None:
-            return []
+        """Roll the issuing CA, the built-in TSA and the licence signer over before they come
+        near their end (archive renewal needs timestamps that outlive `margin`; a licence must
+        never be signed with an expired certificate), and sign with the new ones from now on.
+        Keys held in the token stay there and are certified anew."""
         with self._lock:
             rolled = self.pki.roll_over(margin)
             if rolled:
                 self.tsa = TimestampAuthority(
-                    self.pki.tsa_certificate, self.pki.tsa_key(), self.pki.chain
+                    self.pki.tsa_certificate, _tsa_key(self.settings, self.pki), self.pki.chain
                 )
                 self.signer = _signer(self.settings, self.pki, self.tsa)
             return rolled
@@ -216,12 +222,15 @@ def _pki(settings: Settings) -> Pki:
 def build_authority(settings: Settings) -> LicenceAuthority:
     """Load the PKI from the data directory, creating the development hierarchy on first run."""
     pki = _pki(settings)
-    tsa_key: KeyStore | PrivateKey
-    if settings.pkcs11_tsa_key is not None:
-        tsa_key = hsm.keystore(settings, settings.pkcs11_tsa_key)
-        if not hsm.same_key(pki.tsa_certificate.public_key(), tsa_key.public_key):
-            raise PkiError("the TSA certificate is not for the token's key: run pki init --pkcs11")
-    else:
-        tsa_key = pki.tsa_key()
-    tsa = TimestampAuthority(pki.tsa_certificate, tsa_key, pki.chain)
+    tsa = TimestampAuthority(pki.tsa_certificate, _tsa_key(settings, pki), pki.chain)
     return LicenceAuthority(settings, pki, tsa, _signer(settings, pki, tsa), threading.Lock())
+
+
+def _tsa_key(settings: Settings, pki: Pki) -> KeyStore | PrivateKey:
+    """The TSA's key: in the token named by the settings, or the hierarchy's file."""
+    if settings.pkcs11_tsa_key is None:
+        return pki.tsa_key()
+    key = hsm.keystore(settings, settings.pkcs11_tsa_key)
+    if not hsm.same_key(pki.tsa_certificate.public_key(), key.public_key):
+        raise PkiError("the TSA certificate is not for the token's key: run pki init --pkcs11")
+    return key

@@ -5,9 +5,11 @@ signer's nor the TSA's key is a file."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from pkcs11 import Attribute
@@ -16,10 +18,11 @@ from sqlalchemy import Engine
 from registration.app import create_app
 from registration.cli import main
 from registration.issuance import hsm
-from registration.issuance.authority import build_authority
+from registration.issuance.authority import build_authority, init_token_signer
 from registration.services import issuance as service
 from registration.settings import Settings
 from registration.workers.checkpoints import CheckpointWorker
+from signing import PkiError
 from signing.pkcs11_keystore import close_token_session
 from tests.api.helpers import act, create
 from tests.conftest import SINGLE_CONNECTION_POOL
@@ -101,5 +104,74 @@ def test_licences_signed_in_the_token(
         env["BIZREG_PKCS11_SIGNER_KEY"] = f"pkcs11:token={TOKEN};object=no-such-key"
         refused = CliRunner().invoke(main, ["pki", "rotate-signer"], env=env)
         assert refused.exit_code != 0
+    finally:
+        close_token_session(hsm._token(settings)[0])
+
+
+def test_keys_in_the_token_are_certified_anew_at_rollovers(
+    softhsm_library: str,
+    tmp_path: Path,
+    engine: Engine,
+    database_url: str,
+    api_client_for: Callable[[str], dict[str, str]],
+) -> None:
+    """The worker's rollovers (issuing CA, TSA, licence signer) certify the token's keys anew
+    instead of skipping them: without it, a deployment on the HSM path would stop issuing the
+    day the signer's two-year certificate ends. Re-keying inside the token is the operator's
+    (a new label, then `pki init --pkcs11`); `pki rotate-signer` says so instead of quietly
+    moving the signer's key into a file."""
+    pin_file = tmp_path / "pin"
+    pin_file.write_text(PIN + "\n")
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        pkcs11_module=softhsm_library,
+        pkcs11_signer_key=f"pkcs11:token={TOKEN};object=rollover-signer",
+        pkcs11_tsa_key=f"pkcs11:token={TOKEN};object=rollover-tsa",
+        pkcs11_pin_file=pin_file,
+    )
+    try:
+        authority = init_token_signer(settings)
+        signer_key = hsm.signer_keystore(settings).public_key
+        tsa_key = hsm.keystore(settings, f"pkcs11:token={TOKEN};object=rollover-tsa").public_key
+        before = authority.pki.issuing_certificate, authority.pki.tsa_certificate
+        signer_before = authority.signer_certificate
+
+        # A margin beyond the TSA's five years: the issuing CA is due, and the TSA after it.
+        assert authority.roll_over(dt.timedelta(days=6 * 365)) == ["issuing_ca", "tsa"]
+        pki = authority.pki
+        assert (pki.issuing_certificate, pki.tsa_certificate) != before
+        assert authority.signer_certificate != signer_before
+        pki.signer_certificate.verify_directly_issued_by(pki.issuing_certificate)
+        pki.tsa_certificate.verify_directly_issued_by(pki.issuing_certificate)
+        assert hsm.same_key(pki.signer_certificate.public_key(), signer_key)
+        assert hsm.same_key(pki.tsa_certificate.public_key(), tsa_key)
+        assert before[1] in pki.retired_tsa_certificates
+        keys = {p.name for p in settings.pki_dir.rglob("*.key.pem")}
+        assert {"tsa.key.pem"} & keys == set()
+        assert not list(settings.pki_dir.glob("signers/*.key*"))
+
+        # The running authority signs with the new certificates and the same token keys, and
+        # the licence verifies, its timestamp trusted.
+        app = create_app(settings.model_copy(update=SINGLE_CONNECTION_POOL), authority=authority)
+        with TestClient(app, base_url=settings.base_url) as client:
+            bank = api_client_for("yinzhengtong")
+            app_id = create(client, bank, "yinzhengtong")["id"]
+            act(client, bank, app_id, "submit")
+            assert service.run_once(engine, authority) == app_id
+            link = client.get(f"/api/v1/applications/{app_id}", headers=bank).json()["licence"]
+            pdf = client.get(link["pdf_url"], headers=bank).content
+            report = client.post(
+                "/api/v1/verify", files={"file": ("l.pdf", pdf, "application/pdf")}
+            ).json()
+        assert (report["indication"], report["verdict"]) == ("TOTAL_PASSED", "in_force")
+        assert report["signature"]["timestamp"]["trusted"] is True
+        signer_serial = report["signature"]["signer"]["serial_number"]
+        assert int(signer_serial, 16) == pki.signer_certificate.serial_number
+
+        # `rotate-signer` would make a file key: refused, with what to do instead.
+        with pytest.raises(PkiError, match="pki init --pkcs11"):
+            authority.rotate_signer()
+        assert pki.signer_key_is_external
     finally:
         close_token_session(hsm._token(settings)[0])

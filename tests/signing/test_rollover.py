@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import signing.pki
 from signing import RevocationReason, init_pki
+from signing.pki import SIGNER_RENEWAL
 
 
 def _ec(cert: x509.Certificate) -> ec.EllipticCurvePublicKey:
@@ -69,7 +70,8 @@ def test_tsa_rollover_before_expiry(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     old = pki.tsa_certificate
     margin = dt.timedelta(days=365)
     monkeypatch.setattr(signing.pki, "_now", lambda: old.not_valid_after_utc - 2 * margin)
-    assert pki.roll_over(margin) == []
+    # Three years on: the TSA is not due, the two-year licence signer long since was.
+    assert pki.roll_over(margin) == ["signer"]
     monkeypatch.setattr(signing.pki, "_now", lambda: old.not_valid_after_utc - margin / 2)
     assert pki.roll_over(margin) == ["tsa"]
     assert pki.tsa_certificate != old
@@ -162,3 +164,57 @@ def test_a_retired_ca_keeps_its_addresses_after_a_rollover(
     monkeypatch.setattr(signing.pki, "_now", lambda: later)
     with pytest.raises(LookupError):
         authority.pki.issuing_ca(f"{old_ca.serial_number:x}")
+
+
+def test_the_licence_signer_is_renewed_before_its_certificate_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two-year signing certificates: without renewal the service would stop signing on the
+    day the first one ends. A key kept here is replaced; a key held elsewhere (a token) is
+    certified anew, and no key file appears."""
+    pki = init_pki(tmp_path / "pki", public_base_url="https://ca.example", passphrase="x" * 12)
+    margin = dt.timedelta(days=365)
+    first = pki.signer_certificate
+    ends = first.not_valid_after_utc
+    monkeypatch.setattr(signing.pki, "_now", lambda: ends - SIGNER_RENEWAL - dt.timedelta(days=1))
+    assert pki.roll_over(margin) == []
+    monkeypatch.setattr(signing.pki, "_now", lambda: ends - SIGNER_RENEWAL + dt.timedelta(days=1))
+    assert pki.roll_over(margin) == ["signer"]
+    second = pki.signer_certificate
+    assert second.public_key() != first.public_key()
+    assert pki.signer_key().public_key() == second.public_key()
+    assert second.not_valid_after_utc > ends
+
+    # A key in a token: the same public key, certified anew; still nothing in a file.
+    token_key = ec.generate_private_key(ec.SECP256R1())
+    pki.issue_signing_certificate(token_key.public_key())
+    external = pki.signer_certificate
+    monkeypatch.setattr(
+        signing.pki, "_now", lambda: external.not_valid_after_utc - dt.timedelta(days=10)
+    )
+    assert pki.roll_over(margin) == ["signer"]
+    renewed = pki.signer_certificate
+    assert renewed != external
+    assert renewed.public_key() == token_key.public_key()
+    assert pki.signer_key_is_external
+    assert pki.signer_key_path is None
+    assert not list((pki.directory / "signers").glob("*.key.pem"))
+    renewed.verify_directly_issued_by(pki.issuing_certificate)
+    # No certificate outlives its issuer.
+    assert renewed.not_valid_after_utc <= pki.issuing_certificate.not_valid_after_utc
+
+
+def test_a_token_tsa_key_is_certified_anew(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pki = init_pki(tmp_path / "pki", public_base_url="https://ca.example", passphrase="x" * 12)
+    token_key = ec.generate_private_key(ec.SECP256R1())
+    first = pki.issue_timestamping_certificate(token_key.public_key())
+    assert pki.tsa_key_is_external
+    assert len(pki.retired_tsa_certificates) == 1  # the file key's certificate, retired
+    monkeypatch.setattr(
+        signing.pki, "_now", lambda: first.not_valid_after_utc - dt.timedelta(days=100)
+    )
+    assert "tsa" in pki.roll_over(dt.timedelta(days=365))
+    assert pki.tsa_certificate != first
+    assert pki.tsa_certificate.public_key() == token_key.public_key()
+    assert first in pki.retired_tsa_certificates
+    assert not (pki.directory / "tsa.key.pem").exists()
