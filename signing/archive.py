@@ -160,13 +160,15 @@ def _token_signer(token: cms.SignedData, pool: Sequence[x509.Certificate]) -> x5
 
 
 def _chain(cert: x509.Certificate, pool: Sequence[x509.Certificate]) -> list[x509.Certificate]:
-    """`cert` and the issuers above it found in `pool` (by signature), leaf first."""
+    """`cert` and the issuers above it found in `pool` (by signature), leaf first. Where a CA
+    is certified twice (after a root rollover: by the new root and, as a bridge, by the old),
+    the certificate that lasts longer: the evidence lasts as long as the best path does."""
     chain = [cert]
     while chain[-1].issuer != chain[-1].subject and len(chain) < 8:
-        issuer = next((c for c in pool if _issued(chain[-1], c)), None)
-        if issuer is None:
+        issuers = [c for c in pool if _issued(chain[-1], c)]
+        if not issuers:
             break
-        chain.append(issuer)
+        chain.append(max(issuers, key=lambda c: c.not_valid_after_utc))
     return chain
 
 

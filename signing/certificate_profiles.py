@@ -4,6 +4,9 @@
               │                └── timestamping certificate         (RFC 3161 §2.3)
               └── root CRL (covers the issuing CA)   issuing CRL (covers the end entities)
 
+    after a root rollover:  new root ── OldWithNew ── (old root)          cross-certificates
+                            old root ── issuing CA (the new one, again)
+
 Every certificate below the root names where its issuer's certificate and CRL are published
 (AIA caIssuers, RFC 5280 §4.2.2.1; CRL distribution point, §4.2.1.13) so that anyone holding only
 the root can build and check the chain.
@@ -24,6 +27,7 @@ __all__ = [
     "DOCUMENT_SIGNING_EKU",
     "CaName",
     "PkiUrls",
+    "cross_certificate",
     "issuing_ca_certificate",
     "licence_signing_certificate",
     "root_ca_certificate",
@@ -192,13 +196,27 @@ def _sign(builder: x509.CertificateBuilder, issuer_key: PrivateKey) -> x509.Cert
 
 
 def root_ca_certificate(
-    key: PrivateKey, names: CaName, *, now: dt.datetime, lifetime: dt.timedelta
+    key: PrivateKey,
+    names: CaName,
+    *,
+    now: dt.datetime,
+    lifetime: dt.timedelta,
+    generation: int = 1,
 ) -> x509.Certificate:
-    """Self-signed trust anchor. pathLen 1: it certifies one level of CA (the issuing CA)."""
-    subject = names.name(names.common_name("Root CA"))
+    """Self-signed trust anchor. pathLen 1: it certifies one level of CA (the issuing CA).
+
+    A root rollover's successor is "Root CA G2", G3...: a name of its own, as for issuing CAs
+    (its CRL speaks for what it issued, not for its predecessor's). Its pathLen is 2, for the
+    one extra hop of the cross-certificate by which it vouches for its predecessor (OpenSSL
+    holds a trust anchor to its pathLen)."""
+    role = "Root CA" if generation == 1 else f"Root CA G{generation}"
+    subject = names.name(names.common_name(role))
     builder = (
         _builder(subject, subject, key.public_key(), now, lifetime)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
+        .add_extension(
+            x509.BasicConstraints(ca=True, path_length=1 if generation == 1 else 2),
+            critical=True,
+        )
         .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
     )
     return _sign(builder, key)
@@ -233,8 +251,49 @@ def issuing_ca_certificate(
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
     )
-    builder = _issued_by(builder, root_cert, urls.root_certificate, urls.root_crl)
+    builder = _issued_by(builder, root_cert, urls.ca_certificate(root_cert), urls.ca_crl(root_cert))
     return _sign(builder, root_key)
+
+
+def cross_certificate(
+    subject_cert: x509.Certificate,
+    issuer_cert: x509.Certificate,
+    issuer_key: PrivateKey,
+    urls: PkiUrls,
+    *,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> x509.Certificate:
+    """A CA's name, key and constraints certified by another root (root key update, RFC 4210
+    §4.4), so that relying parties trusting either root can build a path.
+
+    - OldWithNew: the old root by the new, over the old root's own validity. A relying party
+      that trusts only the new root accepts what was signed under the old one.
+    - The current issuing CA by the old root, until the old root ends: one that still trusts
+      only the old root accepts new licences, which carry it. (A new root by the old one,
+      RFC 4210's NewWithOld, would not do: the first root's pathLen 1 leaves no room for it.)
+    """
+    public_key = subject_cert.public_key()
+    constraints = subject_cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject_cert.subject)
+        .issuer_name(issuer_cert.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(
+            subject_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value,
+            critical=False,
+        )
+        .add_extension(constraints, critical=True)
+        .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
+    )
+    builder = _issued_by(
+        builder, issuer_cert, urls.ca_certificate(issuer_cert), urls.ca_crl(issuer_cert)
+    )
+    return _sign(builder, issuer_key)
 
 
 def licence_signing_certificate(

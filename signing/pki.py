@@ -17,6 +17,8 @@ Files written by `init_pki` (keys are PKCS#8 encrypted with the caller's passphr
                              which it keeps issuing until it expires: the certificates it issued
                              (earlier TSAs, signers) still need fresh revocation data whenever an
                              archive renews a licence's timestamps (B-LTA)
+      root-<serial>.pem / .key.pem / -crl.der   an earlier root (`rotate_root`), likewise
+    cross/<serial>.pem       cross-certificates between a root and its successor, both ways
 
 pki.json is the commit point: a change first writes new files under new names, then replaces
 the manifest atomically, then tidies up (the `signer.pem` copy, the retired key). A crash at
@@ -48,6 +50,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from signing.certificate_profiles import (
     CaName,
     PkiUrls,
+    cross_certificate,
     issuing_ca_certificate,
     licence_signing_certificate,
     root_ca_certificate,
@@ -83,7 +86,8 @@ _MANIFEST = "pki.json"
 # long enough for a worker that was down for weeks to still do it in time.
 SIGNER_RENEWAL = dt.timedelta(days=60)
 _RETIRED = "retired"
-# "root", "issuing" (the current issuing CA) or "issuing-<serial>" (a retired one).
+_CROSS = "cross"
+# "root", "issuing" (the current ones) or "issuing-<serial>", "root-<serial>" (retired ones).
 _Issuer = str
 
 
@@ -109,7 +113,7 @@ class CrlPolicy:
     root_period: dt.timedelta = dt.timedelta(days=90)
 
     def period(self, issuer: str) -> dt.timedelta:
-        return self.root_period if issuer == "root" else self.issuing_period
+        return self.root_period if issuer.partition("-")[0] == "root" else self.issuing_period
 
 
 def _now() -> dt.datetime:
@@ -195,10 +199,16 @@ class Pki:
         )
         self.retired_issuing_certificates = _retired(self.directory, "issuing-")
         self.retired_tsa_certificates = _retired(self.directory, "tsa-")
+        self.retired_root_certificates = _retired(self.directory, "root-")
+        self.cross_certificates = _certificates(self.directory / _CROSS)
         self._keys.pop("signer", None)
         # A rollover by another process replaced these files: decrypt the keys anew.
-        for name in ("tsa", "issuing"):
-            cert = self.tsa_certificate if name == "tsa" else self.issuing_certificate
+        current = {
+            "tsa": self.tsa_certificate,
+            "issuing": self.issuing_certificate,
+            "root": self.root_certificate,
+        }
+        for name, cert in current.items():
             if self._key_for.get(name) != cert.serial_number:
                 self._keys.pop(name, None)
                 self._key_for[name] = cert.serial_number
@@ -208,9 +218,37 @@ class Pki:
         return self.urls.public_base_url
 
     @property
-    def chain(self) -> tuple[x509.Certificate, x509.Certificate]:
-        """The CA certificates above every end entity: (issuing CA, root CA)."""
-        return (self.issuing_certificate, self.root_certificate)
+    def chain(self) -> tuple[x509.Certificate, ...]:
+        """The CA certificates above every end entity: (issuing CA, root CA), then, after a
+        root rollover and until the old root ends, the issuing CA as certified by the old root
+        and the old root (what signatures and timestamps carry, so that relying parties still
+        trusting only the old root can build a path, and those trusting only the new one can
+        still check every certificate carried)."""
+        now = _now()
+        issuing = self.issuing_certificate
+        bridges = tuple(
+            cert
+            for cert in self.cross_certificates
+            if cert.subject == issuing.subject
+            and cert.public_key() == issuing.public_key()
+            and cert.not_valid_after_utc > now
+        )
+        roots = tuple(
+            root
+            for root in self.retired_root_certificates
+            if any(bridge.issuer == root.subject for bridge in bridges)
+        )
+        return (issuing, self.root_certificate, *bridges, *roots)
+
+    @property
+    def trust_roots(self) -> tuple[x509.Certificate, ...]:
+        """Every root of this hierarchy, current first: what this authority's own verifiers
+        trust (a licence signed before a root rollover chains to the old one)."""
+        return (self.root_certificate, *reversed(self.retired_root_certificates))
+
+    def trust_pem(self) -> bytes:
+        """`trust_roots` as one PEM bundle (what `bizreg verify --trust` reads)."""
+        return b"".join(certificate_pem(cert) for cert in self.trust_roots)
 
     @property
     def signer_key_is_external(self) -> bool:
@@ -235,7 +273,7 @@ class Pki:
                     path = signer_path
                     if not path.exists():
                         self._adopt_legacy_signer_key(path)
-                elif name.startswith("issuing-"):
+                elif name.startswith(("issuing-", "root-")):
                     path = self.directory / _RETIRED / f"{name}.key.pem"
                 else:
                     path = self.directory / f"{name}.key.pem"
@@ -273,6 +311,8 @@ class Pki:
         yield from self.signer_certificates
         yield from self.retired_issuing_certificates
         yield from self.retired_tsa_certificates
+        yield from self.retired_root_certificates
+        yield from self.cross_certificates
 
     def revoked_entries(self) -> tuple[RevokedEntry, ...]:
         """Every revocation recorded, for both CAs."""
@@ -477,6 +517,19 @@ class Pki:
                 private=True,
             )
             write_atomically(self.directory / "issuing.pem", certificate_pem(cert))
+            now = _now()
+            for root in self.retired_root_certificates:  # until they end: see `chain`
+                if root.not_valid_after_utc > now:
+                    self._write_cross(
+                        cross_certificate(
+                            cert,
+                            root,
+                            self._key(_retired_name("root", root)),
+                            self.urls,
+                            not_before=now - dt.timedelta(minutes=5),
+                            not_after=min(cert.not_valid_after_utc, root.not_valid_after_utc),
+                        )
+                    )
             self.issuing_certificate = cert
             self._keys["issuing"] = issuing_key
             self._key_for["issuing"] = cert.serial_number
@@ -490,15 +543,84 @@ class Pki:
         self.renew_signer()
         return cert
 
+    def rotate_root(self) -> x509.Certificate:
+        """A new root before the old one expires (RFC 4210 §4.4), then a new issuing CA, TSA
+        and signer under it. The new root certifies the old one, and the old root the new
+        issuing CA (`cross/`, see `cross_certificate`); the old root is retired, not revoked:
+        it keeps its key to issue the CRL of what it certified until it expires. Relying
+        parties should add the new root to their trust before the old one ends; until then
+        the cross-certificate licences carry bridges to it."""
+        root_key = generate_private_key(self.key_algorithm)
+        with self._changing() as manifest:
+            old = self.root_certificate
+            old_key = self._key("root")
+            retired = f"root-{serial_hex(old.serial_number)}"
+            directory = self.directory / _RETIRED
+            directory.mkdir(exist_ok=True)
+            write_atomically(directory / f"{retired}.pem", certificate_pem(old))
+            write_atomically(
+                directory / f"{retired}.key.pem",
+                encrypt_private_key(old_key, self._passphrase),
+                private=True,
+            )
+            write_atomically(
+                directory / f"{retired}-crl.der", (self.directory / "root-crl.der").read_bytes()
+            )
+            manifest.crl_numbers[retired] = manifest.crl_numbers.get("root", 1)
+            manifest.revoked[retired] = manifest.revoked.pop("root", [])
+            now = _now()
+            new = root_ca_certificate(
+                root_key,
+                self.names,
+                now=now,
+                lifetime=self.validity.root,
+                generation=len(self.retired_root_certificates) + 2,
+            )
+            old_with_new = cross_certificate(
+                old,
+                new,
+                root_key,
+                self.urls,
+                not_before=old.not_valid_before_utc,
+                not_after=old.not_valid_after_utc,
+            )
+            self._write_cross(old_with_new)
+            write_atomically(
+                self.directory / "root.key.pem",
+                encrypt_private_key(root_key, self._passphrase),
+                private=True,
+            )
+            write_atomically(self.directory / "root.pem", certificate_pem(new))
+            self.root_certificate = new
+            self._keys["root"] = root_key
+            self._key_for["root"] = new.serial_number
+            self.retired_root_certificates = (*self.retired_root_certificates, old)
+            manifest.crl_numbers["root"] = 0
+            self._issue_crl(manifest, "root")
+        self.rotate_issuing_ca()
+        return self.root_certificate
+
+    def _write_cross(self, cert: x509.Certificate) -> None:
+        (self.directory / _CROSS).mkdir(exist_ok=True)
+        write_atomically(
+            self.directory / _CROSS / f"{serial_hex(cert.serial_number)}.pem",
+            certificate_pem(cert),
+        )
+
     def roll_over(self, margin: dt.timedelta) -> list[str]:
         """Whatever is due so that fresh timestamps outlive `margin` and the service never
-        signs with an expired certificate: the issuing CA when it expires within twice the
-        margin (its successor then certifies a new TSA and signer), the TSA within the
+        signs with an expired certificate: the root when it expires within four times the
+        margin (before the issuing CAs it certifies are cut short by its end), the issuing
+        CA within twice the margin (its successor then certifies a new TSA and signer), the
+        TSA within the
         margin, the licence signer within `SIGNER_RENEWAL` (or the margin, if shorter).
         Keys in a token are certified anew. Returns what was rotated."""
         done: list[str] = []
         now = _now()
-        if self.issuing_certificate.not_valid_after_utc - now <= 2 * margin:
+        if self.root_certificate.not_valid_after_utc - now <= 4 * margin:
+            self.rotate_root()
+            done += ["root", "issuing_ca"]
+        elif self.issuing_certificate.not_valid_after_utc - now <= 2 * margin:
             self.rotate_issuing_ca()
             done.append("issuing_ca")
         if self.tsa_certificate.not_valid_after_utc - now <= margin:
@@ -535,12 +657,16 @@ class Pki:
 
     def _issuer_of(self, cert: x509.Certificate) -> _Issuer:
         """Which of this hierarchy's CAs issued `cert` (and so lists it in its CRL)."""
-        if cert == self.issuing_certificate or cert in self.retired_issuing_certificates:
-            return "root"
-        for retired in self.retired_issuing_certificates:
-            if cert.issuer == retired.subject and _issued_by(cert, retired):
-                return f"issuing-{serial_hex(retired.serial_number)}"
-        return "issuing"
+        candidates: list[tuple[_Issuer, x509.Certificate]] = [
+            ("issuing", self.issuing_certificate),
+            ("root", self.root_certificate),
+            *((_retired_name("issuing", c), c) for c in self.retired_issuing_certificates),
+            *((_retired_name("root", c), c) for c in self.retired_root_certificates),
+        ]
+        for issuer, ca in candidates:
+            if cert.issuer == ca.subject and _issued_by(cert, ca):
+                return issuer
+        raise UnknownCertificate(f"no CA here issued {serial_hex(cert.serial_number)}")
 
     def _issuer_certificate(self, issuer: _Issuer) -> x509.Certificate:
         if issuer == "root":
@@ -548,6 +674,17 @@ class Pki:
         if issuer == "issuing":
             return self.issuing_certificate
         return read_certificate(self.directory / _RETIRED / f"{issuer}.pem")
+
+    def _live_retired(self) -> Iterator[tuple[_Issuer, x509.Certificate]]:
+        """Retired CAs that have not expired yet: they still issue CRLs."""
+        now = _now()
+        for kind, certs in (
+            ("issuing", self.retired_issuing_certificates),
+            ("root", self.retired_root_certificates),
+        ):
+            for cert in certs:
+                if cert.not_valid_after_utc > now:
+                    yield _retired_name(kind, cert), cert
 
     def _issue_crl(self, manifest: Manifest, issuer: _Issuer) -> bytes:
         number = manifest.crl_numbers.get(issuer, 0) + 1
@@ -605,26 +742,23 @@ class Pki:
         """The root's current CRL (DER), covering the issuing CA."""
         return self._crl_der("root")
 
-    def issuing_ca(self, serial: str) -> tuple[x509.Certificate, Callable[[], bytes]]:
-        """The current or a retired issuing CA by serial number (hex, as in its certificates'
-        URLs), and how to read its current CRL; LookupError if this hierarchy has no such CA
-        (or it has expired: it issues no more CRLs)."""
+    def ca(self, serial: str) -> tuple[x509.Certificate, Callable[[], bytes]]:
+        """Any CA of this hierarchy, current or retired, root or issuing, by serial number
+        (hex, as in the URLs its certificates name), and how to read its current CRL;
+        LookupError if there is none (or it has expired: it issues no more CRLs)."""
         if serial == serial_hex(self.issuing_certificate.serial_number):
             return self.issuing_certificate, self.current_crl_der
-        for cert in self.retired_issuing_certificates:
-            if serial == serial_hex(cert.serial_number) and cert.not_valid_after_utc > _now():
-                return cert, functools.partial(self._crl_der, f"issuing-{serial}")
+        if serial == serial_hex(self.root_certificate.serial_number):
+            return self.root_certificate, self.root_crl_der
+        for issuer, cert in self._live_retired():
+            if serial == serial_hex(cert.serial_number):
+                return cert, functools.partial(self._crl_der, issuer)
         raise LookupError(serial)
 
     def crls_der(self) -> tuple[bytes, ...]:
         """The CRLs a relying party needs to check a whole chain: (issuing CA's, root's), then
-        those of retired issuing CAs that have not expired yet."""
-        now = _now()
-        retired = tuple(
-            self._crl_der(f"issuing-{serial_hex(cert.serial_number)}")
-            for cert in self.retired_issuing_certificates
-            if cert.not_valid_after_utc > now
-        )
+        those of retired issuing CAs and roots that have not expired yet."""
+        retired = tuple(self._crl_der(issuer) for issuer, _ in self._live_retired())
         return (self.current_crl_der(), self.root_crl_der(), *retired)
 
 
@@ -661,12 +795,27 @@ def _retired(directory: Path, prefix: str) -> tuple[x509.Certificate, ...]:
     )
 
 
+def _certificates(folder: Path) -> tuple[x509.Certificate, ...]:
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        sorted(
+            (read_certificate(path) for path in folder.glob("*.pem")),
+            key=lambda cert: cert.not_valid_before_utc,
+        )
+    )
+
+
+def _retired_name(kind: str, cert: x509.Certificate) -> _Issuer:
+    return f"{kind}-{serial_hex(cert.serial_number)}"
+
+
 def _signer_path(directory: Path, serial: int, suffix: str) -> Path:
     return directory / "signers" / f"{serial_hex(serial)}{suffix}"
 
 
 def _crl_file(issuer: _Issuer) -> str:
-    if issuer.startswith("issuing-"):
+    if issuer.startswith(("issuing-", "root-")):
         return f"{_RETIRED}/{issuer}-crl.der"
     return "root-crl.der" if issuer == "root" else "crl.der"
 

@@ -81,6 +81,22 @@ def _asn1_certificate(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
+def _path_root(
+    cert: x509.Certificate, chain: Sequence[x509.Certificate]
+) -> x509.Certificate | None:
+    """The root that `cert`'s own path in `chain` ends at (the chain lists that path first).
+    Tokens leave it out, as relying parties hold it; anything else the chain holds (after a
+    root rollover: the issuing CA as certified by the old root, and the old root) is carried,
+    so that every carried certificate can be checked against one carried or trusted."""
+    current = cert
+    for _ in chain:
+        issuer = next((c for c in chain if c.subject == current.issuer), None)
+        if issuer is None or issuer.issuer == issuer.subject:
+            return issuer
+        current = issuer
+    return None
+
+
 class TimestampAuthority:
     """An RFC 3161 TSA signing with `key` under `cert` (which must carry the critical
     id-kp-timeStamping EKU, RFC 3161 §2.3).
@@ -106,7 +122,8 @@ class TimestampAuthority:
         self.policy = policy
         self._clock = clock
         asn1_cert = _asn1_certificate(cert)
-        embedded = [cert] + [c for c in self.chain if c.issuer != c.subject]
+        root = _path_root(cert, self.chain)
+        embedded = [cert] + [c for c in self.chain if c is not root]
         # Everything that is the same in every token is encoded once, here.
         self._certificates_der = der.set_of(
             (c.public_bytes(serialization.Encoding.DER) for c in embedded), tag=der.context(0)

@@ -43,6 +43,24 @@ def root_certificate(request: Request) -> Response:
     return Response(pem, media_type=_PEM, headers=_CACHE)
 
 
+@router.get("/pki/roots.pem", response_class=Response)
+def root_certificates(request: Request) -> Response:
+    """Every root of the authority, the current one first: after a root rollover, what a
+    relying party trusts to verify licences signed under the old root and the new."""
+    return Response(_authority(request).pki.trust_pem(), media_type=_PEM, headers=_CACHE)
+
+
+@router.get("/pki/cross.pem", response_class=Response)
+def cross_certificates(request: Request) -> Response:
+    """The cross-certificates between successive roots (RFC 4210 §4.4), both ways; empty
+    before a first root rollover."""
+    pem = b"".join(
+        cert.public_bytes(serialization.Encoding.PEM)
+        for cert in _authority(request).pki.cross_certificates
+    )
+    return Response(pem, media_type=_PEM, headers=_CACHE)
+
+
 @router.get("/pki/issuing.pem", response_class=Response)
 def issuing_certificate(request: Request) -> Response:
     pem = _authority(request).pki.issuing_certificate.public_bytes(serialization.Encoding.PEM)
@@ -84,11 +102,11 @@ def all_crls(request: Request) -> Response:
     return Response(pem, media_type=_PEM)
 
 
-def _issuing_ca(request: Request, serial: str) -> tuple[x509.Certificate, Callable[[], bytes]]:
+def _ca(request: Request, serial: str) -> tuple[x509.Certificate, Callable[[], bytes]]:
     try:
-        return _authority(request).pki.issuing_ca(serial)
+        return _authority(request).pki.ca(serial)
     except LookupError:
-        raise CaNotFound(f"no issuing CA with serial number {serial[:40]} here") from None
+        raise CaNotFound(f"no CA with serial number {serial[:40]} here") from None
 
 
 @router.get(
@@ -97,8 +115,9 @@ def _issuing_ca(request: Request, serial: str) -> tuple[x509.Certificate, Callab
     responses=problem_responses(CaNotFound, PayloadInvalid),
 )
 def ca_certificate(request: Request, serial: str) -> Response:
-    """An issuing CA's certificate, current or retired: what its certificates' AIA names."""
-    cert, _ = _issuing_ca(request, serial)
+    """A CA's certificate (issuing CA or root), current or retired: what the AIA of the
+    certificates it issued names."""
+    cert, _ = _ca(request, serial)
     return Response(cert.public_bytes(serialization.Encoding.PEM), media_type=_PEM, headers=_CACHE)
 
 
@@ -108,9 +127,9 @@ def ca_certificate(request: Request, serial: str) -> Response:
     responses=problem_responses(CaNotFound, CrlUnavailable, PayloadInvalid),
 )
 def ca_crl(request: Request, serial: str) -> Response:
-    """An issuing CA's current CRL (DER), current or retired: what its certificates' CRL
-    distribution point names, so a revocation is found after a rollover too."""
-    _, read = _issuing_ca(request, serial)
+    """A CA's current CRL (DER), current or retired: what the CRL distribution point of the
+    certificates it issued names, so a revocation is found after a rollover too."""
+    _, read = _ca(request, serial)
     return _crl(read)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any, BinaryIO, Final
 
-from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
@@ -97,7 +96,7 @@ def isolated_verifier(request: Request) -> IsolatedVerifier:
                 settings = state.settings
                 pki = state.authority.pki
                 pool = IsolatedVerifier(
-                    pki.root_certificate.public_bytes(serialization.Encoding.PEM),
+                    pki.trust_pem(),
                     crls=pki.crls_der,
                     workers=settings.max_concurrent_verifications + 1,
                     budget_seconds=settings.verify_budget_seconds,

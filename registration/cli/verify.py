@@ -163,11 +163,7 @@ def _online(trust_file: Path | None) -> tuple[bytes, list[bytes], RegistryFactor
             f"no PKI in {settings.pki_dir} ({error}); to verify elsewhere use "
             "--url BASE (the service's registry and root) or --offline --trust ROOT.pem"
         ) from None
-    trust_pem = (
-        trust_file.read_bytes()
-        if trust_file is not None
-        else pki.root_certificate.public_bytes(serialization.Encoding.PEM)
-    )
+    trust_pem = trust_file.read_bytes() if trust_file is not None else pki.trust_pem()
     return (
         trust_pem,
         list(pki.crls_der()),

@@ -133,10 +133,11 @@ def engine_registry(engine: Engine, settings: Settings | None = None) -> Registr
 
 
 def service_verifier(authority: LicenceAuthority, max_bytes: int) -> LicenceVerifier:
-    """The service's verifier: the authority's root as the only trust anchor and its current
-    CRLs (re-read for every verification; the files are small and parsed CRLs are cached)."""
+    """The service's verifier: the authority's roots (the current one, and earlier ones
+    after a root rollover) as the only trust anchors, and its current CRLs (re-read for every
+    verification; the files are small and parsed CRLs are cached)."""
     return LicenceVerifier(
-        [authority.pki.root_certificate],
+        authority.pki.trust_roots,
         crls=authority.pki.crls_der,
         max_bytes=min(max_bytes, MAX_DOCUMENT_BYTES),
     )

@@ -13,6 +13,7 @@ import functools
 import io
 import re
 import shutil
+import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pytest
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from click.testing import CliRunner
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -51,7 +53,6 @@ from registration.services.verification import engine_registry
 from registration.settings import Settings
 from signing import init_pki
 from signing.archive import archive_state, renew
-from signing.pki import Validity
 from signing.tsa import InProcessTimeStamper, TimestampAuthority
 from signing.verification import Indication, SubIndication
 from tests.api.helpers import act, create
@@ -65,8 +66,8 @@ YEAR = dt.timedelta(days=365.25)
 
 @pytest.fixture
 def rolling(tmp_path: Path, database_url: str) -> tuple[LicenceAuthority, Settings]:
-    """An authority whose PKI may roll over (a root of 25 years: root rollover is not
-    modelled, the TSA and the issuing CA are)."""
+    """An authority whose PKI rolls over: the default hierarchy (a root of 20 years, so the
+    root rolls over too, at year 16; the TSA, the issuing CA and the signer before that)."""
     settings = Settings(data_dir=tmp_path / "var", database_url=database_url)
     init_pki(
         settings.pki_dir,
@@ -74,7 +75,6 @@ def rolling(tmp_path: Path, database_url: str) -> tuple[LicenceAuthority, Settin
         passphrase=settings.pki_passphrase,
         key_algorithm=settings.pki_key_algorithm,
         organization="Dongguan Market Regulation",
-        validity=Validity(root=25 * YEAR),
     )
     return build_authority(settings), settings
 
@@ -111,11 +111,14 @@ def _lta_validation(
     CRLs current then (what a relying party fetches from /pki/crl): the newest timestamp is
     validated with them, every earlier one in the past with the proofs of existence the
     document timestamps give."""
-    root = asn1_x509.Certificate.load(_der(root_pem))
+    roots = [
+        asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+        for c in x509.load_pem_x509_certificates(root_pem)
+    ]
     spec = PdfSignatureValidationSpec(
         SignatureValidationSpec(
             cert_validation_policy=CertValidationPolicySpec(
-                trust_manager=SimpleTrustManager.build(trust_roots=[root]),
+                trust_manager=SimpleTrustManager.build(trust_roots=roots),
                 revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO, retroactive_revinfo=True),
             ),
             local_knowledge=LocalKnowledge(
@@ -136,10 +139,32 @@ def _identity(moment: dt.datetime) -> dt.datetime:
     return moment
 
 
-def _der(pem: bytes) -> bytes:
-    from cryptography import x509
+def _nss_db(roots: Sequence[x509.Certificate], directory: Path) -> str:
+    """An NSS database trusting `roots` (pdfsig's trust store)."""
+    from tests.tooling import require_tool
 
-    return x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    certutil = require_tool("certutil", "libnss3-tools")
+    directory.mkdir(exist_ok=True)
+    subprocess.run([certutil, "-N", "-d", f"sql:{directory}", "--empty-password"], check=True)
+    for number, root in enumerate(roots):
+        pem = directory / f"root{number}.pem"
+        pem.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+        subprocess.run(
+            [
+                certutil,
+                "-A",
+                "-d",
+                f"sql:{directory}",
+                "-n",
+                f"root{number}",
+                "-t",
+                "CT,C,C",
+                "-i",
+                str(pem),
+            ],
+            check=True,
+        )
+    return f"sql:{directory}"
 
 
 def test_twenty_years_of_renewals_keep_licences_and_notices_verifiable(
@@ -159,7 +184,6 @@ def test_twenty_years_of_renewals_keep_licences_and_notices_verifiable(
         issued_pdf, issued_sha256 = issued.pdf, issued.sha256
         notice_count = len(session.exec(select(Notice)).all())
     root = authority.pki.root_certificate
-    root_pem = root.public_bytes(serialization.Encoding.PEM)
     t0 = dt.datetime.now(dt.UTC)
 
     # Nothing is due at first; the status says when the earliest timestamp expires.
@@ -194,10 +218,17 @@ def test_twenty_years_of_renewals_keep_licences_and_notices_verifiable(
         with Session(engine) as session:
             current = session.get(Licence, licence_id)
             assert current is not None
-            verdict = LicenceVerifier([root], clock=then).verify(current.pdf)
+            # The relying party adds each new root the authority publishes (/pki/roots.pem).
+            trusted = authority.pki.trust_roots
+            verdict = LicenceVerifier(trusted, clock=then).verify(current.pdf)
             assert verdict.passed, (step, verdict.reason, verdict.problems)
     assert "tsa" in rollovers
     assert "issuing_ca" in rollovers
+    assert "root" in rollovers
+    trusted = authority.pki.trust_roots
+    assert root in trusted
+    assert root.not_valid_after_utc < step  # the first root has ended
+    root_pem = authority.pki.trust_pem()
 
     moment = step
     with Session(engine) as session:
@@ -222,7 +253,7 @@ def test_twenty_years_of_renewals_keep_licences_and_notices_verifiable(
     assert renewed_pdf.startswith(issued_pdf)  # incremental updates only
 
     # Our verifier, twenty years on: B-LTA, every archive timestamp in the chain trusted.
-    report = LicenceVerifier([root], clock=lambda: moment).verify(renewed_pdf)
+    report = LicenceVerifier(trusted, clock=lambda: moment).verify(renewed_pdf)
     assert report.passed
     assert report.signature.level == "B-LTA"
     assert len(report.signature.document_timestamps) == len(renewals)
@@ -230,7 +261,7 @@ def test_twenty_years_of_renewals_keep_licences_and_notices_verifiable(
     # pyHanko's LTA validation (EN 319 102-1 §5.6.3), the document timestamps as evidence.
 
     # The issued file, left as it was, is reported as unrenewed past its TSA's expiry.
-    left = LicenceVerifier([root], clock=lambda: moment).verify(issued_pdf)
+    left = LicenceVerifier(trusted, clock=lambda: moment).verify(issued_pdf)
     assert (left.indication, left.sub_indication, left.reason) == (
         Indication.INDETERMINATE,
         SubIndication.OUT_OF_BOUNDS_NO_POE,
@@ -240,11 +271,11 @@ def test_twenty_years_of_renewals_keep_licences_and_notices_verifiable(
     # The registry knows every form: the current file is identical, the issued one an earlier
     # archive form of the same licence.
     registry = engine_registry(engine)
-    online = LicenceVerifier([root], crls=authority.pki.crls_der, clock=lambda: moment)
+    online = LicenceVerifier(trusted, crls=authority.pki.crls_der, clock=lambda: moment)
     same = online.verify(renewed_pdf, registry=registry).registry
     assert same is not None
     assert same.file_match == "identical"
-    now_verifier = LicenceVerifier([root])
+    now_verifier = LicenceVerifier(trusted)
     earlier = now_verifier.verify(issued_pdf, registry=registry)
     assert earlier.registry is not None
     assert earlier.registry.file_match == "earlier_archive_form"
@@ -273,9 +304,9 @@ def test_twenty_years_of_renewals_keep_licences_and_notices_verifiable(
 
     # poppler's pdfsig: the signature is intact and its certificate trusted.
     if shutil.which("pdfsig") is not None or __import__("os").environ.get("CI"):
-        from tests.issuance.test_independent_validators import _nss_db, pdfsig
+        from tests.issuance.test_independent_validators import pdfsig
 
-        text = pdfsig(files / "renewed.pdf", _nss_db(files / "root.pem", tmp_path / "nss"))
+        text = pdfsig(files / "renewed.pdf", _nss_db(trusted, tmp_path / "nss"))
         assert text.count("Signature is Valid.") >= 1
         assert "Certificate is Trusted." in text
         assert text.count("ArchiveRenewal") == len(renewals)

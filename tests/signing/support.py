@@ -99,7 +99,7 @@ def start_publication_server() -> PublicationServer:
                 serial, _, suffix = rest.removeprefix("pki/ca/").partition(".")
                 if rest.startswith("pki/ca/") and suffix in ("pem", "crl"):
                     try:
-                        ca, crl = pki.issuing_ca(serial)
+                        ca, crl = pki.ca(serial)
                     except LookupError:
                         pass
                     else:

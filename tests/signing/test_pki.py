@@ -124,8 +124,9 @@ def test_ca_certificate_profiles(pki: Pki) -> None:
         assert usage.key_cert_sign
         assert usage.crl_sign
         assert not usage.digital_signature
-    assert _aia_ca_issuers(issuing) == [f"{pki.public_base_url}/pki/root.pem"]
-    assert _crl_urls(issuing) == [f"{pki.public_base_url}/pki/root-crl"]
+    # The root by serial number: `root.pem` and `root-crl` follow a root rollover.
+    assert _aia_ca_issuers(issuing) == [f"{pki.public_base_url}/pki/ca/{root.serial_number:x}.pem"]
+    assert _crl_urls(issuing) == [f"{pki.public_base_url}/pki/ca/{root.serial_number:x}.crl"]
 
 
 def test_openssl_verifies_every_chain(pki: Pki) -> None:

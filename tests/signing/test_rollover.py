@@ -4,15 +4,19 @@ certifies a new TSA and signer while the retired CA keeps issuing CRLs for what 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import Engine
 
 import signing.pki
 from signing import RevocationReason, init_pki
 from signing.pki import SIGNER_RENEWAL
+from tests.tooling import require_tool
 
 
 def _ec(cert: x509.Certificate) -> ec.EllipticCurvePublicKey:
@@ -163,7 +167,7 @@ def test_a_retired_ca_keeps_its_addresses_after_a_rollover(
     later = old_ca.not_valid_after_utc + dt.timedelta(days=1)
     monkeypatch.setattr(signing.pki, "_now", lambda: later)
     with pytest.raises(LookupError):
-        authority.pki.issuing_ca(f"{old_ca.serial_number:x}")
+        authority.pki.ca(f"{old_ca.serial_number:x}")
 
 
 def test_the_licence_signer_is_renewed_before_its_certificate_ends(
@@ -218,3 +222,175 @@ def test_a_token_tsa_key_is_certified_anew(tmp_path: Path, monkeypatch: pytest.M
     assert pki.tsa_certificate.public_key() == token_key.public_key()
     assert first in pki.retired_tsa_certificates
     assert not (pki.directory / "tsa.key.pem").exists()
+
+
+def _pem(*certs: x509.Certificate) -> bytes:
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+
+def _openssl_verify(
+    directory: Path,
+    trusted: bytes,
+    untrusted: bytes,
+    leaf: x509.Certificate,
+    at: dt.datetime | None,
+) -> subprocess.CompletedProcess[str]:
+    """`openssl verify` at `at`, or without checking times at all."""
+    openssl = require_tool("openssl", "openssl")
+    for name, data in (
+        ("trusted.pem", trusted),
+        ("untrusted.pem", untrusted),
+        ("leaf.pem", _pem(leaf)),
+    ):
+        (directory / name).write_bytes(data)
+    return subprocess.run(
+        [
+            openssl,
+            "verify",
+            *(["-no_check_time"] if at is None else ["-attime", str(int(at.timestamp()))]),
+            "-CAfile",
+            str(directory / "trusted.pem"),
+            "-untrusted",
+            str(directory / "untrusted.pem"),
+            str(directory / "leaf.pem"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_root_rollover_cross_certifies_both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new root four margins before the old one ends (the issuing CAs it certifies would be
+    cut short by its end otherwise), certified by the old one and certifying it: openssl
+    builds a path from a new signer to the old root, and from a signer of the old hierarchy
+    to the new root. The old root keeps issuing the CRL of what it certified until it ends."""
+    pki = init_pki(tmp_path / "pki", public_base_url="https://ca.example", passphrase="x" * 12)
+    old_root, old_ca, old_signer = (
+        pki.root_certificate,
+        pki.issuing_certificate,
+        pki.signer_certificate,
+    )
+    margin = dt.timedelta(days=365)
+    ends = old_root.not_valid_after_utc
+    monkeypatch.setattr(signing.pki, "_now", lambda: ends - 4 * margin - dt.timedelta(days=1))
+    assert "root" not in pki.roll_over(margin)
+    then = ends - 4 * margin + dt.timedelta(days=1)
+    monkeypatch.setattr(signing.pki, "_now", lambda: then)
+    assert pki.roll_over(margin)[:2] == ["root", "issuing_ca"]
+
+    new_root = pki.root_certificate
+    assert new_root.subject.rfc4514_string().startswith("CN=bizreg development Root CA G2")
+    new_root.verify_directly_issued_by(new_root)
+    pki.issuing_certificate.verify_directly_issued_by(new_root)
+    pki.signer_certificate.verify_directly_issued_by(pki.issuing_certificate)
+    assert pki.trust_roots == (new_root, old_root)
+    old_with_new, bridge = sorted(
+        pki.cross_certificates, key=lambda c: c.issuer == old_root.subject
+    )
+    old_with_new.verify_directly_issued_by(new_root)
+    assert old_with_new.subject == old_root.subject
+    assert old_with_new.public_key() == old_root.public_key()
+    assert old_with_new.not_valid_before_utc == old_root.not_valid_before_utc
+    assert old_with_new.not_valid_after_utc == old_root.not_valid_after_utc
+    # The new issuing CA, certified by the old root too: signatures carry it while it lasts.
+    bridge.verify_directly_issued_by(old_root)
+    assert bridge.subject == pki.issuing_certificate.subject
+    assert bridge.public_key() == pki.issuing_certificate.public_key()
+    assert bridge.not_valid_after_utc <= old_root.not_valid_after_utc
+    assert pki.chain == (pki.issuing_certificate, new_root, bridge, old_root)
+
+    # Independent path building (openssl): a new signer, trusting only the old root...
+    bridged = _openssl_verify(tmp_path, _pem(old_root), _pem(bridge), pki.signer_certificate, then)
+    assert bridged.returncode == 0, bridged.stderr
+    # ... not without the bridge...
+    cut = _openssl_verify(
+        tmp_path, _pem(old_root), _pem(pki.issuing_certificate), pki.signer_certificate, then
+    )
+    assert cut.returncode != 0
+    # ... and a signer of the old hierarchy, in its time (before the new root existed: the
+    # timestamp's point), trusting only the new root.
+    back = _openssl_verify(tmp_path, _pem(new_root), _pem(old_ca, old_with_new), old_signer, None)
+    assert back.returncode == 0, back.stderr
+
+    # The retired root issues the CRL of what it certified; the new root's CRL is its own.
+    crls = {c.issuer: c for c in map(x509.load_der_x509_crl, pki.crls_der())}
+    assert set(crls) >= {old_root.subject, new_root.subject}  # (the first issuing CA has ended)
+    assert crls[old_root.subject].is_signature_valid(_ec(old_root))
+    pki.revoke_certificate(bridge.serial_number, RevocationReason.SUPERSEDED)
+    crls = {c.issuer: c for c in map(x509.load_der_x509_crl, pki.crls_der())}
+    assert crls[old_root.subject].get_revoked_certificate_by_serial_number(bridge.serial_number)
+    assert (
+        crls[new_root.subject].get_revoked_certificate_by_serial_number(bridge.serial_number)
+        is None
+    )
+    ca, read = pki.ca(f"{old_root.serial_number:x}")
+    assert ca == old_root
+    assert x509.load_der_x509_crl(read()).issuer == old_root.subject
+
+    # Another process sees the same hierarchy.
+    again = signing.pki.load_pki(pki.directory, "x" * 12)
+    assert again.trust_roots == pki.trust_roots
+    assert again.chain == pki.chain
+
+    # Once the old root has ended: no more bridge, no more CRL from it.
+    monkeypatch.setattr(signing.pki, "_now", lambda: ends + dt.timedelta(days=1))
+    assert pki.chain == (pki.issuing_certificate, new_root)
+    assert old_root.subject not in {x509.load_der_x509_crl(der).issuer for der in pki.crls_der()}
+
+
+def test_licences_verify_across_a_root_rollover(
+    tmp_path: Path, engine: Engine, database_url: str
+) -> None:
+    """After a root rollover, a relying party still trusting only the old root verifies a new
+    licence (through the cross-certificate it carries), one that switched to the new root
+    verifies it too, and the service's own verifier (every root of the authority) verifies
+    licences from both sides of the rollover."""
+    from fastapi.testclient import TestClient
+
+    from registration.app import create_app
+    from registration.issuance.authority import build_authority
+    from registration.services.verification import service_verifier
+    from registration.settings import Settings
+    from signing.verification import Indication
+    from templates.specimens import SPECIMENS
+    from verification import LicenceVerifier
+
+    settings = Settings(data_dir=tmp_path / "var", database_url=database_url)
+    serving = build_authority(settings)
+    old_root = serving.pki.root_certificate
+    before = serving.issue_pdf(SPECIMENS["paris"])
+    rolling = build_authority(settings)  # the worker's archive job, in another process
+    new_root = rolling.pki.rotate_root()
+    after = serving.issue_pdf(SPECIMENS["paris"])
+    assert serving.pki.root_certificate == new_root != old_root
+
+    crls = serving.pki.crls_der
+    for roots, pdfs in (
+        ([old_root], (before, after)),
+        ([new_root], (after,)),
+        (list(serving.pki.trust_roots), (before, after)),
+    ):
+        for pdf in pdfs:
+            report = LicenceVerifier(roots, crls=crls).verify(pdf)
+            assert report.indication == Indication.TOTAL_PASSED, (roots, report.reason)
+    service = service_verifier(serving, 10 * 1024 * 1024)
+    assert all(service.verify(pdf).passed for pdf in (before, after))
+    # A relying party trusting only the new root cannot vouch for the old signature by itself.
+    assert not LicenceVerifier([new_root], crls=crls).verify(before).passed
+
+    with TestClient(create_app(settings, authority=serving), base_url=settings.base_url) as client:
+        roots = x509.load_pem_x509_certificates(client.get("/pki/roots.pem").content)
+        assert roots == [new_root, old_root]
+        cross = x509.load_pem_x509_certificates(client.get("/pki/cross.pem").content)
+        assert len(cross) == 2
+        assert x509.load_pem_x509_certificate(client.get("/pki/root.pem").content) == new_root
+        old = client.get(f"/pki/ca/{old_root.serial_number:x}.crl")
+        assert x509.load_der_x509_crl(old.content).issuer == old_root.subject
+        for pdf in (before, after):
+            verdict = client.post(
+                "/api/v1/verify", files={"file": ("l.pdf", pdf, "application/pdf")}
+            ).json()
+            assert verdict.get("indication") == "TOTAL_PASSED", verdict
