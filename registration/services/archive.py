@@ -228,6 +228,10 @@ def _hierarchy_certificates(authority: LicenceAuthority) -> Sequence[Any]:
         *pki.retired_issuing_certificates,
         *pki.retired_tsa_certificates,
         *pki.signer_certificates,
+        # After a root rollover: the earlier roots, and the new root's certificate of each
+        # (a relying party trusting only the new root reaches the old chains through it).
+        *pki.retired_root_certificates,
+        *pki.cross_certificates,
     ]
 
 

@@ -256,6 +256,10 @@ def test_twenty_years_of_renewals_keep_licences_and_notices_verifiable(
     report = LicenceVerifier(trusted, clock=lambda: moment).verify(renewed_pdf)
     assert report.passed
     assert report.signature.level == "B-LTA"
+    # A relying party that only ever held the new root: the renewals' validation data carries
+    # the new root's certificate of the old one, so the signature of year 0 is still reached.
+    newest = LicenceVerifier([authority.pki.root_certificate], clock=lambda: moment)
+    assert newest.verify(renewed_pdf).passed, newest.verify(renewed_pdf).problems
     assert len(report.signature.document_timestamps) == len(renewals)
 
     # pyHanko's LTA validation (EN 319 102-1 §5.6.3), the document timestamps as evidence.
