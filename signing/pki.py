@@ -148,6 +148,7 @@ class Pki:
         self._key_for: dict[str, int] = {}  # the certificate serial each cached key belongs to
         # Why the last re-issue of a CRL failed, per issuer (shown by the service's /healthz).
         self.crl_refresh_failures: dict[str, str] = {}
+        self.generation = 0
         self._reload()
 
     # -- state -------------------------------------------------------------------------------
@@ -178,6 +179,9 @@ class Pki:
             raise PkiNotFound(f"no PKI in {self.directory} (run init_pki first)")
         manifest = Manifest.from_json(manifest_path.read_bytes())
         self._manifest = manifest
+        # Counts the states this object has loaded: a holder of signers built from it (the
+        # licence authority) rebuilds them when it changes, whichever process made the change.
+        self.generation += 1
         self.urls = PkiUrls(manifest.public_base_url)
         self.key_algorithm: KeyAlgorithm = manifest.key_algorithm
         self.names = CaName(manifest.organization)

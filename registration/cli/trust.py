@@ -67,23 +67,40 @@ def sha256_fingerprint(certificate: x509.Certificate) -> str:
     return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
-def fetch(base_url: str, path: str) -> bytes:
-    """GET `base_url` + `path`; a ClickException naming what failed otherwise."""
+def fetch_if_present(base_url: str, path: str) -> bytes | None:
+    """`fetch`, or None where the service answers 404 (an older version without `path`)."""
     url = base_url.rstrip("/") + path
     try:
         response = httpx.get(url, timeout=30.0, follow_redirects=True)
     except httpx.HTTPError as error:
         raise click.ClickException(f"cannot fetch {url}: {error}") from None
+    if response.status_code == 404:
+        return None
     if response.status_code != 200:
         raise click.ClickException(f"cannot fetch {url}: HTTP {response.status_code}")
     return response.content
 
 
+def fetch(base_url: str, path: str) -> bytes:
+    """GET `base_url` + `path`; a ClickException naming what failed otherwise."""
+    data = fetch_if_present(base_url, path)
+    if data is None:
+        raise click.ClickException(f"cannot fetch {base_url.rstrip('/')}{path}: HTTP 404")
+    return data
+
+
 def root_certificate(url: str | None, pinned: str | None) -> x509.Certificate:
-    """The authority's root: from `url`'s /pki/root.pem, or this deployment's PKI; refused
-    (ClickException, exit 1) when it does not have the pinned fingerprint."""
+    """The authority's root: from `url`'s /pki/roots.pem (every root, current first; a service
+    without it: /pki/root.pem), or this deployment's PKI. With `pinned`, the root of that
+    fingerprint: after a root rollover a relying party pinned to the old root keeps it, and
+    new licences still reach it through the cross-certificate they carry. Refused
+    (ClickException, exit 1) when no root has the pinned fingerprint."""
     if url is not None:
-        data, source = fetch(url, "/pki/root.pem"), f"{url.rstrip('/')}/pki/root.pem"
+        source = f"{url.rstrip('/')}/pki/roots.pem"
+        data = fetch_if_present(url, "/pki/roots.pem")
+        if data is None:
+            source = f"{url.rstrip('/')}/pki/root.pem"
+            data = fetch(url, "/pki/root.pem")
     else:
         from registration.settings import Settings
 
@@ -93,27 +110,31 @@ def root_certificate(url: str | None, pinned: str | None) -> x509.Certificate:
                 f"no PKI in {path.parent}: run where the service's data directory is, "
                 "or fetch the root with --url BASE"
             )
-        data, source = path.read_bytes(), str(path)
+        retired = sorted((path.parent / "retired").glob("root-*.pem"), reverse=True)
+        source = str(path)
+        data = b"".join(p.read_bytes() for p in [path, *retired] if not p.name.endswith(".key.pem"))
     try:
-        certificates = x509.load_pem_x509_certificates(data)
+        roots = x509.load_pem_x509_certificates(data)
     except ValueError:
         raise click.ClickException(f"{source} is not a PEM certificate") from None
-    if len(certificates) != 1:
-        raise click.ClickException(f"{source}: one root certificate expected")
-    root = certificates[0]
-    actual = sha256_fingerprint(root)
-    if pinned is not None and actual != normalise_fingerprint(pinned):
-        raise click.ClickException(
-            f"refused: the root from {source} has SHA-256 fingerprint {actual}, not the pinned "
-            f"{normalise_fingerprint(pinned)}; it is not the authority you meant to trust"
-        )
-    if pinned is None and url is not None:
-        click.echo(
-            f"warning: root fetched from {source} without --fingerprint; compare its SHA-256 "
-            f"{actual} with the one the authority publishes",
-            err=True,
-        )
-    return root
+    if pinned is None:
+        root = roots[0]
+        if url is not None:
+            click.echo(
+                f"warning: root fetched from {source} without --fingerprint; compare its "
+                f"SHA-256 {sha256_fingerprint(root)} with the one the authority publishes",
+                err=True,
+            )
+        return root
+    wanted = normalise_fingerprint(pinned)
+    for root in roots:
+        if sha256_fingerprint(root) == wanted:
+            return root
+    found = ", ".join(sha256_fingerprint(r) for r in roots)
+    raise click.ClickException(
+        f"refused: no root from {source} has the pinned SHA-256 fingerprint {wanted} (it has "
+        f"{found}); it is not the authority you meant to trust"
+    )
 
 
 def root_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -45,6 +45,11 @@ class LicenceAuthority:
     tsa: TimestampAuthority
     signer: LicenceSigner
     _lock: threading.Lock
+    # The `pki.generation` the TSA and signer were built from.
+    _built_from: int = 0
+
+    def __post_init__(self) -> None:
+        self._built_from = self.pki.generation
 
     def follow_pki(self) -> None:
         """Sign and timestamp with what the hierarchy on disk holds now. Another process may
@@ -52,10 +57,12 @@ class LicenceAuthority:
         signer (`bizreg pki`) or revoked a certificate: without this, this process would go
         on timestamping with a TSA certificate near its end until restarted. A `stat` per
         call when nothing changed."""
-        if not self.pki.reload_if_changed():
+        self.pki.reload_if_changed()
+        if self.pki.generation == self._built_from:
             return
         with self._lock:
             pki = self.pki
+            self._built_from = pki.generation
             rolled = (
                 self.tsa.certificate != pki.tsa_certificate
                 or self.tsa.chain != tuple(pki.chain)
@@ -117,6 +124,7 @@ class LicenceAuthority:
         with self._lock:
             certificate = self.pki.rotate_signer()
             self.signer = _signer(self.settings, self.pki, self.tsa)
+            self._built_from = self.pki.generation
             return certificate
 
     def revoke(self, serial_number: int) -> None:
@@ -135,6 +143,7 @@ class LicenceAuthority:
                     self.pki.tsa_certificate, _tsa_key(self.settings, self.pki), self.pki.chain
                 )
                 self.signer = _signer(self.settings, self.pki, self.tsa)
+                self._built_from = self.pki.generation
             return rolled
 
     def archive_timestamper(self, clock: Callable[[], dt.datetime] | None = None) -> TimeStamper:

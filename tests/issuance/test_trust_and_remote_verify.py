@@ -241,3 +241,28 @@ def test_remote_verify_from_elsewhere_reads_signature_and_registry_status(
     unreachable = _bizreg(["verify", str(licence), "--url", "http://127.0.0.1:9"], tmp_path)
     assert unreachable.returncode == 1
     assert "cannot fetch" in unreachable.stderr
+
+
+def test_a_relying_party_pinned_to_the_old_root_keeps_verifying_after_a_root_rollover(
+    service: LiveService, licence: Path, fingerprint: str, tmp_path: Path
+) -> None:
+    """Last in this module: it rolls the live service's root over. `--fingerprint` of the old
+    root still selects it (from /pki/roots.pem), and a licence signed after the rollover is
+    verified against it through the cross-certificate it carries."""
+    old_root = service.authority.pki.root_certificate
+    new_root = service.authority.pki.rotate_root()  # as the worker's archive job would
+    after = tmp_path / "after.pdf"
+    after.write_bytes(_issue(service, unique_name(6, "贸易")))
+    roots = service.http.get("/pki/roots.pem").text
+    assert roots.count("BEGIN CERTIFICATE") == 2
+    new_fingerprint = hashlib.sha256(new_root.public_bytes(serialization.Encoding.DER)).hexdigest()
+    assert new_fingerprint != fingerprint
+    # (after, new root) passing shows `after` is signed under the new root: a licence of the
+    # old hierarchy has no path to it.
+    for pdf, pinned in ((after, fingerprint), (licence, fingerprint), (after, new_fingerprint)):
+        verify = _bizreg(
+            ["verify", str(pdf), "--url", service.base_url, "--fingerprint", pinned], tmp_path
+        )
+        assert verify.returncode == 0, (pdf.name, pinned, verify.stdout + verify.stderr)
+        assert verify.stdout.startswith("PASS")
+    assert old_root != new_root
