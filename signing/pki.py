@@ -611,26 +611,50 @@ class Pki:
             certificate_pem(cert),
         )
 
+    def current_certificates(self) -> dict[str, x509.Certificate]:
+        """What the service signs with, by role: root, issuing_ca, tsa, signer."""
+        return {
+            "root": self.root_certificate,
+            "issuing_ca": self.issuing_certificate,
+            "tsa": self.tsa_certificate,
+            "signer": self.signer_certificate,
+        }
+
+    def due(self, margin: dt.timedelta) -> list[str]:
+        """The roles whose certificate `roll_over(margin)` would replace now: the root within
+        four times the margin of its end (before the issuing CAs it certifies are cut short
+        by it), the issuing CA within twice the margin, the TSA within the margin (archive
+        timestamps must outlive it), the licence signer within `SIGNER_RENEWAL` (or the
+        margin, if shorter)."""
+        left = {
+            role: cert.not_valid_after_utc - _now()
+            for role, cert in self.current_certificates().items()
+        }
+        limits = {
+            "root": 4 * margin,
+            "issuing_ca": 2 * margin,
+            "tsa": margin,
+            "signer": min(SIGNER_RENEWAL, margin),
+        }
+        return [role for role, limit in limits.items() if left[role] <= limit]
+
     def roll_over(self, margin: dt.timedelta) -> list[str]:
-        """Whatever is due so that fresh timestamps outlive `margin` and the service never
-        signs with an expired certificate: the root when it expires within four times the
-        margin (before the issuing CAs it certifies are cut short by its end), the issuing
-        CA within twice the margin (its successor then certifies a new TSA and signer), the
-        TSA within the
-        margin, the licence signer within `SIGNER_RENEWAL` (or the margin, if shorter).
-        Keys in a token are certified anew. Returns what was rotated."""
+        """Replace whatever is `due`, so that fresh timestamps outlive `margin` and the
+        service never signs with an expired certificate. A new root brings a new issuing CA,
+        which brings a new TSA and signer. Keys in a token are certified anew. Returns what
+        was rotated."""
         done: list[str] = []
-        now = _now()
-        if self.root_certificate.not_valid_after_utc - now <= 4 * margin:
+        due = self.due(margin)
+        if "root" in due:
             self.rotate_root()
             done += ["root", "issuing_ca"]
-        elif self.issuing_certificate.not_valid_after_utc - now <= 2 * margin:
+        elif "issuing_ca" in due:
             self.rotate_issuing_ca()
             done.append("issuing_ca")
-        if self.tsa_certificate.not_valid_after_utc - now <= margin:
+        if "tsa" in self.due(margin):
             self.rotate_tsa()
             done.append("tsa")
-        if self.signer_certificate.not_valid_after_utc - now <= min(SIGNER_RENEWAL, margin):
+        if "signer" in self.due(margin):
             self.renew_signer()
             done.append("signer")
         return done

@@ -34,6 +34,7 @@ from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registration.db import utcnow
+from registration.issuance.authority import LicenceAuthority
 from registration.services import archive, operations
 
 router = APIRouter(tags=["health"])
@@ -162,6 +163,43 @@ class ArchiveCollector(Collector):
             )
 
 
+class PkiCollector(Collector):
+    """The certificates the service signs with: when each ends, and whether the worker's
+    rollover is due (alert when one stays due: the rollover is failing, or no worker runs),
+    and CRLs whose re-issue failed (served until their nextUpdate)."""
+
+    def __init__(self, authority: LicenceAuthority, margin: timedelta) -> None:
+        self.authority, self.margin = authority, margin
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        self.authority.follow_pki()
+        pki = self.authority.pki
+        ends = GaugeMetricFamily(
+            "bizreg_pki_certificate_expiry_timestamp_seconds",
+            "When the certificate the service uses in this role ends (Unix time)",
+            labels=["role", "serial"],
+        )
+        due = GaugeMetricFamily(
+            "bizreg_pki_rollover_due",
+            "1 when the worker's rollover should replace this role's certificate now",
+            labels=["role"],
+        )
+        now_due = pki.due(self.margin)
+        for role, cert in pki.current_certificates().items():
+            ends.add_metric([role, f"{cert.serial_number:x}"], cert.not_valid_after_utc.timestamp())
+            due.add_metric([role], 1 if role in now_due else 0)
+        yield ends
+        yield due
+        failing = GaugeMetricFamily(
+            "bizreg_pki_crl_refresh_failing",
+            "1 when the last re-issue of this CA's CRL failed (the last CRL is still served)",
+            labels=["issuer"],
+        )
+        for issuer in pki.crl_refresh_failures:
+            failing.add_metric([issuer], 1)
+        yield failing
+
+
 def install(app: FastAPI, engine: Engine) -> None:
     registry = CollectorRegistry()
     histogram = Histogram(
@@ -174,6 +212,7 @@ def install(app: FastAPI, engine: Engine) -> None:
     registry.register(BacklogCollector(engine))
     margin = timedelta(days=app.state.settings.archive_renewal_margin_days)
     registry.register(ArchiveCollector(engine, margin))
+    registry.register(PkiCollector(app.state.authority, margin))
     # `bizreg serve --workers N`: N processes behind one port, each counting its own requests;
     # the pid tells a scrape's series apart (Prometheus adds the host as `instance`).
     Info("bizreg_api_process", "The API process that answered this scrape", registry=registry).info(

@@ -49,7 +49,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "log": ("log", "log", "The transparency log."),
     "pki": (
-        "service",
+        "pki",
         "pki",
         "The authority's signing PKI (development hierarchy in the data directory).",
     ),

@@ -175,47 +175,6 @@ def worker(concurrency: int) -> None:
 
 
 @click.group()
-def pki() -> None:
-    """The authority's signing PKI (development hierarchy in the data directory)."""
-
-
-@pki.command("init")
-@click.option(
-    "--pkcs11",
-    is_flag=True,
-    help="Generate the licence-signing key inside the PKCS#11 token of BIZREG_PKCS11_SIGNER_KEY "
-    "(non-extractable); only its certificate is written",
-)
-def pki_init(pkcs11: bool) -> None:
-    """Create the root CA, issuing CA, licence-signing and timestamping certificates and CRLs."""
-    from registration.issuance.authority import build_authority, init_token_signer
-    from signing import PkiError
-
-    settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        authority = init_token_signer(settings) if pkcs11 else build_authority(settings)
-    except PkiError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"PKI ready in {settings.pki_dir}")
-    click.echo(f"licence signer: {authority.signer_certificate.subject.rfc4514_string()}")
-
-
-@pki.command("rotate-signer")
-def pki_rotate_signer() -> None:
-    """Issue a new licence-signing certificate; licences signed before stay valid."""
-    from registration.issuance.authority import build_authority
-    from signing import PkiError
-
-    settings = Settings()
-    try:
-        certificate = build_authority(settings).rotate_signer()
-    except PkiError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"new licence signer serial {certificate.serial_number:x}")
-
-
-@click.group()
 def db() -> None:
     """Database schema."""
 

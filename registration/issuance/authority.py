@@ -139,12 +139,24 @@ class LicenceAuthority:
         with self._lock:
             rolled = self.pki.roll_over(margin)
             if rolled:
-                self.tsa = TimestampAuthority(
-                    self.pki.tsa_certificate, _tsa_key(self.settings, self.pki), self.pki.chain
-                )
-                self.signer = _signer(self.settings, self.pki, self.tsa)
-                self._built_from = self.pki.generation
+                self._rebuild()
             return rolled
+
+    def rotate_root(self) -> list[str]:
+        """A root rollover now, due or not (`Pki.rotate_root`), then sign with the new
+        hierarchy. Returns what was rotated."""
+        with self._lock:
+            self.pki.rotate_root()
+            self._rebuild()
+        return ["root", "issuing_ca"]
+
+    def _rebuild(self) -> None:
+        """The TSA and signer from the hierarchy as it is now (under `_lock`)."""
+        self.tsa = TimestampAuthority(
+            self.pki.tsa_certificate, _tsa_key(self.settings, self.pki), self.pki.chain
+        )
+        self.signer = _signer(self.settings, self.pki, self.tsa)
+        self._built_from = self.pki.generation
 
     def archive_timestamper(self, clock: Callable[[], dt.datetime] | None = None) -> TimeStamper:
         """The timestamp client for archive renewals: the configured external TSA, or the

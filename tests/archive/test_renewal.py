@@ -452,3 +452,45 @@ def test_metrics_show_what_is_due_and_what_expired_unrenewed(
         session.add(licence)
         session.commit()
     assert "bizreg_archive_expired 1.0" in scrape(30)
+
+
+def test_metrics_show_when_each_certificate_ends_and_what_rollover_is_due(
+    engine: Engine, rolling: tuple[LicenceAuthority, Settings]
+) -> None:
+    """An operator alerts on a rollover that stays due (a failing job, or no worker), and
+    sees a root rollover made by the worker at the next scrape."""
+    from registration.app import create_app
+
+    authority, settings = rolling
+    pki = authority.pki
+
+    def scrape(margin_days: float) -> str:
+        tuned = settings.model_copy(update={"archive_renewal_margin_days": margin_days})
+        with TestClient(create_app(tuned, engine, authority)) as client:
+            return str(client.get("/metrics").text)
+
+    body = scrape(30)
+    for role in ("root", "issuing_ca", "tsa", "signer"):
+        assert f'bizreg_pki_rollover_due{{role="{role}"}} 0.0' in body
+    signer = pki.signer_certificate
+    ends = re.search(
+        r'^bizreg_pki_certificate_expiry_timestamp_seconds\{role="signer",'
+        rf'serial="{signer.serial_number:x}"\}} (\S+)$',
+        body,
+        re.M,
+    )
+    assert ends is not None, body
+    assert float(ends.group(1)) == signer.not_valid_after_utc.timestamp()
+    # A margin of six years: the TSA (five years), the issuing CA (ten, within twice six) and
+    # the root (twenty, within four times six) are due; the signer renews 60 days before.
+    due = scrape(6 * 365)
+    assert 'bizreg_pki_rollover_due{role="root"} 1.0' in due
+    assert 'bizreg_pki_rollover_due{role="tsa"} 1.0' in due
+    assert 'bizreg_pki_rollover_due{role="signer"} 0.0' in due
+
+    rolling_elsewhere = build_authority(settings)  # the worker, as another process would
+    assert rolling_elsewhere.roll_over(dt.timedelta(days=6 * 365))[:2] == ["root", "issuing_ca"]
+    after = scrape(30)
+    root = rolling_elsewhere.pki.root_certificate
+    assert f'role="root",serial="{root.serial_number:x}"' in after
+    assert 'bizreg_pki_rollover_due{role="root"} 0.0' in after

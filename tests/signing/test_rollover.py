@@ -394,3 +394,42 @@ def test_licences_verify_across_a_root_rollover(
                 "/api/v1/verify", files={"file": ("l.pdf", pdf, "application/pdf")}
             ).json()
             assert verdict.get("indication") == "TOTAL_PASSED", verdict
+
+
+def test_pki_cli_status_and_roll_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bizreg pki status` says when each certificate ends and exits 3 while a rollover is
+    due; `bizreg pki roll-over` does what the worker would (`--dry-run` only says it)."""
+    from click.testing import CliRunner
+
+    from registration.cli import main
+    from registration.issuance.authority import build_authority
+    from registration.settings import Settings
+
+    monkeypatch.setenv("BIZREG_DATA_DIR", str(tmp_path / "var"))
+    settings = Settings()
+    root = build_authority(settings).pki.root_certificate
+    runner = CliRunner()
+    fine = runner.invoke(main, ["pki", "status"])
+    assert fine.exit_code == 0, fine.output
+    assert f"root        {root.not_valid_after_utc:%Y-%m-%d}" in fine.output
+    assert "ROLLOVER DUE" not in fine.output
+
+    # A margin of six years: root (within 24), issuing CA (within 12) and TSA are due.
+    wide = ["--margin-days", str(6 * 365)]
+    due = runner.invoke(main, ["pki", "status", *wide])
+    assert due.exit_code == 3, due.output
+    assert due.output.count("ROLLOVER DUE") == 3
+    dry = runner.invoke(main, ["pki", "roll-over", "--dry-run", *wide])
+    assert dry.output.strip() == "due: root, issuing_ca, tsa"
+    assert signing.pki.load_pki(settings.pki_dir, settings.pki_passphrase).root_certificate == root
+    done = runner.invoke(main, ["pki", "roll-over", *wide])
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == "rolled over: root, issuing_ca, tsa"
+    after = runner.invoke(main, ["pki", "status"])
+    assert after.exit_code == 0, after.output
+    assert "retired: 1 roots, 1 issuing CAs" in after.output
+
+    # A planned early root rollover, nothing due.
+    early = runner.invoke(main, ["pki", "roll-over", "--root"])
+    assert early.output.strip() == "rolled over: root, issuing_ca"
+    assert "retired: 2 roots" in runner.invoke(main, ["pki", "status"]).output
