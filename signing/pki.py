@@ -18,7 +18,9 @@ Files written by `init_pki` (keys are PKCS#8 encrypted with the caller's passphr
                              (earlier TSAs, signers) still need fresh revocation data whenever an
                              archive renews a licence's timestamps (B-LTA)
       root-<serial>.pem / .key.pem / -crl.der   an earlier root (`rotate_root`), likewise
-    cross/<serial>.pem       cross-certificates between a root and its successor, both ways
+    cross/<serial>.pem       cross-certificates of a root rollover: the old root certified by
+                             the new (OldWithNew), and each issuing CA certified by the old roots
+                             that have not ended yet (see `certificate_profiles.cross_certificate`)
 
 pki.json is the commit point: a change first writes new files under new names, then replaces
 the manifest atomically, then tidies up (the `signer.pem` copy, the retired key). A crash at
@@ -282,8 +284,22 @@ class Pki:
                 else:
                     path = self.directory / f"{name}.key.pem"
                 key = load_encrypted_private_key(path.read_bytes(), self._passphrase)
+                if key.public_key() != self._certificate_of_key(name).public_key():
+                    # A rollover interrupted between writing a key and its certificate: refuse
+                    # to sign anything (a CRL, a certificate) with a key its certificate lacks.
+                    raise PkiError(
+                        f"{path} does not belong to its certificate (an interrupted rollover?): "
+                        f"restore the pair from a backup or from {_RETIRED}/"
+                    )
                 self._keys[name] = key
             return key
+
+    def _certificate_of_key(self, name: str) -> x509.Certificate:
+        if name == "signer":
+            return self.signer_certificate
+        if name == "tsa":
+            return self.tsa_certificate
+        return self._issuer_certificate(name)
 
     def _adopt_legacy_signer_key(self, path: Path) -> None:
         """Hierarchies created before keys moved under `signers/` kept the current key in

@@ -433,3 +433,16 @@ def test_pki_cli_status_and_roll_over(tmp_path: Path, monkeypatch: pytest.Monkey
     early = runner.invoke(main, ["pki", "roll-over", "--root"])
     assert early.output.strip() == "rolled over: root, issuing_ca"
     assert "retired: 2 roots" in runner.invoke(main, ["pki", "status"]).output
+
+
+def test_a_key_that_does_not_belong_to_its_certificate_is_refused(tmp_path: Path) -> None:
+    """A rollover interrupted between writing the new key and the new certificate leaves a
+    pair that does not match: no CRL or certificate is signed with it, the error says why."""
+    pki = init_pki(tmp_path / "pki", public_base_url="https://ca.example", passphrase="x" * 12)
+    stray = signing.pki.generate_private_key(pki.key_algorithm)
+    (pki.directory / "issuing.key.pem").write_bytes(
+        signing.pki.encrypt_private_key(stray, b"x" * 12)
+    )
+    again = signing.pki.Pki(pki.directory, b"x" * 12)
+    with pytest.raises(signing.PkiError, match="does not belong to its certificate"):
+        again.rotate_tsa()
