@@ -266,3 +266,16 @@ def test_a_relying_party_pinned_to_the_old_root_keeps_verifying_after_a_root_rol
         assert verify.returncode == 0, (pdf.name, pinned, verify.stdout + verify.stderr)
         assert verify.stdout.startswith("PASS")
     assert old_root != new_root
+
+    # Independent validators holding only the old root: pyHanko's CLI fetches the CRL of the
+    # old root's certificate of the new issuing CA from where that certificate says (the old
+    # root's own address, /pki/ca/{serial}.crl); pdfsig (NSS) finds the same path.
+    from tests.issuance.test_independent_validators import _nss_db, pdfsig, pyhanko_cli
+
+    old_pem = tmp_path / "old-root.pem"
+    old_pem.write_bytes(old_root.public_bytes(serialization.Encoding.PEM))
+    validated = pyhanko_cli(after, old_pem)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    report = pdfsig(after, _nss_db(old_pem, tmp_path / "nss"))
+    assert "Signature is Valid." in report, report
+    assert "Certificate is Trusted." in report, report

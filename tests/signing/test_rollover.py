@@ -381,6 +381,23 @@ def test_licences_verify_across_a_root_rollover(
     # A relying party trusting only the new root cannot vouch for the old signature by itself.
     assert not LicenceVerifier([new_root], crls=crls).verify(before).passed
 
+    # Offline, the licence's own validation data holds the old root's CRL for that path.
+    offline = LicenceVerifier([old_root]).verify(after)
+    assert offline.indication == Indication.TOTAL_PASSED, (offline.reason, offline.problems)
+
+    # Poppler's pdfsig (NSS) with only the old root finds the path through the old root's
+    # certificate of the new issuing CA (pyHanko's CLI, which checks revocation online, is in
+    # tests/issuance/test_trust_and_remote_verify.py, against a live service).
+    from tests.issuance.test_independent_validators import _nss_db, pdfsig
+
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "after.pdf").write_bytes(after)
+    (files / "old-root.pem").write_bytes(_pem(old_root))
+    report = pdfsig(files / "after.pdf", _nss_db(files / "old-root.pem", tmp_path / "nss"))
+    assert "Signature is Valid." in report, report
+    assert "Certificate is Trusted." in report, report
+
     with TestClient(create_app(settings, authority=serving), base_url=settings.base_url) as client:
         roots = x509.load_pem_x509_certificates(client.get("/pki/roots.pem").content)
         assert roots == [new_root, old_root]
