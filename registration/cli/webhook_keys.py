@@ -58,7 +58,8 @@ def rotate(by: str) -> None:
 @click.option("--force", is_flag=True, help="Retire even while pending webhooks it signed wait")
 @by_option
 def retire(kid: str, force: bool, by: str) -> None:
-    """Stop publishing a replaced key (refused while pending webhooks were signed with it)."""
+    """Stop publishing a replaced key (refused while pending webhooks were signed with it).
+    A key id is base64url and may begin with "-": put `--` before it."""
     settings = _settings()
     engine = create_db_engine(settings.effective_database_url)
     with session_scope(engine) as session:

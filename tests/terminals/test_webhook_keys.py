@@ -263,12 +263,12 @@ def test_cli_rotates_lists_and_retires(
         f"{first.keyid} previous pending=0",
     ]
     refused = runner.invoke(
-        main, ["webhook-key", "retire", current.keyid, "--by", "ops-chen"], env=env
+        main, ["webhook-key", "retire", "--by", "ops-chen", "--", current.keyid], env=env
     )
     assert refused.exit_code == 1
     assert "rotate first" in refused.output
     retired = runner.invoke(
-        main, ["webhook-key", "retire", first.keyid, "--by", "ops-chen"], env=env
+        main, ["webhook-key", "retire", "--by", "ops-chen", "--", first.keyid], env=env
     )
     assert retired.exit_code == 0, retired.output
     assert [kid for kid, _ in webhooks.published_keys(settings.webhook_key_path)] == [current.keyid]
