@@ -152,7 +152,10 @@ def create_application(
         application_id=application_id,
     )
     response.headers["Location"] = f"/api/v1/applications/{application.id}"
-    out = _out(session, application, response)
+    # A new application has no document and no licence: the answer a retry replays, without
+    # asking the database for either.
+    out = ApplicationOut.of(application, [], None)
+    response.headers["ETag"] = etag_of(out)
     out.tracking_code = code
     return out
 
