@@ -42,6 +42,7 @@ from loadkit import (
     fresh_database,
     ms,
     percentile,
+    process_cpu,
     process_tree_cpu,
     register_fleet,
     run_fleet,
@@ -49,7 +50,7 @@ from loadkit import (
     unissued,
     wait_healthy,
 )
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from registration.db import create_db_engine
 
@@ -121,12 +122,18 @@ def run(
     prefix = f"r{run_index}{'b' if bearer else 's'}"
     fleet = register_fleet(engine, terminals, prefix=prefix, bearer=bearer)
     pids = [p.pid for p in deployment.processes]
+    api_pids, worker_pids = pids[:1], pids[1:]
     cpu_before = process_tree_cpu(pids)
+    api_before, workers_before = process_tree_cpu(api_pids), process_tree_cpu(worker_pids)
+    database_before = database_counters(engine)
     # Names stay distinct across runs on one database: each run has its own block.
     tally, stuck = run_fleet(
         deployment.base_url, fleet, args.seconds, args.drain, first_company=run_index * 1_000_000
     )
     cpu = process_tree_cpu(pids) - cpu_before
+    api_cpu = process_tree_cpu(api_pids) - api_before
+    workers_cpu = process_tree_cpu(worker_pids) - workers_before
+    database = database_counters(engine, since=database_before)
     left = unissued(engine, args.drain)
     errors = dict(tally.errors)
     if tally.answers.get("client timeouts"):
@@ -142,8 +149,43 @@ def run(
         "unissued": left,
         "stuck": stuck,
         "cpu": cpu / args.seconds,
+        # Per licence completed while the CPU was counted (the window and its drain).
+        "cpu_per_licence": cpu / tally.licences if tally.licences else None,
+        "api_cpu_per_licence": api_cpu / tally.licences if tally.licences else None,
+        "workers_cpu_per_licence": workers_cpu / tally.licences if tally.licences else None,
+        "database": {k: v / tally.licences for k, v in database.items()} if tally.licences else {},
         "failures": tally.failures,
     }
+
+
+def database_counters(engine: Engine, since: dict[str, float] | None = None) -> dict[str, float]:
+    """PostgreSQL only: commits and inserted rows of the run's database (pg_stat_database), and
+    the CPU seconds of its server processes (from /proc: they are not bizreg's children);
+    with `since`, the difference from that earlier reading."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as connection:
+        if since is not None:  # other backends report their statistics within a second
+            time.sleep(1.1)
+        connection.execute(text("SELECT pg_stat_clear_snapshot()"))
+        commits, inserted = connection.execute(
+            text(
+                "SELECT xact_commit, tup_inserted FROM pg_stat_database "
+                "WHERE datname = current_database()"
+            )
+        ).one()
+        backends = connection.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).scalars()
+        now = {
+            "commits": float(commits),
+            "inserted": float(inserted),
+            "pg_cpu": sum(process_cpu(pid) for pid in backends),
+        }
+    if since is None:
+        return now
+    # A backend that left took its CPU with it: pg_cpu is a floor when connections churn.
+    return {k: v - since.get(k, 0.0) for k, v in now.items()}
 
 
 def ok(result: dict[str, Any]) -> bool:
@@ -167,6 +209,20 @@ def show(result: dict[str, Any]) -> None:
         + (f"; {result['stuck']} terminals stuck" if result["stuck"] else ""),
         flush=True,
     )
+    if result["cpu_per_licence"] is not None:
+        database = result["database"]
+        print(
+            f"{'':>9}   per licence: server CPU {result['cpu_per_licence'] * 1000:.0f} ms "
+            f"(API {result['api_cpu_per_licence'] * 1000:.0f}, "
+            f"workers {result['workers_cpu_per_licence'] * 1000:.0f})"
+            + (
+                f", PostgreSQL backends {database['pg_cpu'] * 1000:.0f} ms, "
+                f"{database['commits']:.1f} commits, {database['inserted']:.1f} rows inserted"
+                if database
+                else ""
+            ),
+            flush=True,
+        )
     for failure in result["failures"][:3]:
         print(f"{'':>9}   {failure[:300]}")
 

@@ -432,6 +432,15 @@ def drop_database(base_url: str, name: str) -> None:
     admin.dispose()
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of one process, 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def process_tree_cpu(pids: Sequence[int]) -> float:
     """CPU seconds (user + system) of `pids` and their live descendants, from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")

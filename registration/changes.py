@@ -1,9 +1,10 @@
 """Telling other processes that something changed: PostgreSQL LISTEN/NOTIFY, polling on SQLite.
 
-`notify` is called inside the transaction that makes the change; PostgreSQL delivers the
-notification only when that transaction commits (and never if it rolls back), so a listener
-that wakes up always finds the change. SQLite has no such channel; it is the one-machine
-database, and its listeners look for themselves every few tens of milliseconds instead.
+`notify` is called inside the transaction that makes the change and the notification is sent
+as it commits; PostgreSQL delivers it only when that transaction commits (and never if it rolls
+back), so a listener that wakes up always finds the change. SQLite has no such channel; it is
+the one-machine database, and its listeners look for themselves every few tens of milliseconds
+instead.
 
 Channels: `APPLICATION_CHANGED` carries the application id (the `Prefer: wait` watcher in
 `registration.api.waiting`); `ISSUANCE_DUE` wakes issuance workers when a job is created.
@@ -16,7 +17,9 @@ import time
 from collections.abc import Iterable
 from typing import Any, Final
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 APPLICATION_CHANGED: Final = "bizreg_application_changed"
@@ -25,14 +28,34 @@ log = logging.getLogger("bizreg.changes")
 
 
 def notify(session: Session, channel: str, payload: str = "") -> None:
-    """Announce a change on commit of `session`'s transaction (PostgreSQL; a no-op on SQLite)."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Announce a change on commit of `session`'s transaction (PostgreSQL; a no-op on SQLite).
+
+    Held until the commit and sent then, once per channel and payload: a submission that
+    goes on to acceptance and approval in one transaction announced the application three
+    times and woke the issuance workers twice, each `pg_notify` a statement of its own that
+    also flushed what was pending. A transaction that rolls back sends nothing, as before."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction() or session.begin()
+    held: tuple[SessionTransaction, dict[tuple[str, str], None]] | None = session.info.get(_HELD)
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        session.info[_HELD] = held
+    held[1][(channel, payload)] = None  # a dict: sent in the order first announced
+
+
+_HELD: Final = "bizreg_notifications"
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _send_held(session: OrmSession) -> None:
+    held = session.info.pop(_HELD, None)
+    # Held by a transaction that since rolled back (or by a savepoint's parent): not this one.
+    if held is None or held[0] is not session.get_transaction():
+        return
+    for channel, payload in held[1]:
         session.execute(
-            text("SELECT pg_notify(:channel, :payload)"),
-            {
-                "channel": channel,
-                "payload": payload,
-            },
+            text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload}
         )
 
 

@@ -87,12 +87,23 @@ _ONE = (ApplicationNotFound, RoleNotPermitted, PayloadInvalid)
 _EDIT = (*_ONE, NotEditable, *IDEMPOTENCY_ERRORS)
 
 
-def _out(session: SessionDep, application: Any, response: Response | None = None) -> ApplicationOut:
-    """The representation; with `response`, its ETag too (what `Prefer: wait` compares)."""
-    out = ApplicationOut.of(
-        application,
-        service.list_documents(session, application.id),
-        licences.for_application(session, application.id),
+def _out(
+    session: SessionDep,
+    application: Any,
+    response: Response | None = None,
+    *,
+    created: bool = False,
+) -> ApplicationOut:
+    """The representation; with `response`, its ETag too (what `Prefer: wait` compares).
+    A `created` application has no document and no licence: the database is not asked."""
+    out = (
+        ApplicationOut.of(application, [], None)
+        if created
+        else ApplicationOut.of(
+            application,
+            service.list_documents(session, application.id),
+            licences.for_application(session, application.id),
+        )
     )
     if response is not None:
         response.headers["ETag"] = etag_of(out)
@@ -152,7 +163,7 @@ def create_application(
         application_id=application_id,
     )
     response.headers["Location"] = f"/api/v1/applications/{application.id}"
-    out = _out(session, application, response)
+    out = _out(session, application, response, created=True)  # as a retry's replay has it
     out.tracking_code = code
     return out
 

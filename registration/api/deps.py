@@ -44,7 +44,9 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # Async: FastAPI runs a plain function dependency in a worker thread, a round trip
+    # through the thread pool to read an attribute.
     settings: Settings = request.app.state.settings
     return settings
 

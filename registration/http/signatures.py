@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from bank_adapter import (
     ClientSuspended,
@@ -134,11 +134,16 @@ def authenticate(
     resolved: list[ApiClient] = []
 
     def resolve_key(keyid: str) -> PublicKey | None:
-        key = session.get(ClientKey, keyid)
-        if key is None or key.purpose != REQUEST_SIGNING or key.revoked_at is not None:
+        # The key and its client in one query: every signed request asks.
+        found = session.exec(
+            select(ClientKey, ApiClient)
+            .join(ApiClient, col(ApiClient.client_id) == col(ClientKey.client_id))
+            .where(col(ClientKey.keyid) == keyid)
+        ).first()
+        if found is None:
             return None
-        client = session.get(ApiClient, key.client_id)
-        if client is None:
+        key, client = found
+        if key.purpose != REQUEST_SIGNING or key.revoked_at is not None:
             return None
         if not client.active:
             # Before the signature is even checked: a suspended client's requests must not

@@ -626,6 +626,10 @@ def _record(
         update(Application)
         .where(col(Application.id) == application.id, col(Application.revision) == expected)
         .values(**changes)
+        # The loop below sets the new values on `application`, the session's only copy of
+        # the row: SQLAlchemy's own synchronisation ("evaluate") compiled the WHERE clause
+        # into a Python evaluator and matched it against the session at every step.
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConcurrentModification(

@@ -59,10 +59,20 @@ def check(
     ignore_applications: Collection[str] = (),
     ignore_client_reservation: str | None = None,
 ) -> NameCheck:
-    now = utcnow()
+    taken = _taken(session, region_code, name, utcnow())
+    return _check(taken, region_code, name, ignore_applications, ignore_client_reservation)
+
+
+def _check(
+    taken: list[CompanyName],
+    region_code: str,
+    name: str,
+    ignore_applications: Collection[str],
+    ignore_client_reservation: str | None,
+) -> NameCheck:
     existing = [
         ExistingName(row.name, "reserved" if row.kind == RESERVED else "registered")
-        for row in _taken(session, region_code, name, now)
+        for row in taken
         if row.application_id not in ignore_applications
         and not (
             ignore_client_reservation
@@ -143,23 +153,20 @@ def hold_for_application(
             col(CompanyName.application_id) == application_id, col(CompanyName.name) != name
         )
     )
-    result = check(
-        session,
-        region_code,
-        name,
-        ignore_applications=[application_id, *own_applications],
-        ignore_client_reservation=client_id,
-    )
+    # One look at the names that could conflict serves the check and the choice of the row to
+    # take (it was three identical queries, each re-deriving the name's keys).
+    taken = _taken(session, region_code, name, now)
+    result = _check(taken, region_code, name, [application_id, *own_applications], client_id)
     if not result.available:
         return [FieldError("company.name.zh", r.message, r.code) for r in result.reasons]
     if any(
         row.application_id in own_applications and row.trade_key == result.trade_key
-        for row in _taken(session, region_code, name, now)
+        for row in taken
     ):
         return []
     mine = [
         row
-        for row in _taken(session, region_code, name, now)
+        for row in taken
         if row.application_id == application_id
         or (
             row.kind == RESERVED
@@ -171,7 +178,7 @@ def hold_for_application(
         # Conditional: of two submissions consuming one reservation at once, one wins; the
         # other finds the row no longer an unassigned reservation and gets a 409.
         row = mine[0]
-        taken = session.execute(
+        consumed = session.execute(
             update(CompanyName)
             .where(
                 col(CompanyName.id) == row.id,
@@ -182,7 +189,7 @@ def hold_for_application(
             )
             .values(kind=HELD, application_id=application_id, expires_at=None, name=name)
         )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
+        if consumed.rowcount != 1:  # type: ignore[attr-defined]
             raise NameUnavailable("the reserved name was taken a moment ago")
         return []
     _insert(

@@ -206,7 +206,8 @@ def sign_pending(engine: Engine, signer: NoticeSigner, settings: Settings, limit
                 )
             )
             signed += result.rowcount  # type: ignore[attr-defined]
-        session.commit()
+        if signed:  # an idle worker's look commits nothing (closing rolls back)
+            session.commit()
     return signed
 
 

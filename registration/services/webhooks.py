@@ -65,6 +65,24 @@ USER_AGENT: Final = "bizreg-webhooks/1"
 # --- the outbox ---------------------------------------------------------------------------
 
 
+def _client(session: Session, client_id: str) -> ApiClient | None:
+    """The application's client, held for the transaction: the identity map holds objects
+    weakly, so each step of a submission (three on the instant path) loaded it again, and
+    flushed the session first. The same object, so a change made through it is seen."""
+    transaction = session.get_transaction()
+    held: tuple[object, dict[str, ApiClient | None]] | None = session.info.get(_CLIENTS)
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        session.info[_CLIENTS] = held
+    clients = held[1]
+    if client_id not in clients:
+        clients[client_id] = session.get(ApiClient, client_id)
+    return clients[client_id]
+
+
+_CLIENTS: Final = "bizreg_webhook_clients"
+
+
 def queue_status_change(
     session: Session,
     application: Application,
@@ -77,7 +95,7 @@ def queue_status_change(
 ) -> None:
     """Queue the webhook for a status change, if the client registered a callback URL. Runs
     inside the caller's transaction and never commits."""
-    client = session.get(ApiClient, application.client_id)
+    client = _client(session, application.client_id)
     if client is None or not client.callback_url:
         return
     uscc = None
