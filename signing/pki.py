@@ -79,7 +79,15 @@ from signing.pki_files import (
     write_atomically,
 )
 
-__all__ = ["SIGNER_RENEWAL", "CrlPolicy", "Pki", "Validity", "init_pki", "load_pki"]
+__all__ = [
+    "SIGNER_RENEWAL",
+    "CrlPolicy",
+    "Pki",
+    "Validity",
+    "init_pki",
+    "load_pki",
+    "root_certificates",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -498,28 +506,14 @@ class Pki:
         write_atomically(self.directory / "tsa.pem", certificate_pem(cert))
 
     def rotate_issuing_ca(self) -> x509.Certificate:
-        """A new issuing CA under the root, before the old one expires, and a new TSA (and
-        licence signer, when its key is a file here) certified by it. The old CA is retired,
-        not revoked: it keeps its key to issue CRLs for the certificates it issued until it
-        expires (`crls_der` includes them), so licences they signed or timestamped can still
-        be renewed."""
+        """A new issuing CA under the root, before the old one expires, and a new TSA and
+        licence signer certified by it (keys in a token are certified anew). The old CA is
+        retired, not revoked: it keeps its key to issue CRLs for the certificates it issued
+        until it expires (`crls_der` includes them), so licences they signed or timestamped
+        can still be renewed."""
         issuing_key = generate_private_key(self.key_algorithm)
         with self._changing() as manifest:
-            old = self.issuing_certificate
-            retired = f"issuing-{serial_hex(old.serial_number)}"
-            directory = self.directory / _RETIRED
-            directory.mkdir(exist_ok=True)
-            write_atomically(directory / f"{retired}.pem", certificate_pem(old))
-            write_atomically(
-                directory / f"{retired}.key.pem",
-                encrypt_private_key(self._key("issuing"), self._passphrase),
-                private=True,
-            )
-            write_atomically(
-                directory / f"{retired}-crl.der", (self.directory / "crl.der").read_bytes()
-            )
-            manifest.crl_numbers[retired] = manifest.crl_numbers.get("issuing", 1)
-            manifest.revoked[retired] = manifest.revoked.pop("issuing", [])
+            self._retire_ca(manifest, "issuing", self.issuing_certificate)
             cert = issuing_ca_certificate(
                 issuing_key.public_key(),
                 self.names,
@@ -573,21 +567,7 @@ class Pki:
         root_key = generate_private_key(self.key_algorithm)
         with self._changing() as manifest:
             old = self.root_certificate
-            old_key = self._key("root")
-            retired = f"root-{serial_hex(old.serial_number)}"
-            directory = self.directory / _RETIRED
-            directory.mkdir(exist_ok=True)
-            write_atomically(directory / f"{retired}.pem", certificate_pem(old))
-            write_atomically(
-                directory / f"{retired}.key.pem",
-                encrypt_private_key(old_key, self._passphrase),
-                private=True,
-            )
-            write_atomically(
-                directory / f"{retired}-crl.der", (self.directory / "root-crl.der").read_bytes()
-            )
-            manifest.crl_numbers[retired] = manifest.crl_numbers.get("root", 1)
-            manifest.revoked[retired] = manifest.revoked.pop("root", [])
+            self._retire_ca(manifest, "root", old)
             now = _now()
             new = root_ca_certificate(
                 root_key,
@@ -619,6 +599,25 @@ class Pki:
             self._issue_crl(manifest, "root")
         self.rotate_issuing_ca()
         return self.root_certificate
+
+    def _retire_ca(self, manifest: Manifest, issuer: _Issuer, cert: x509.Certificate) -> None:
+        """Move the current CA `issuer` ("root" or "issuing") to `retired/` under its serial
+        number, with its key, its CRL, its CRL numbering and its revocations (inside
+        `_changing`, before its successor takes the current files)."""
+        retired = _retired_name(issuer, cert)
+        directory = self.directory / _RETIRED
+        directory.mkdir(exist_ok=True)
+        write_atomically(directory / f"{retired}.pem", certificate_pem(cert))
+        write_atomically(
+            directory / f"{retired}.key.pem",
+            encrypt_private_key(self._key(issuer), self._passphrase),
+            private=True,
+        )
+        write_atomically(
+            directory / f"{retired}-crl.der", (self.directory / _crl_file(issuer)).read_bytes()
+        )
+        manifest.crl_numbers[retired] = manifest.crl_numbers.get(issuer, 1)
+        manifest.revoked[retired] = manifest.revoked.pop(issuer, [])
 
     def _write_cross(self, cert: x509.Certificate) -> None:
         (self.directory / _CROSS).mkdir(exist_ok=True)
@@ -837,6 +836,13 @@ def _retired(directory: Path, prefix: str) -> tuple[x509.Certificate, ...]:
             key=lambda cert: cert.not_valid_before_utc,
         )
     )
+
+
+def root_certificates(directory: str | os.PathLike[str]) -> tuple[x509.Certificate, ...]:
+    """Every root of the hierarchy in `directory`, current first, read without the passphrase
+    (what `Pki.trust_roots` holds, for tools that only publish or trust)."""
+    path = Path(directory)
+    return (read_certificate(path / "root.pem"), *reversed(_retired(path, "root-")))
 
 
 def _certificates(folder: Path) -> tuple[x509.Certificate, ...]:

@@ -101,22 +101,21 @@ def root_certificate(url: str | None, pinned: str | None) -> x509.Certificate:
         if data is None:
             source = f"{url.rstrip('/')}/pki/root.pem"
             data = fetch(url, "/pki/root.pem")
+        try:
+            roots = x509.load_pem_x509_certificates(data)
+        except ValueError:
+            raise click.ClickException(f"{source} is not a PEM certificate") from None
     else:
         from registration.settings import Settings
+        from signing.pki import root_certificates
 
-        path = Settings().pki_dir / "root.pem"
-        if not path.exists():
+        directory = Settings().pki_dir
+        if not (directory / "root.pem").exists():
             raise click.UsageError(
-                f"no PKI in {path.parent}: run where the service's data directory is, "
+                f"no PKI in {directory}: run where the service's data directory is, "
                 "or fetch the root with --url BASE"
             )
-        retired = sorted((path.parent / "retired").glob("root-*.pem"), reverse=True)
-        source = str(path)
-        data = b"".join(p.read_bytes() for p in [path, *retired] if not p.name.endswith(".key.pem"))
-    try:
-        roots = x509.load_pem_x509_certificates(data)
-    except ValueError:
-        raise click.ClickException(f"{source} is not a PEM certificate") from None
+        source, roots = str(directory), list(root_certificates(directory))
     if pinned is None:
         root = roots[0]
         if url is not None:

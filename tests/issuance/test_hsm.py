@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pkcs11 import Attribute
 from sqlalchemy import Engine
@@ -18,7 +20,11 @@ from sqlalchemy import Engine
 from registration.app import create_app
 from registration.cli import main
 from registration.issuance import hsm
-from registration.issuance.authority import build_authority, init_token_signer
+from registration.issuance.authority import (
+    LicenceAuthority,
+    build_authority,
+    init_token_signer,
+)
 from registration.services import issuance as service
 from registration.settings import Settings
 from registration.workers.checkpoints import CheckpointWorker
@@ -31,6 +37,28 @@ from tlog import Checkpoint, NoteVerifier
 
 TOKEN = "bizreg-e2e"
 PIN = SOFTHSM_TOKENS[TOKEN]
+
+
+def _issue_and_verify(
+    app: FastAPI,
+    settings: Settings,
+    engine: Engine,
+    authority: LicenceAuthority,
+    api_client_for: Callable[[str], dict[str, str]],
+) -> dict[str, Any]:
+    """A bank's instant application issued by `authority` (the token's keys), downloaded and
+    put to the service's own verification: its report."""
+    with TestClient(app, base_url=settings.base_url) as client:
+        bank = api_client_for("yinzhengtong")
+        app_id = create(client, bank, "yinzhengtong")["id"]
+        assert act(client, bank, app_id, "submit").json()["status"] == "approved"
+        assert service.run_once(engine, authority) == app_id
+        link = client.get(f"/api/v1/applications/{app_id}", headers=bank).json()["licence"]
+        pdf = client.get(link["pdf_url"], headers=bank).content
+        report: dict[str, Any] = client.post(
+            "/api/v1/verify", files={"file": ("l.pdf", pdf, "application/pdf")}
+        ).json()
+    return report
 
 
 def test_licences_signed_in_the_token(
@@ -76,16 +104,7 @@ def test_licences_signed_in_the_token(
         tsa_key = hsm.keystore(settings, env["BIZREG_PKCS11_TSA_KEY"])
         assert hsm.same_key(authority.pki.tsa_certificate.public_key(), tsa_key.public_key)
         app = create_app(settings.model_copy(update=SINGLE_CONNECTION_POOL), authority=authority)
-        with TestClient(app, base_url=settings.base_url) as client:
-            bank = api_client_for("yinzhengtong")
-            app_id = create(client, bank, "yinzhengtong")["id"]
-            assert act(client, bank, app_id, "submit").json()["status"] == "approved"
-            assert service.run_once(engine, authority) == app_id
-            link = client.get(f"/api/v1/applications/{app_id}", headers=bank).json()["licence"]
-            pdf = client.get(link["pdf_url"], headers=bank).content
-            report = client.post(
-                "/api/v1/verify", files={"file": ("l.pdf", pdf, "application/pdf")}
-            ).json()
+        report = _issue_and_verify(app, settings, engine, authority, api_client_for)
         assert (report["indication"], report["verdict"]) == ("TOTAL_PASSED", "in_force")
         # The licence's timestamp was made by the token's TSA key.
         assert report["signature"]["timestamp"]["trusted"] is True
@@ -154,16 +173,7 @@ def test_keys_in_the_token_are_certified_anew_at_rollovers(
         # The running authority signs with the new certificates and the same token keys, and
         # the licence verifies, its timestamp trusted.
         app = create_app(settings.model_copy(update=SINGLE_CONNECTION_POOL), authority=authority)
-        with TestClient(app, base_url=settings.base_url) as client:
-            bank = api_client_for("yinzhengtong")
-            app_id = create(client, bank, "yinzhengtong")["id"]
-            act(client, bank, app_id, "submit")
-            assert service.run_once(engine, authority) == app_id
-            link = client.get(f"/api/v1/applications/{app_id}", headers=bank).json()["licence"]
-            pdf = client.get(link["pdf_url"], headers=bank).content
-            report = client.post(
-                "/api/v1/verify", files={"file": ("l.pdf", pdf, "application/pdf")}
-            ).json()
+        report = _issue_and_verify(app, settings, engine, authority, api_client_for)
         assert (report["indication"], report["verdict"]) == ("TOTAL_PASSED", "in_force")
         assert report["signature"]["timestamp"]["trusted"] is True
         signer_serial = report["signature"]["signer"]["serial_number"]
