@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # `bizreg serve` issues licences in this many child processes, so request handling never
     # starves issuance of the interpreter; 0 leaves issuance to `bizreg worker` processes.
     issuance_processes: int = Field(default=1, ge=0, le=64)
+    # At most this many licences per issuance transaction, when that many are due at once (a
+    # backlog): they share its claim, log append and commit. 1 issues each in its own.
+    issuance_batch: int = Field(default=8, ge=1, le=64)
     # Overload: at most this many requests in one process at a time (503 + Retry-After beyond),
     # and the database pool is sized so that each of them always finds a connection; a request
     # that waits longer than the timeout for one gets 503 instead of hanging.

@@ -13,7 +13,8 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
@@ -40,41 +41,64 @@ LEASE = timedelta(seconds=60)
 FIRST_VERSION = 1
 
 
-def claim_next(session: Session) -> IssuanceJob | None:
-    """The next due job, held by this worker until its transaction ends.
+class Claim(NamedTuple):
+    """A job this worker holds: on SQLite, its lease is the `not_before` `claim_due` set."""
 
-    PostgreSQL: the row stays locked (`FOR UPDATE SKIP LOCKED`), other workers skip it.
-    SQLite has no row locks: the job is leased instead (its `not_before` is pushed past the
-    lease and committed at once, a conditional UPDATE only one worker wins), so workers in
-    several processes sign in parallel and never pick the same job; a worker that dies leaves
-    the job to be retried when the lease runs out.
+    application_id: str
+    not_before: datetime
+
+
+def claim_next(session: Session) -> IssuanceJob | None:
+    """The next due job, held by this worker until its transaction ends (see `claim_due`)."""
+    jobs = claim_due(session, 1)
+    return jobs[0] if jobs else None
+
+
+def claim_due(session: Session, limit: int) -> list[IssuanceJob]:
+    """Up to `limit` due jobs, oldest first, held by this worker until its transaction ends.
+
+    PostgreSQL: the rows stay locked (`FOR UPDATE SKIP LOCKED`), other workers skip them.
+    SQLite has no row locks: the jobs are leased instead (their `not_before` is pushed past
+    the lease and committed at once, one UPDATE that picks and leases them while it holds
+    SQLite's write lock), so workers in several processes sign in parallel and never pick the
+    same job; a worker that dies leaves its jobs to be retried when the lease runs out.
     """
+    now = utcnow()
     due = (
         select(IssuanceJob)
-        .where(IssuanceJob.status == JobStatus.PENDING, col(IssuanceJob.not_before) <= utcnow())
+        .where(IssuanceJob.status == JobStatus.PENDING, col(IssuanceJob.not_before) <= now)
         .order_by(col(IssuanceJob.created_at))
-        .limit(1)
+        .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        return session.exec(due.with_for_update(skip_locked=True)).first()
-    for _ in range(10):
-        job = session.exec(due).first()
-        if job is None:
-            return None
-        leased = session.execute(
+        return list(session.exec(due.with_for_update(skip_locked=True)))
+    picked = (
+        select(IssuanceJob.application_id)
+        .where(IssuanceJob.status == JobStatus.PENDING, col(IssuanceJob.not_before) <= now)
+        .order_by(col(IssuanceJob.created_at))
+        .limit(limit)
+        .scalar_subquery()
+    )
+    leased = list(
+        session.execute(
             update(IssuanceJob)
-            .where(
-                col(IssuanceJob.application_id) == job.application_id,
-                col(IssuanceJob.status) == JobStatus.PENDING,
-                col(IssuanceJob.not_before) == job.not_before,
-            )
-            .values(not_before=utcnow() + LEASE)
+            .where(col(IssuanceJob.application_id).in_(picked))
+            .values(not_before=now + LEASE)
+            .returning(col(IssuanceJob.application_id))
+            .execution_options(synchronize_session=False)
+        ).scalars()
+    )
+    session.commit()
+    if not leased:
+        return []
+    return list(
+        session.exec(
+            select(IssuanceJob)
+            .where(col(IssuanceJob.application_id).in_(leased))
+            .order_by(col(IssuanceJob.created_at))
+            .execution_options(populate_existing=True)
         )
-        session.commit()
-        if leased.rowcount == 1:  # type: ignore[attr-defined]
-            session.refresh(job)
-            return job
-    return None
+    )
 
 
 def issue(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Licence:
@@ -145,45 +169,116 @@ def run_once(
 
     `before_commit` lets tests crash the worker at the worst moment.
     """
+    issued = run_batch(engine, authority, 1, before_commit=before_commit)
+    return issued[0] if issued else None
+
+
+def run_batch(
+    engine: Engine,
+    authority: LicenceAuthority,
+    limit: int,
+    *,
+    before_commit: Callable[[], None] | None = None,
+) -> list[str]:
+    """Claim up to `limit` due jobs and issue their licences in one transaction; returns the
+    application ids issued, [] if none was due.
+
+    One transaction for several licences shares its claim, its log append and its commit: on
+    PostgreSQL the database work of a licence falls by ~30 % at 8 a batch (bench_issuance).
+    The claim takes only what is due now, so a short queue makes short batches and a single
+    approval is issued alone, without waiting for company. If a licence of the batch fails,
+    the batch is rolled back and its jobs are issued one per transaction, so the failure is
+    recorded against its own job and the others are not held back by it.
+    """
     with Session(engine, expire_on_commit=False) as session:
-        job = claim_next(session)
-        if job is None:
-            return None
-        application_id = job.application_id
+        jobs = claim_due(session, limit)
+        if not jobs:
+            return []
+        # What identifies each claim, read before a rollback expires the objects.
+        held = [Claim(job.application_id, job.not_before) for job in jobs]
+        ids = [claim.application_id for claim in held]
         try:
-            issue(session, job, authority)
+            for job in jobs:
+                issue(session, job, authority)
             if before_commit is not None:
                 before_commit()
             session.commit()
-            log.info("issued licence for application %s", application_id)
         except Exception as error:
             session.rollback()
-            _record_failure(engine, application_id, error)
+            if len(held) > 1:
+                return _issue_each(engine, authority, held)
+            _record_failure(engine, ids[0], error)
             raise
         except BaseException:
-            # Interrupted (KeyboardInterrupt, SystemExit): nothing was issued; give the job
-            # back at once rather than leave it leased for `LEASE` on SQLite.
+            # Interrupted (KeyboardInterrupt, SystemExit): nothing was issued; give the jobs
+            # back at once rather than leave them leased for `LEASE` on SQLite.
             session.rollback()
-            _release(engine, job)
+            _release(engine, held)
             raise
-        return application_id
+    for application_id in ids:
+        log.info("issued licence for application %s", application_id)
+    return ids
 
 
-def _release(engine: Engine, job: IssuanceJob) -> None:
-    """Undo `claim_next`'s SQLite lease of `job` (a no-op on PostgreSQL, whose row lock ended
-    with the transaction), unless another worker has taken it since."""
+def _issue_each(engine: Engine, authority: LicenceAuthority, held: list[Claim]) -> list[str]:
+    """Issue the jobs of a failed batch one per transaction. A job another worker took
+    meanwhile is skipped; a job that fails again has its failure recorded (`_record_failure`)
+    and the rest go on; the first error is raised at the end, so the worker backs off."""
+    issued: list[str] = []
+    failure: Exception | None = None
+    for claim in held:
+        with Session(engine, expire_on_commit=False) as session:
+            job = _still_ours(session, claim)
+            if job is None:
+                continue
+            try:
+                issue(session, job, authority)
+                session.commit()
+            except Exception as error:
+                session.rollback()
+                _record_failure(engine, claim.application_id, error)
+                failure = failure or error
+                continue
+            except BaseException:
+                session.rollback()
+                _release(engine, [claim])
+                raise
+        log.info("issued licence for application %s", claim.application_id)
+        issued.append(claim.application_id)
+    if failure is not None:
+        raise failure
+    return issued
+
+
+def _still_ours(session: Session, claim: Claim) -> IssuanceJob | None:
+    """`claim`'s job, held again after its batch rolled back, if it is still pending and
+    no other worker took it meanwhile: on PostgreSQL it is locked anew (SKIP LOCKED), on
+    SQLite our lease is still on it (its `not_before` is the one `claim_due` set)."""
+    query = select(IssuanceJob).where(
+        IssuanceJob.application_id == claim.application_id,
+        IssuanceJob.status == JobStatus.PENDING,
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        return session.exec(query.with_for_update(skip_locked=True)).first()
+    return session.exec(query.where(col(IssuanceJob.not_before) == claim.not_before)).first()
+
+
+def _release(engine: Engine, held: list[Claim]) -> None:
+    """Undo `claim_due`'s SQLite lease of `held` jobs (a no-op on PostgreSQL, whose row locks ended
+    with the transaction), except for a job another worker has taken since."""
     if engine.dialect.name == "postgresql":
         return
     with Session(engine) as session:
-        session.execute(
-            update(IssuanceJob)
-            .where(
-                col(IssuanceJob.application_id) == job.application_id,
-                col(IssuanceJob.status) == JobStatus.PENDING,
-                col(IssuanceJob.not_before) == job.not_before,
+        for claim in held:
+            session.execute(
+                update(IssuanceJob)
+                .where(
+                    col(IssuanceJob.application_id) == claim.application_id,
+                    col(IssuanceJob.status) == JobStatus.PENDING,
+                    col(IssuanceJob.not_before) == claim.not_before,
+                )
+                .values(not_before=utcnow())
             )
-            .values(not_before=utcnow())
-        )
         session.commit()
 
 

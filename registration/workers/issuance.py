@@ -68,14 +68,16 @@ class IssuanceWorker:
         """Issue every job that is due; returns how many were issued."""
         issued = 0
         pause = self.poll_seconds
+        batch = self.authority.settings.issuance_batch
         while not self._stop.is_set():
             try:
-                if service.run_once(self.engine, self.authority) is None:
+                done = service.run_batch(self.engine, self.authority, batch)
+                if not done:
                     # No licence waiting: sign the notices of recent steps (issue 12).
                     notices.sign_pending(self.engine, self.authority, self.authority.settings)
                     self._archive_pass()
                     return issued
-                issued += 1
+                issued += len(done)
                 pause = self.poll_seconds
             except Exception:
                 log.exception("issuance failed; the job will be retried")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, event, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -19,7 +19,7 @@ from registration.issuance.authority import LicenceAuthority
 from registration.models import Application, IssuanceJob, Licence, UsccAllocation
 from registration.services import issuance as service
 from registration.settings import Settings
-from templates import read_licence_data
+from templates import LicenceContent, read_licence_data
 from tests.api.helpers import act, create
 from tests.conftest import example, unique_name
 
@@ -192,24 +192,33 @@ def test_issuing_the_same_application_twice_cannot_commit(
     assert _count(engine, Licence) == 1
 
 
+def _approved_many(client: TestClient, headers: Headers, count: int) -> list[str]:
+    ids = []
+    for i in range(count):
+        body = example("yinzhengtong")
+        body["company"]["name"]["zh"] = unique_name(i, "贸易")
+        app_id = client.post("/api/v1/applications", json=body, headers=headers).json()["id"]
+        assert act(client, headers, app_id, "submit").json()["status"] == "approved"
+        ids.append(app_id)
+    return ids
+
+
+@pytest.mark.parametrize("batch", [1, 3])
 def test_concurrent_workers_issue_each_licence_once(
     engine: Engine,
     authority: LicenceAuthority,
     app_client: TestClient,
     api_client_for: Callable[[str], Headers],
+    batch: int,
 ) -> None:
     bank = api_client_for("yinzhengtong")
     jobs = 8
-    for i in range(jobs):
-        body = example("yinzhengtong")
-        body["company"]["name"]["zh"] = unique_name(i, "贸易")
-        app_id = app_client.post("/api/v1/applications", json=body, headers=bank).json()["id"]
-        assert act(app_client, bank, app_id, "submit").json()["status"] == "approved"
+    _approved_many(app_client, bank, jobs)
 
     def worker() -> None:
         while True:
             try:
-                if service.run_once(engine, authority) is None:
+                if not service.run_batch(engine, authority, batch):
                     return
             except Exception:
                 continue
@@ -248,3 +257,90 @@ def test_the_in_process_worker_issues_without_being_asked(
                 break
             time.sleep(0.05)
     assert status == "issued"
+
+
+def test_a_backlog_is_issued_in_batches_of_one_transaction_each(
+    engine: Engine,
+    authority: LicenceAuthority,
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+) -> None:
+    bank = api_client_for("yinzhengtong")
+    ids = _approved_many(app_client, bank, 5)
+    commits: list[object] = []
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(engine, "commit", committed)
+    try:
+        first = service.run_batch(engine, authority, 3)
+    finally:
+        event.remove(engine, "commit", committed)
+    assert first == ids[:3]  # oldest first
+    # The whole batch in one transaction; SQLite commits its lease of the jobs before.
+    assert len(commits) == (1 if engine.dialect.name == "postgresql" else 2)
+    assert service.run_batch(engine, authority, 3) == ids[3:]
+    assert service.run_batch(engine, authority, 3) == []
+    with Session(engine) as session:
+        licences = list(session.exec(select(Licence)))
+        assert sorted(x.application_id for x in licences) == sorted(ids)
+        assert len({x.uscc for x in licences}) == 5
+        statuses = {a.id: a.status for a in session.exec(select(Application))}
+    assert all(statuses[app_id] == "issued" for app_id in ids)
+    for licence in licences:
+        assert read_licence_data(licence.pdf)["uscc"] == licence.uscc
+
+
+def test_a_failing_licence_does_not_hold_back_the_rest_of_its_batch(
+    engine: Engine,
+    authority: LicenceAuthority,
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bank = api_client_for("yinzhengtong")
+    ids = _approved_many(app_client, bank, 3)
+    with Session(engine) as session:
+        doomed = session.get(Application, ids[1])
+        assert doomed is not None
+        doomed_name = doomed.company_name_zh
+    issue_pdf = authority.issue_pdf
+
+    def failing_for_one(content: LicenceContent) -> bytes:
+        if content.name.zh == doomed_name:
+            raise RuntimeError("TSA refused this one")
+        return issue_pdf(content)
+
+    monkeypatch.setattr(authority, "issue_pdf", failing_for_one)
+    with pytest.raises(RuntimeError, match="TSA refused"):
+        service.run_batch(engine, authority, 3)
+    with Session(engine) as session:
+        issued = sorted(x.application_id for x in session.exec(select(Licence)))
+        job = session.get(IssuanceJob, ids[1])
+    assert issued == sorted([ids[0], ids[2]])
+    assert job is not None
+    assert (job.status, job.attempts) == ("pending", 1)
+    assert "TSA refused" in (job.last_error or "")
+    # Backed off: not due again at once.
+    assert service.run_batch(engine, authority, 3) == []
+
+
+def test_an_interrupted_batch_gives_all_its_jobs_back(
+    engine: Engine,
+    authority: LicenceAuthority,
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+) -> None:
+    bank = api_client_for("yinzhengtong")
+    ids = _approved_many(app_client, bank, 3)
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        service.run_batch(engine, authority, 3, before_commit=interrupted)
+    assert _count(engine, Licence) == 0
+    # Due again at once (SQLite's leases undone), not after `LEASE`.
+    assert service.run_batch(engine, authority, 3) == ids
+    assert _count(engine, Licence) == 3
