@@ -103,6 +103,14 @@ def claim_due(session: Session, limit: int) -> list[IssuanceJob]:
 
 def issue(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Licence:
     """Issue the licence of `job`'s application inside the caller's transaction (not committed)."""
+    licence = _issue_unpublished(session, job, authority)
+    _publish(session, licence)
+    return licence
+
+
+def _issue_unpublished(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Licence:
+    """`issue` without the public feed's event: a batch publishes its licences' events after
+    the last is signed, since publishing takes the feed's lock until the commit."""
     application = session.get(Application, job.application_id)
     if application is None:
         raise LookupError(f"issuance job for missing application {job.application_id}")
@@ -149,14 +157,17 @@ def issue(session: Session, job: IssuanceJob, authority: LicenceAuthority) -> Li
     job.status = job_lifecycle.guard(job.status, JobStatus.DONE)
     job.done_at, job.attempts = now, job.attempts + 1
     session.add(job)
+    return licence
+
+
+def _publish(session: Session, licence: Licence) -> None:
     feed.publish(
         session,
-        FEED_LICENCE_AMENDED if version > FIRST_VERSION else FEED_LICENCE_ISSUED,
-        uscc,
+        FEED_LICENCE_AMENDED if licence.version > FIRST_VERSION else FEED_LICENCE_ISSUED,
+        licence.uscc,
         licence_facts(licence),
-        now,
+        licence.issued_at,
     )
-    return licence
 
 
 def run_once(
@@ -185,6 +196,9 @@ def run_batch(
 
     One transaction for several licences shares its claim, its log append and its commit: on
     PostgreSQL the database work of a licence falls by ~30 % at 8 a batch (bench_issuance).
+    The feed's events are published after the last licence is signed: publishing holds the
+    feed's lock until the commit, and held across the batch's signing it made workers take
+    turns.
     The claim takes only what is due now, so a short queue makes short batches and a single
     approval is issued alone, without waiting for company. If a licence of the batch fails,
     the batch is rolled back and its jobs are issued one per transaction, so the failure is
@@ -198,8 +212,8 @@ def run_batch(
         held = [Claim(job.application_id, job.not_before) for job in jobs]
         ids = [claim.application_id for claim in held]
         try:
-            for job in jobs:
-                issue(session, job, authority)
+            for licence in [_issue_unpublished(session, job, authority) for job in jobs]:
+                _publish(session, licence)
             if before_commit is not None:
                 before_commit()
             session.commit()
