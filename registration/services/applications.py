@@ -466,15 +466,20 @@ def record_system_step(
     action: Action,
     target: Status,
     reasons: Sequence[dict[str, Any]] = (),
+    *,
+    licence_uscc: str | None = None,
 ) -> None:
     """A step the system takes (issuance, withdrawing a stale case), guarded like any other;
-    not committed here."""
+    not committed here. `licence_uscc`: the code of the licence the step issued, for the
+    bank's webhook."""
     expected_target = guard(
         Status(application.status), action, SYSTEM.role, has_reasons=bool(reasons)
     )
     if expected_target is not target:
         raise ValueError(f"{action} leads to {expected_target}, not {target}")
-    _record(session, application, action, target, SYSTEM, list(reasons), None)
+    _record(
+        session, application, action, target, SYSTEM, list(reasons), None, licence_uscc=licence_uscc
+    )
 
 
 def _require_licence_in_force(session: Session, uscc: str) -> None:
@@ -616,6 +621,8 @@ def _record(
     principal: Principal,
     reasons: list[dict[str, Any]],
     idempotency_key: str | None,
+    *,
+    licence_uscc: str | None = None,
     **values: Any,
 ) -> None:
     now = utcnow()
@@ -674,6 +681,7 @@ def _record(
             reasons,
             now,
             notice_id=notice.id if notice else None,
+            licence_uscc=licence_uscc,
         )
         mail.queue_status_change(session, application, expected + 1, target.value, reasons, now)
 

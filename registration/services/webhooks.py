@@ -92,14 +92,16 @@ def queue_status_change(
     reasons: Sequence[dict[str, Any]],
     at: datetime,
     notice_id: str | None = None,
+    licence_uscc: str | None = None,
 ) -> None:
     """Queue the webhook for a status change, if the client registered a callback URL. Runs
-    inside the caller's transaction and never commits."""
+    inside the caller's transaction and never commits. `licence_uscc` names the licence an
+    issuance step issued; without it, it is looked up (which needs that licence flushed)."""
     client = _client(session, application.client_id)
     if client is None or not client.callback_url:
         return
-    uscc = None
-    if status == "issued":
+    uscc = licence_uscc
+    if uscc is None and status == "issued":
         licence = session.exec(
             select(Licence).where(Licence.application_id == application.id)
         ).first()
