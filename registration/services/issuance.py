@@ -201,6 +201,7 @@ def run_batch(
     The feed's events are published after the last licence is signed: publishing holds the
     feed's lock until the commit, and held across the batch's signing it made workers take
     turns.
+
     The claim takes only what is due now, so a short queue makes short batches and a single
     approval is issued alone, without waiting for company. If a licence of the batch fails,
     the batch is rolled back and its jobs are issued one per transaction, so the failure is
@@ -230,6 +231,7 @@ def run_batch(
         except Exception as error:
             session.rollback()
             if len(held) > 1:
+                log.warning("a batch of %d failed (%r); issuing one at a time", len(held), error)
                 return _issue_each(engine, authority, held)
             _record_failure(engine, ids[0], error)
             raise
@@ -288,8 +290,8 @@ def _still_ours(session: Session, claim: Claim) -> IssuanceJob | None:
 
 
 def _release(engine: Engine, held: list[Claim]) -> None:
-    """Undo `claim_due`'s SQLite lease of `held` jobs (a no-op on PostgreSQL, whose row locks ended
-    with the transaction), except for a job another worker has taken since."""
+    """Undo `claim_due`'s SQLite lease of `held` jobs (a no-op on PostgreSQL, whose row locks
+    ended with the transaction), except for a job another worker has taken since."""
     if engine.dialect.name == "postgresql":
         return
     with Session(engine) as session:

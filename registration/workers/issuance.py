@@ -65,7 +65,8 @@ class IssuanceWorker:
         self._wake.set()
 
     def drain(self) -> int:
-        """Issue every job that is due; returns how many were issued."""
+        """Issue every job that is due, in batches of up to `issuance_batch` a transaction;
+        returns how many were issued."""
         issued = 0
         pause = self.poll_seconds
         batch = self.authority.settings.issuance_batch
