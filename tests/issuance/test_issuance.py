@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, func
+from sqlalchemy import Engine, event, func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -17,11 +17,12 @@ from registration.domain.workflow import Role, TransitionNotAllowed
 from registration.errors import ConcurrentModification
 from registration.issuance.authority import LicenceAuthority
 from registration.models import Application, IssuanceJob, Licence, UsccAllocation
+from registration.services import feed
 from registration.services import issuance as service
 from registration.settings import Settings
 from templates import LicenceContent, read_licence_data
 from tests.api.helpers import act, create
-from tests.conftest import example, unique_name
+from tests.conftest import example, is_postgres, unique_name
 
 Headers = dict[str, str]
 
@@ -344,3 +345,34 @@ def test_an_interrupted_batch_gives_all_its_jobs_back(
     # Due again at once (SQLite's leases undone), not after `LEASE`.
     assert service.run_batch(engine, authority, 3) == ids
     assert _count(engine, Licence) == 3
+
+
+@pytest.mark.skipif(not is_postgres(), reason="the feed's lock is PostgreSQL's advisory lock")
+def test_a_batch_does_not_hold_the_feed_lock_while_it_signs(
+    engine: Engine,
+    authority: LicenceAuthority,
+    app_client: TestClient,
+    api_client_for: Callable[[str], Headers],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Publishing to the feed locks it until the commit: a batch that took the lock at its
+    first licence made every other worker (and every officer's revocation) wait while it
+    signed the rest."""
+    bank = api_client_for("yinzhengtong")
+    _approved_many(app_client, bank, 3)
+    issue_pdf = authority.issue_pdf
+    free_while_signing: list[bool] = []
+
+    def signing(content: LicenceContent) -> bytes:
+        with engine.connect() as other:
+            free_while_signing.append(
+                other.execute(
+                    text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": feed._FEED_LOCK}
+                ).scalar_one()
+            )
+            other.rollback()
+        return issue_pdf(content)
+
+    monkeypatch.setattr(authority, "issue_pdf", signing)
+    assert len(service.run_batch(engine, authority, 3)) == 3
+    assert free_while_signing == [True, True, True]
