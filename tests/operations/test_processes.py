@@ -411,6 +411,11 @@ def test_an_api_process_that_dies_is_replaced(server_env: dict[str, str], tmp_pa
     )
     try:
         _wait_ready(serve, base_url, log)
+        # /readyz answers as soon as one process listens; a process killed while the other
+        # is still starting counts as a failed start, and the server stops (by design).
+        deadline = time.monotonic() + 60
+        while "API processes listening" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
         with httpx.Client(base_url=base_url, timeout=30) as http:
             victim = int(_serving_pid(http))
         os.kill(victim, signal.SIGKILL)
