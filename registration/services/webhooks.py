@@ -52,7 +52,7 @@ from registration.db import utcnow
 from registration.domain import webhook_lifecycle
 from registration.domain.webhook_lifecycle import WebhookStatus
 from registration.errors import KeyNotFound, WebhookKeyCurrent, WebhookKeyInUse
-from registration.models import ApiClient, Application, Licence, WebhookDelivery, WebhookOutbox
+from registration.models import ApiClient, Application, WebhookDelivery, WebhookOutbox
 from registration.services import ledger
 from registration.settings import Settings
 
@@ -96,16 +96,10 @@ def queue_status_change(
 ) -> None:
     """Queue the webhook for a status change, if the client registered a callback URL. Runs
     inside the caller's transaction and never commits. `licence_uscc` names the licence an
-    issuance step issued; without it, it is looked up (which needs that licence flushed)."""
+    issuance step issued (handed over, not looked up: a batch's licences are not flushed yet)."""
     client = _client(session, application.client_id)
     if client is None or not client.callback_url:
         return
-    uscc = licence_uscc
-    if uscc is None and status == "issued":
-        licence = session.exec(
-            select(Licence).where(Licence.application_id == application.id)
-        ).first()
-        uscc = licence.uscc if licence else None
     event_id = str(uuid.uuid4())
     event = StatusChangeEvent(
         event_id=event_id,
@@ -114,7 +108,7 @@ def queue_status_change(
         status=status,
         occurred_at=at,
         reasons=tuple(reasons),
-        licence_uscc=uscc,
+        licence_uscc=licence_uscc,
         notice_url=None
         if notice_id is None
         else f"/api/v1/applications/{application.id}/notices/{notice_id}/pdf",
