@@ -47,7 +47,9 @@ def notify(session: Session, channel: str, payload: str = "") -> None:
 _HELD: Final = "bizreg_notifications"
 
 
-@event.listens_for(OrmSession, "before_commit")
+# Ahead of the transparency log's append (`services.ledger`), which locks the log's head until
+# the COMMIT: these statements need not run while every other appender waits.
+@event.listens_for(OrmSession, "before_commit", insert=True)
 def _send_held(session: OrmSession) -> None:
     held = session.info.pop(_HELD, None)
     # Held by a transaction that since rolled back (or by a savepoint's parent): not this one.

@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import ColumnElement, Engine, and_, delete, event, update
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from bank_adapter.json_depth import loads_bounded
@@ -282,17 +283,24 @@ def bind_to_session(session: Session, claim_: Claim) -> None:
                 "Idempotency-Key took over; nothing was changed"
             )
 
-    event.listen(session, "before_commit", mark_committed)
     session.info[_LISTENER] = mark_committed
+
+
+# Ahead of the transparency log's append (`services.ledger`), which locks the log's head until
+# the COMMIT: rendering the stored response reads the database, and every other appender in
+# the service would wait for it.
+@event.listens_for(OrmSession, "before_commit", insert=True)
+def _mark_committed(session: OrmSession) -> None:
+    mark = session.info.get(_LISTENER)
+    if mark is not None:
+        mark(session)
 
 
 def _settle(session: Session) -> None:
     """End the use case's part: discard anything it left uncommitted (a refused request's
     partial work) and stop marking commits, so the response can be stored on this session."""
-    listener = session.info.pop(_LISTENER, None)
+    session.info.pop(_LISTENER, None)
     session.info.pop(_RENDER, None)
-    if listener is not None:
-        event.remove(session, "before_commit", listener)
     session.rollback()
 
 
