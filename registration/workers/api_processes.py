@@ -66,7 +66,7 @@ def port_answers(host: str, port: int) -> bool:
     return False
 
 
-def _child_main(app: str, host: str, port: int, parent_pid: int, ready: Any) -> None:
+def _child_main(app: str, host: str, port: int, parent_pid: int, ready: Any, index: int) -> None:
     import uvicorn
 
     sock = listening_socket(host, port)
@@ -82,8 +82,7 @@ def _child_main(app: str, host: str, port: int, parent_pid: int, ready: Any) -> 
         while not server.started and not server.should_exit:
             time.sleep(0.02)
         if server.started:
-            with ready.get_lock():
-                ready.value += 1
+            ready[index] = 1
 
     threading.Thread(target=orphaned, name="parent-watch", daemon=True).start()
     threading.Thread(target=announce, name="announce-ready", daemon=True).start()
@@ -101,14 +100,18 @@ class ApiProcesses:
         self.app_factory = app_factory
         self.host, self.port, self.count = host, port, count
         self._context = multiprocessing.get_context("spawn")
-        self._ready = self._context.Value("i", 0)
+        # One flag per child, set once it listens: a child that dies after it was ready is
+        # restarted, even while its siblings are still starting; one that never was is a
+        # failed start.
+        self._ready = self._context.Array("b", count)
         self._children: list[BaseProcess] = []
         self._stop = threading.Event()
 
     def _spawn(self, index: int) -> BaseProcess:
+        self._ready[index] = 0
         child = self._context.Process(
             target=_child_main,
-            args=(self.app_factory, self.host, self.port, os.getpid(), self._ready),
+            args=(self.app_factory, self.host, self.port, os.getpid(), self._ready, index),
             name=f"bizreg-api-{index}",
         )
         child.start()
@@ -127,10 +130,7 @@ class ApiProcesses:
                 return 1
             log.info("%s API processes listening on %s:%s", self.count, self.host, self.port)
             while not self._stop.wait(_SUPERVISE_SECONDS):
-                for index, child in enumerate(self._children):
-                    if not child.is_alive() and not self._stop.is_set():
-                        log.error("API process %s exited (%s); restarting", index, child.exitcode)
-                        self._children[index] = self._spawn(index)
+                self._restart_exited()
         finally:
             # SIGTERM: uvicorn lets the requests in flight finish.
             codes = stop_children(self._children, timeout=30.0)
@@ -140,11 +140,24 @@ class ApiProcesses:
         """Every child listening, or False as soon as one could not start (port taken, app
         failing to load): restarting it would only fail again."""
         deadline = time.monotonic() + _STARTUP_SECONDS
-        while self._ready.value < self.count:
-            failed = [c for c in self._children if not c.is_alive()]
+        while not all(self._ready[:]):
+            failed = [
+                child
+                for index, child in enumerate(self._children)
+                if not child.is_alive() and not self._ready[index]
+            ]
             if failed or self._stop.is_set() or time.monotonic() > deadline:
                 if failed:
                     log.error("an API process could not start (exit status %s)", failed[0].exitcode)
                 return False
+            self._restart_exited()
             time.sleep(0.05)
         return True
+
+    def _restart_exited(self) -> None:
+        """Start again every child that exited (while starting, `_started` has already refused
+        the ones that never listened)."""
+        for index, child in enumerate(self._children):
+            if not child.is_alive() and not self._stop.is_set():
+                log.error("API process %s exited (%s); restarting", index, child.exitcode)
+                self._children[index] = self._spawn(index)

@@ -434,3 +434,54 @@ def test_an_api_process_that_dies_is_replaced(server_env: dict[str, str], tmp_pa
         assert "exited" in log.read_text()
     finally:
         assert _stop(serve) == 0, log.read_text()[-3000:]
+
+
+def test_a_process_killed_while_another_starts_is_replaced(tmp_path: Path) -> None:
+    """A child that was listening and dies while its sibling is still starting is restarted,
+    not taken for a failed start (which would stop the whole server)."""
+    port = _free_port()
+    marker = tmp_path / "first.pid"
+    env = {**os.environ, "SLOW_START_MARKER": str(marker), "SLOW_START_SECONDS": "6"}
+    program = (
+        "import logging, sys\n"
+        "from registration.workers.api_processes import ApiProcesses\n"
+        "logging.basicConfig(level=logging.INFO)\n"
+        "app = 'tests.operations.slow_start_app:create'\n"
+        f"sys.exit(ApiProcesses(app, '127.0.0.1', {port}, 2).run())\n"
+    )
+    log = tmp_path / "serve.log"
+    root = Path(__file__).resolve().parents[2]
+    with log.open("ab") as output:
+        serve = subprocess.Popen(
+            [sys.executable, "-c", program], cwd=root, env=env, stdout=output, stderr=output
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        first = None
+        while first is None and time.monotonic() < deadline:
+            assert serve.poll() is None, log.read_text()[-3000:]
+            try:
+                first = int(httpx.get(base_url, timeout=2).text)
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert first is not None, log.read_text()[-3000:]
+        assert "listening on" not in log.read_text()  # the other child is still starting
+        os.kill(first, signal.SIGKILL)
+
+        seen: set[int] = set()
+        deadline = time.monotonic() + 60
+        while len(seen) < 2 and time.monotonic() < deadline:
+            assert serve.poll() is None, log.read_text()[-3000:]
+            try:
+                with httpx.Client(base_url=base_url, timeout=5) as http:
+                    seen.add(int(http.get("/").text))
+            except httpx.TransportError:
+                pass
+            seen.discard(first)
+            time.sleep(0.05)
+        assert len(seen) == 2, (seen, log.read_text()[-3000:])
+        assert re.search(r"API process \d exited \(-9\); restarting", log.read_text())
+        assert "2 API processes listening" in log.read_text()
+    finally:
+        assert _stop(serve) == 0, log.read_text()[-3000:]
