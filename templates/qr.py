@@ -7,6 +7,7 @@ rasterised, because the viewer fills the union of the rectangles at once.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Final
 
 import segno
@@ -20,6 +21,9 @@ QUIET_ZONE_MODULES: Final = 4
 QrMatrix = tuple[tuple[bool, ...], ...]
 
 
+# A licence's URL is new every time, but the printability check at each submission lays out
+# the same preview (one URL): encoding it was ~1 ms of an API process's CPU per submission.
+@lru_cache(maxsize=8)
 def qr_matrix(data: str) -> QrMatrix:
     """Dark modules of the QR symbol for `data`, without the quiet zone.
 
