@@ -269,18 +269,29 @@ def test_a_backlog_is_issued_in_batches_of_one_transaction_each(
     bank = api_client_for("yinzhengtong")
     ids = _approved_many(app_client, bank, 5)
     commits: list[object] = []
+    statements: list[str] = []
 
     def committed(connection: object) -> None:
         commits.append(connection)
 
+    def executed(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
     event.listen(engine, "commit", committed)
+    event.listen(engine, "before_cursor_execute", executed)
     try:
         first = service.run_batch(engine, authority, 3)
     finally:
         event.remove(engine, "commit", committed)
+        event.remove(engine, "before_cursor_execute", executed)
     assert first == ids[:3]  # oldest first
     # The whole batch in one transaction; SQLite commits its lease of the jobs before.
     assert len(commits) == (1 if engine.dialect.name == "postgresql" else 2)
+    # The feed's lock taken once for the batch, and its three events in one INSERT.
+    feed_locks = [sql for sql in statements if "pg_advisory_xact_lock" in sql]
+    assert len(feed_locks) == (1 if engine.dialect.name == "postgresql" else 0)
+    if engine.dialect.name == "postgresql":
+        assert len([sql for sql in statements if "INSERT INTO feed_event" in sql]) == 1
     assert service.run_batch(engine, authority, 3) == ids[3:]
     assert service.run_batch(engine, authority, 3) == []
     with Session(engine) as session:
