@@ -55,10 +55,17 @@ def _send_held(session: OrmSession) -> None:
     # Held by a transaction that since rolled back (or by a savepoint's parent): not this one.
     if held is None or held[0] is not session.get_transaction():
         return
-    for channel, payload in held[1]:
-        session.execute(
-            text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload}
-        )
+    channels, payloads = zip(*held[1], strict=True)
+    session.execute(_NOTIFY, {"channels": list(channels), "payloads": list(payloads)})
+
+
+# One statement for all of a transaction's notifications (a batch of licences has one per
+# application), sent in the order announced.
+_NOTIFY = text(
+    "SELECT pg_notify(n.channel, n.payload) FROM unnest("
+    "CAST(:channels AS text[]), CAST(:payloads AS text[])) WITH ORDINALITY "
+    "AS n(channel, payload, position) ORDER BY n.position"
+)
 
 
 class Listener:

@@ -216,11 +216,17 @@ def run_batch(
         held = [Claim(job.application_id, job.not_before) for job in jobs]
         ids = [claim.application_id for claim in held]
         try:
-            # Flushed once, at the first publication: the batch's rows of each table go in
-            # one INSERT, not one per licence (a fifth less database CPU a licence at 8 a
-            # batch). So nothing in `_issue_unpublished` may query what it or an earlier
-            # licence of the batch wrote (the webhook is handed its licence's code for that
-            # reason); two amendments of one licence would collide on (uscc, version) at the
+            # The batch's applications in one query: `_issue_unpublished` then finds each in
+            # the session instead of asking the database once a licence (kept referenced: the
+            # session's identity map holds them weakly).
+            _applications = session.exec(
+                select(Application).where(col(Application.id).in_(ids))
+            ).all()
+            # Flushed once, at the commit (on PostgreSQL; SQLite also flushes at each USCC, its
+            # number comes with the INSERT): the batch's rows of each table go in one INSERT,
+            # not one per licence. So nothing in `_issue_unpublished` may query what it or an
+            # earlier licence of the batch wrote (the webhook is handed its licence's code for
+            # that reason); two amendments of one licence would collide on (uscc, version) at the
             # flush, and be issued one at a time.
             with session.no_autoflush:
                 issued = [_issue_unpublished(session, job, authority) for job in jobs]

@@ -13,6 +13,7 @@ that code was never committed, so never issued.)
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from registration.db import utcnow
@@ -39,7 +40,8 @@ def body_for(sequence: int) -> str:
 
 
 def allocate_uscc(session: Session, region_code: str, application_id: str | None) -> str:
-    """Allocate the next code within the caller's transaction (flushed, not committed).
+    """Allocate the next code within the caller's transaction (not committed; flushed on
+    SQLite, whose autoincrement number comes with the INSERT).
 
     An application gets at most one code (unique `application_id`): asking again returns it.
     """
@@ -52,6 +54,13 @@ def allocate_uscc(session: Session, region_code: str, application_id: str | None
     row = UsccAllocation(
         region_code=region_code, application_id=application_id, allocated_at=utcnow()
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # The number first, then one INSERT with the code, which waits for the transaction's
+        # next flush: a batch of licences inserts its allocations together.
+        row.id = session.execute(_NEXT_POSTGRES).scalar_one()
+        row.uscc = compute_uscc("9", "1", region_code, body_for(row.id))
+        session.add(row)
+        return row.uscc
     session.add(row)
     session.flush()
     assert row.id is not None
@@ -59,3 +68,6 @@ def allocate_uscc(session: Session, region_code: str, application_id: str | None
     session.add(row)
     session.flush()
     return row.uscc
+
+
+_NEXT_POSTGRES = text("SELECT nextval(pg_get_serial_sequence('uscc_allocation', 'id'))")

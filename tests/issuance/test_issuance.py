@@ -291,7 +291,11 @@ def test_a_backlog_is_issued_in_batches_of_one_transaction_each(
     feed_locks = [sql for sql in statements if "pg_advisory_xact_lock" in sql]
     assert len(feed_locks) == (1 if engine.dialect.name == "postgresql" else 0)
     if engine.dialect.name == "postgresql":
-        assert len([sql for sql in statements if "INSERT INTO feed_event" in sql]) == 1
+        # The batch's rows of a table go in one INSERT; its notifications in one statement.
+        for table in ("feed_event", "uscc_allocation", "licence", "application_event"):
+            inserts = [sql for sql in statements if sql.startswith(f"INSERT INTO {table} ")]
+            assert len(inserts) == 1, (table, inserts)
+        assert len([sql for sql in statements if "pg_notify" in sql]) == 1
     assert service.run_batch(engine, authority, 3) == ids[3:]
     assert service.run_batch(engine, authority, 3) == []
     with Session(engine) as session:
