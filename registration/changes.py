@@ -53,7 +53,7 @@ _HELD: Final = "bizreg_notifications"
 def _send_held(session: OrmSession) -> None:
     held = session.info.pop(_HELD, None)
     # Held by a transaction that since rolled back (or by a savepoint's parent): not this one.
-    if held is None or held[0] is not session.get_transaction():
+    if held is None or held[0] is not session.get_transaction() or not held[1]:
         return
     channels, payloads = zip(*held[1], strict=True)
     session.execute(_NOTIFY, {"channels": list(channels), "payloads": list(payloads)})
