@@ -28,15 +28,15 @@ from templates.specimens import SPECIMEN_BASE_URL, SPECIMENS
 from tests.templates.conftest import Rendered
 
 GOLDEN_SHA256 = {
-    "yinzhengtong": "3d4ee3ad634fc20034d2464e60dda0699ed04f93d6cc2f59c4c3f7f67ab3fb1a",
-    "hong_kong": "2fa978e47db694d6264a1e2163368f1885c7319053073e3caa9d3612b062f5e4",
-    "paris": "e29df8552a1de7c4bcf1c70f0dfd66bd545cad5099f39ce55ccc8c458dcb74dc",
+    "yinzhengtong": "a18ca2018fabaf5aec38fbe7561ea58742386b27b6a792363d52ab20b8415343",
+    "hong_kong": "0a9aa20b74801a90e5b6acdd4a05ad1c2297da5f66965f59f2752f6e1ffc6e8a",
+    "paris": "0c768363bb8f3171f0f96f626aa0568e933c82d6e1f20b63d89ced98b7cd60dc",
 }
 
 GOLDEN_TOOLCHAIN = {
     "reportlab": "5.1.0",
     "rl-accel": "0.9.1",
-    "segno": "1.6.6",
+    "zxing-cpp": "3.1.1",
     "pikepdf": "10.18.0",
     "qpdf": "12.4.2",
     "zlib": "1.2.13",
@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def toolchain() -> dict[str, str]:
     versions = {
-        name: importlib.metadata.version(name) for name in ("reportlab", "rl-accel", "segno")
+        name: importlib.metadata.version(name) for name in ("reportlab", "rl-accel", "zxing-cpp")
     }
     return versions | {
         "pikepdf": pikepdf.__version__,

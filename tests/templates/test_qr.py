@@ -1,4 +1,4 @@
-"""The QR symbol with its fixed mask decodes for every shape of verification URL."""
+"""The QR symbol decodes for every shape of verification URL."""
 
 from __future__ import annotations
 
