@@ -222,12 +222,12 @@ def run_batch(
             _applications = session.exec(
                 select(Application).where(col(Application.id).in_(ids))
             ).all()
-            # Flushed once, at the commit (on PostgreSQL; SQLite also flushes at each USCC, its
-            # number comes with the INSERT): the batch's rows of each table go in one INSERT,
-            # not one per licence. So nothing in `_issue_unpublished` may query what it or an
-            # earlier licence of the batch wrote (the webhook is handed its licence's code for
-            # that reason); two amendments of one licence would collide on (uscc, version) at the
-            # flush, and be issued one at a time.
+            # Flushed once, at the commit (SQLite: at the first feed event): the batch's rows
+            # of each table go in one INSERT, not one per licence. So nothing in
+            # `_issue_unpublished` may query what it or an earlier licence of the batch wrote
+            # (the webhook is handed its licence's code for that reason); two amendments of one
+            # licence would collide on (uscc, version) at the flush, and be issued one at a
+            # time.
             with session.no_autoflush:
                 issued = [_issue_unpublished(session, job, authority) for job in jobs]
             for licence in issued:

@@ -40,8 +40,7 @@ def body_for(sequence: int) -> str:
 
 
 def allocate_uscc(session: Session, region_code: str, application_id: str | None) -> str:
-    """Allocate the next code within the caller's transaction (not committed; flushed on
-    SQLite, whose autoincrement number comes with the INSERT).
+    """Allocate the next code within the caller's transaction (not committed, nor flushed).
 
     An application gets at most one code (unique `application_id`): asking again returns it.
     """
@@ -54,20 +53,25 @@ def allocate_uscc(session: Session, region_code: str, application_id: str | None
     row = UsccAllocation(
         region_code=region_code, application_id=application_id, allocated_at=utcnow()
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # The number first, then one INSERT with the code, which waits for the transaction's
-        # next flush: a batch of licences inserts its allocations together.
-        row.id = session.execute(_NEXT_POSTGRES).scalar_one()
-        row.uscc = compute_uscc("9", "1", region_code, body_for(row.id))
+    # The number first, then one INSERT with the code, which waits for the transaction's next
+    # flush: a batch of licences inserts its allocations together.
+    postgres = session.get_bind().dialect.name == "postgresql"
+    number = session.execute(_NEXT_POSTGRES if postgres else _NEXT_SQLITE).scalar()
+    if number is None:  # SQLite, before the table's first row: its counter does not exist yet
         session.add(row)
-        return row.uscc
+        session.flush()
+        number = row.id
+    assert number is not None
+    row.id = number
+    row.uscc = compute_uscc("9", "1", region_code, body_for(number))
     session.add(row)
-    session.flush()
-    assert row.id is not None
-    row.uscc = compute_uscc("9", "1", region_code, body_for(row.id))
-    session.add(row)
-    session.flush()
     return row.uscc
 
 
 _NEXT_POSTGRES = text("SELECT nextval(pg_get_serial_sequence('uscc_allocation', 'id'))")
+# SQLite keeps an AUTOINCREMENT table's counter in `sqlite_sequence`, which "can be modified
+# using ordinary UPDATE" (sqlite.org/autoinc.html); an INSERT with an explicit id leaves it at
+# the larger of the two, so ids are never handed out twice either way.
+_NEXT_SQLITE = text(
+    "UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'uscc_allocation' RETURNING seq"
+)
