@@ -37,7 +37,8 @@ def publish(
     last before committing: it holds the feed's lock until the transaction ends. The lock is
     taken once a transaction and, on PostgreSQL, the events are inserted as it commits: a
     batch of licences publishes in one statement more, not two per licence."""
-    if session.get_bind().dialect.name == "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
         transaction = session.get_transaction() or session.begin()
         if session.info.get(_LOCKED_BY) is not transaction:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FEED_LOCK})
@@ -51,7 +52,7 @@ def publish(
             data=json.dumps(data, ensure_ascii=False, sort_keys=True, default=str),
         )
     )
-    if session.get_bind().dialect.name != "postgresql":
+    if not postgres:
         session.flush()  # SQLite's write lock, taken now: what the advisory lock is elsewhere
 
 
